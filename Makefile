@@ -1,0 +1,129 @@
+# edgetoken: plain make, no configure step.
+#   make            library + CLI (build/gcc)
+#   make test       everything CI runs (installs missing Debian packages)
+#   make demo       CLI against the local Entra ID emulator
+#   make size       Cortex-M4 footprint of core
+#   make bench      edgetoken vs curl, side by side
+#   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
+#   make menuconfig Kconfig -> .config -> build/et_autoconf.h
+# Variants: make VARIANT=clang CC=clang, make VARIANT=asan (clang + ASan/UBSan).
+
+VARIANT ?= gcc
+ifeq ($(VARIANT),clang)
+CC := clang
+endif
+ifeq ($(VARIANT),asan)
+CC := clang
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+ifeq ($(VARIANT),gcc)
+CC := gcc
+endif
+
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+OUT := build/$(VARIANT)
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+# With a .config (from make menuconfig), Kconfig's values win over the
+# defaults in et_config.h.
+KCONFIG_PY = $(PYTHON) /usr/lib/python3/dist-packages
+CONFIG_H := $(if $(wildcard .config),build/et_autoconf.h)
+CONFIG_DEFS := $(if $(CONFIG_H),-DET_HAVE_AUTOCONF -Ibuild)
+CFLAGS ?= -O2 -g
+# Host builds compile debug logging in (the CLI's --verbose); the port
+# filters at run time. Devices keep Kconfig's level.
+HOST_DEFS := $(if $(CONFIG_H),,-DCONFIG_ET_LOG_LEVEL=4)
+ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN) $(CONFIG_DEFS) $(HOST_DEFS) \
+  -Icore/include -Iport/include
+LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
+
+CORE_SRC := $(sort $(wildcard core/src/*.c))
+PORT_SRC := $(sort $(wildcard port/posix/*.c port/mbedtls/*.c))
+CLI_SRC := $(sort $(wildcard examples/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o)
+PORT_OBJ := $(PORT_SRC:%.c=$(OUT)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all cli unit test demo size bench fuzz menuconfig check-core deps clean
+all: cli
+
+cli: $(OUT)/edgetoken
+unit: $(UNIT_BIN)
+
+$(OUT)/%.o: %.c $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h examples/cli/*.h tests/unit/*.h) $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/libedgetoken.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/libedgetoken_posix.a: $(PORT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/edgetoken: $(CLI_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+
+$(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LDLIBS_TLS) -o $@
+
+# libFuzzer: clang only, core sources compiled into each target.
+FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ -o $@
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+# Bare-metal build of core: must compile warning-free and stay off the heap.
+ARM_CC := arm-none-eabi-gcc
+# jsmn is one header; the cross compiler does not search the host's
+# /usr/include, so it gets a directory of its own (JSMN_H= for a firmware tree).
+JSMN_H ?= /usr/include/jsmn.h
+ARM_CFLAGS := -std=c99 -mcpu=cortex-m4 -mthumb -Os -ffreestanding -ffunction-sections \
+  -fdata-sections $(WARN) -Icore/include -Ibuild/arm/jsmn $(CONFIG_DEFS)
+ARM_OBJ := $(CORE_SRC:%.c=build/arm/%.o)
+build/arm/jsmn/jsmn.h: $(JSMN_H)
+	@mkdir -p $(dir $@)
+	cp $< $@
+build/arm/%.o: %.c $(wildcard core/include/edgetoken/*.h) build/arm/jsmn/jsmn.h $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(ARM_CFLAGS) -c $< -o $@
+build/arm/libedgetoken.a: $(ARM_OBJ)
+	@rm -f $@
+	arm-none-eabi-ar rcs $@ $^
+check-core: build/arm/libedgetoken.a $(OUT)/libedgetoken.a
+	tools/check-core.sh build/arm/libedgetoken.a $(OUT)/libedgetoken.a
+size: build/arm/libedgetoken.a
+	tools/size.sh build/arm/libedgetoken.a
+
+deps:
+	tools/setup.sh
+
+test: deps
+	tools/test.sh
+
+demo: deps
+	tools/demo.sh
+
+bench: deps
+	tools/bench.sh
+
+menuconfig:
+	$(KCONFIG_PY)/menuconfig.py Kconfig
+	@mkdir -p build
+	$(KCONFIG_PY)/genconfig.py --header-path build/et_autoconf.h Kconfig
+
+build/et_autoconf.h: .config Kconfig
+	@mkdir -p build
+	$(KCONFIG_PY)/genconfig.py --header-path $@ Kconfig
+
+clean:
+	rm -rf build

@@ -1,0 +1,17 @@
+/* edgetoken: Entra ID tokens for small devices. One include for all. */
+#ifndef EDGETOKEN_H
+#define EDGETOKEN_H
+
+#include "et_config.h"
+#include "et_err.h"
+#include "et_str.h"
+#include "et_form.h"
+#include "et_http.h"
+#include "et_json.h"
+#include "et_token.h"
+#include "et_port.h"
+#include "et_client.h"
+
+#define ET_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,72 @@
+/* Token flows against Entra ID, on top of the port. Every call here uses
+ * only the caller's et_work for memory; the results (et_token,
+ * et_oauth_error) point into w->buf and stay valid until the next call that
+ * uses the same workspace. w->buf holds tokens afterwards: et_wipe it when
+ * they are no longer needed. */
+#ifndef EDGETOKEN_ET_CLIENT_H
+#define EDGETOKEN_ET_CLIENT_H
+
+#include "et_config.h"
+#include "et_exchange.h"
+#include "et_token.h"
+#include "et_url.h"
+
+typedef enum et_endpoint {
+  ET_ENDPOINT_V2 = 0, /* /{tenant}/oauth2/v2.0/token with scope */
+  ET_ENDPOINT_V1 = 1  /* /{tenant}/oauth2/token with resource */
+} et_endpoint;
+
+typedef enum et_cred_kind {
+  ET_CRED_NONE = 0,   /* public client: sends no credential */
+  ET_CRED_SECRET = 1  /* client_secret */
+} et_cred_kind;
+
+typedef struct et_cred {
+  et_cred_kind kind;
+  et_str secret;      /* borrowed; the caller owns and wipes it */
+} et_cred;
+
+/* Who we are and where we ask. */
+typedef struct et_app {
+  et_str authority;   /* empty: ET_DEFAULT_AUTHORITY; any https://host[:port][/prefix] */
+  et_str tenant;      /* GUID, domain, or "organizations"/"common" */
+  et_str client_id;
+  et_cred cred;
+  uint32_t timeout_ms;/* per network step; 0: CONFIG_ET_TIMEOUT_MS */
+} et_app;
+
+/* Client credentials grant (service principal).
+ *   v1:   resource = scope_or_resource (e.g. the ADME app's client id)
+ *   v2.0: scope    = scope_or_resource (e.g. "<client-id>/.default")
+ * On ET_OK *tok is filled. On ET_E_OAUTH, *err (if non-NULL) holds Entra's
+ * error (also filled with the HTTP status for ET_E_HTTP_STATUS and
+ * ET_E_THROTTLED). Other errors: see et_err.h; w->why adds detail.
+ * Needs w->cap to hold the request (about 300 bytes plus the encoded
+ * fields) and the whole response body: ET_E_RESPONSE_TOO_LARGE otherwise. */
+et_err et_client_credentials(const et_port *port, const et_app *app,
+                             et_endpoint ep, et_str scope_or_resource,
+                             et_work *w, et_token *tok, et_oauth_error *err);
+
+/* Building blocks for flows. */
+
+/* Append the app's client credential to a token request body
+ * (client_secret, redacted in logs). ET_E_ARG for a public client when
+ * required is true. */
+et_err et_cred_append(et_buf *b, const et_app *app, bool required);
+
+/* POST a form to {authority}/{tenant}{endpoint_path} and classify the
+ * answer: ET_OK with the 2xx body in rs->body; ET_E_OAUTH with *err filled
+ * from Entra's JSON error; ET_E_HTTP_STATUS for another non-2xx answer;
+ * ET_E_THROTTLED when asked to wait longer than we do. */
+et_err et_authority_post(const et_port *port, const et_app *app,
+                         const char *endpoint_path, et_body_fn body,
+                         const void *body_arg, bool replayable, et_work *w,
+                         et_response *rs, et_oauth_error *err);
+
+/* et_authority_post, then et_token_decode of the 2xx body. */
+et_err et_token_request(const et_port *port, const et_app *app,
+                        const char *endpoint_path, et_body_fn body,
+                        const void *body_arg, bool replayable, et_work *w,
+                        et_token *tok, et_oauth_error *err);
+
+#endif

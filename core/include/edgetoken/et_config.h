@@ -1,0 +1,67 @@
+/* Compile-time limits and features. Each CONFIG_ET_* may come from Kconfig
+ * (make menuconfig writes build/et_autoconf.h and defines ET_HAVE_AUTOCONF),
+ * from the compiler command line, or from the defaults below. */
+#ifndef EDGETOKEN_ET_CONFIG_H
+#define EDGETOKEN_ET_CONFIG_H
+
+#ifdef ET_HAVE_AUTOCONF
+#include "et_autoconf.h"
+/* Kconfig writes nothing for a bool that is off. */
+#ifndef CONFIG_ET_FLOW_CLIENT_CREDENTIALS
+#define CONFIG_ET_FLOW_CLIENT_CREDENTIALS 0
+#endif
+#endif
+
+/* Workspace buffer the examples allocate: request, then response. */
+#ifndef CONFIG_ET_WORK_BUF_SIZE
+#define CONFIG_ET_WORK_BUF_SIZE 8192
+#endif
+
+/* jsmn tokens the examples allocate; a token response needs about 25. */
+#ifndef CONFIG_ET_JSON_TOKENS
+#define CONFIG_ET_JSON_TOKENS 64
+#endif
+
+/* Upper bound on all response header bytes (status line included). */
+#ifndef CONFIG_ET_HTTP_MAX_HEADER_BYTES
+#define CONFIG_ET_HTTP_MAX_HEADER_BYTES 8192
+#endif
+
+/* Upper bound on the number of response header lines. */
+#ifndef CONFIG_ET_HTTP_MAX_HEADERS
+#define CONFIG_ET_HTTP_MAX_HEADERS 64
+#endif
+
+/* AADSTS codes kept from an error response's "error_codes" array. */
+#ifndef CONFIG_ET_MAX_ERROR_CODES
+#define CONFIG_ET_MAX_ERROR_CODES 4
+#endif
+
+/* Per-call network timeout (connect, each send, each receive). */
+#ifndef CONFIG_ET_TIMEOUT_MS
+#define CONFIG_ET_TIMEOUT_MS 15000
+#endif
+
+/* Attempts of one token request on 429, 5xx or a transport failure. */
+#ifndef CONFIG_ET_RETRY_ATTEMPTS
+#define CONFIG_ET_RETRY_ATTEMPTS 3
+#endif
+
+/* Longest Retry-After we wait out inside a call; longer ones are returned
+ * to the caller as ET_E_THROTTLED with the server's delay. */
+#ifndef CONFIG_ET_RETRY_MAX_WAIT_MS
+#define CONFIG_ET_RETRY_MAX_WAIT_MS 5000
+#endif
+
+/* Messages at or below this level reach the port's log hook:
+ * 0 off, 1 error, 2 warning, 3 info, 4 debug. */
+#ifndef CONFIG_ET_LOG_LEVEL
+#define CONFIG_ET_LOG_LEVEL 3
+#endif
+
+/* Flows compiled in (0 makes their entry points return ET_E_DISABLED). */
+#ifndef CONFIG_ET_FLOW_CLIENT_CREDENTIALS
+#define CONFIG_ET_FLOW_CLIENT_CREDENTIALS 1
+#endif
+
+#endif

@@ -1,0 +1,40 @@
+/* The one error type of edgetoken. 0 is success; every other value names one
+ * failure a caller can act on. Append new codes at the end only. */
+#ifndef EDGETOKEN_ET_ERR_H
+#define EDGETOKEN_ET_ERR_H
+
+typedef enum et_err {
+  ET_OK = 0,
+  ET_E_ARG,             /* an argument is NULL, empty or malformed */
+  ET_E_NOSPACE,         /* a caller-provided buffer is too small */
+  ET_E_DISABLED,        /* feature compiled out by Kconfig */
+  ET_E_URL,             /* malformed URL or authority */
+  ET_E_HTTP_SYNTAX,     /* response is not valid HTTP/1.1 */
+  ET_E_HTTP_TOO_LARGE,  /* headers, a header line or a number exceed limits */
+  ET_E_HTTP_UNSUPPORTED,/* valid HTTP we do not speak (e.g. gzip transfer coding) */
+  ET_E_HTTP_STATUS,     /* unexpected HTTP status without an OAuth error body */
+  ET_E_RESPONSE_TOO_LARGE, /* response body does not fit the workspace */
+  ET_E_TRUNCATED,       /* connection closed before the response was complete */
+  ET_E_JSON_SYNTAX,     /* body is not valid JSON */
+  ET_E_JSON_TOKENS,     /* body needs more JSON tokens than the workspace has */
+  ET_E_JSON_FIELD,      /* a required field is missing or has the wrong type */
+  ET_E_OAUTH,           /* the server answered an OAuth error (see et_oauth_error) */
+  ET_E_THROTTLED,       /* 429/503 with a Retry-After longer than we wait */
+  ET_E_DNS,             /* host name did not resolve */
+  ET_E_CONNECT,         /* TCP connection refused or unreachable */
+  ET_E_TIMEOUT,         /* connect, send or receive timed out */
+  ET_E_CLOSED,          /* peer closed the connection */
+  ET_E_IO,              /* other socket or file error */
+  ET_E_TLS,             /* TLS handshake or record failure */
+  ET_E_TLS_VERIFY,      /* server certificate chain or host name rejected */
+  ET_E_TLS_CONFIG,      /* CA file or TLS setup unusable */
+  ET_E_RANDOM,          /* CSPRNG failed */
+  ET_E_CRYPTO,          /* hashing or signing failed */
+  ET_E_CANCELLED,       /* the caller cancelled */
+  ET_E__COUNT
+} et_err;
+
+/* A short, static, human-readable description; never NULL. */
+const char *et_strerror(et_err e);
+
+#endif

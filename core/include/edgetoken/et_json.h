@@ -1,0 +1,91 @@
+/* JSON on top of jsmn (Debian libjsmn-dev): strict validation of the text,
+ * lookups, in-place unescaping and number reading. Nothing is copied: every
+ * span points into the caller's text. */
+#ifndef EDGETOKEN_ET_JSON_H
+#define EDGETOKEN_ET_JSON_H
+
+#ifndef JSMN_H
+#define JSMN_HEADER
+#include <jsmn.h>
+#undef JSMN_HEADER
+#endif
+
+#include "et_str.h"
+
+/* Deepest nesting et_json_validate accepts (the root object is depth 1).
+ * The validator keeps one bit per open container, so this is fixed. */
+#define ET_JSON_MAX_DEPTH 32
+
+/* A parsed document: the text (writable, so strings can be unescaped in
+ * place) and its tokens. Token 0 is the root. */
+typedef struct et_json {
+  char *text;
+  size_t len;
+  jsmntok_t *tok;
+  size_t ntok;        /* tokens in use after et_json_parse */
+} et_json;
+
+/* Check without recursion that text[0..len) is one JSON value with an
+ * object root, nested at most ET_JSON_MAX_DEPTH deep: every key a string
+ * followed by ':' and exactly one value, commas only between members, no
+ * trailing comma, nothing after the root but whitespace, no NUL byte, no raw
+ * control character in strings, escapes \" \\ \/ \b \f \n \r \t \uXXXX only,
+ * numbers in JSON's grammar, literals true/false/null only. Bytes >= 0x80
+ * inside strings are passed through unchecked. Surrogates and \u0000 are
+ * checked when a string is unescaped, so an odd field nobody reads does not
+ * fail the whole document. Errors: ET_E_JSON_SYNTAX, ET_E_ARG. */
+et_err et_json_validate(const char *text, size_t len);
+
+/* et_json_validate, then tokenize text[0..len) with jsmn into tok[0..cap).
+ * On failure j describes an empty document (ntok 0).
+ * Errors: ET_E_JSON_SYNTAX, ET_E_JSON_TOKENS (cap too small), ET_E_ARG
+ * (NULL pointer, or len >= INT_MAX: jsmn counts in int). */
+et_err et_json_parse(et_json *j, char *text, size_t len, jsmntok_t *tok,
+                     size_t cap);
+
+/* Index of the value of key (a C string) among the direct members of the
+ * object at token obj, or -1 (also when obj is not an object). Keys are
+ * compared after unescaping, without modifying the text. If the key appears
+ * more than once the first one wins. */
+int et_json_get(const et_json *j, int obj, const char *key);
+
+/* Index of the token following the value at idx and all its children. */
+int et_json_skip(const et_json *j, int idx);
+
+/* The raw text of token idx (strings without quotes, still escaped unless
+ * et_json_string decoded them already). Out of range: ET_STR_NULL. */
+et_str et_json_raw(const et_json *j, int idx);
+
+/* Unescape the string token idx in place (\" \\ \/ \b \f \n \r \t \uXXXX,
+ * surrogate pairs to 4-byte UTF-8) and return the decoded span. The decoded
+ * text is NUL-terminated in place: the NUL overwrites the closing quote or a
+ * byte the escapes freed, and the token's end moves to it. That NUL (which
+ * et_json_validate never lets into a document) is how a decoded token is
+ * recognised, so a second call returns the same span. On error the text is
+ * unchanged. ET_E_JSON_SYNTAX on a bad escape, lone surrogate or \u0000;
+ * ET_E_JSON_FIELD if idx is not a string token (or is -1). */
+et_err et_json_string(et_json *j, int idx, et_str *out);
+
+/* The string member key of the object at token obj, decoded as by
+ * et_json_string. Absent: ET_OK and ET_STR_NULL (p == NULL). Present but
+ * not a string (number, object, null...): ET_E_JSON_FIELD. A bad escape:
+ * ET_E_JSON_SYNTAX. */
+et_err et_json_member_string(et_json *j, int obj, const char *key,
+                             et_str *out);
+
+/* Unescape a JSON string body (the bytes between the quotes) from src into
+ * dst. dst may equal src; dst may be NULL to only check and measure.
+ * *n_out receives the decoded length, which is never more than n.
+ * ET_E_JSON_SYNTAX on a truncated or unknown escape, bad hex, a lone or
+ * mismatched surrogate, \u0000 or a raw byte below 0x20 (values stay safe C
+ * text); dst then holds partial output. ET_E_ARG on NULL src/n_out. */
+et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out);
+
+/* A non-negative integer given as a JSON number or as a string of digits
+ * (Entra's v1 endpoint sends "3599"); a digit string may have leading zeros
+ * ("0012" is 12), a JSON number cannot (the grammar forbids them).
+ * ET_E_JSON_FIELD for anything else: fractions, exponents, signs, spaces,
+ * escapes, empty strings, true/false/null, containers, values above max. */
+et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out);
+
+#endif

@@ -1,0 +1,86 @@
+/* Authority URLs and tenant names: the parts of a token endpoint URL that
+ * come from configuration, checked before they reach a request line. */
+#include "edgetoken/et_url.h"
+
+static bool is_alnum(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool is_host_char(char c) { return is_alnum(c) || c == '-' || c == '.'; }
+
+static bool is_ipv6_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+         c == ':' || c == '.';
+}
+
+static bool is_path_char(char c) {
+  return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+}
+
+et_err et_authority_parse(et_str url, et_authority *out) {
+  static const char scheme[] = "https://";
+  size_t i = sizeof scheme - 1, start;
+  if (out == NULL)
+    return ET_E_ARG;
+  if (url.n == 0)
+    url = ET_STR(ET_DEFAULT_AUTHORITY);
+  if (url.p == NULL || !et_str_eq_nocase((et_str){ url.p, url.n < i ? url.n : i },
+                                         (et_str){ scheme, i }))
+    return ET_E_URL;
+  out->port = 443;
+  out->prefix = (et_str){ url.p + url.n, 0 };
+
+  if (i < url.n && url.p[i] == '[') {
+    start = ++i;
+    while (i < url.n && is_ipv6_char(url.p[i]))
+      i++;
+    if (i >= url.n || url.p[i] != ']' || i == start)
+      return ET_E_URL;
+    out->host = (et_str){ url.p + start, i - start };
+    i++;
+  } else {
+    start = i;
+    while (i < url.n && is_host_char(url.p[i]))
+      i++;
+    out->host = (et_str){ url.p + start, i - start };
+  }
+  if (out->host.n == 0 || out->host.n > 253)
+    return ET_E_URL;
+
+  if (i < url.n && url.p[i] == ':') {
+    size_t p0 = ++i;
+    uint64_t port;
+    while (i < url.n && url.p[i] >= '0' && url.p[i] <= '9')
+      i++;
+    if (et_str_to_u64((et_str){ url.p + p0, i - p0 }, 65535, &port) != ET_OK || port == 0)
+      return ET_E_URL;
+    out->port = (uint16_t)port;
+  }
+
+  if (i < url.n) {
+    size_t end = url.n;
+    if (url.p[i] != '/')
+      return ET_E_URL;
+    while (end > i && url.p[end - 1] == '/')
+      end--;
+    for (size_t k = i; k < end; k++)
+      if (!is_path_char(url.p[k]) || (url.p[k] == '/' && url.p[k - 1] == '/'))
+        return ET_E_URL;
+    out->prefix = (et_str){ url.p + i, end - i };
+  }
+  return ET_OK;
+}
+
+et_err et_tenant_check(et_str tenant) {
+  if (tenant.p == NULL || tenant.n == 0 || tenant.n > 128)
+    return ET_E_ARG;
+  for (size_t i = 0; i < tenant.n; i++) {
+    char c = tenant.p[i];
+    if (!is_alnum(c) && c != '-' && c != '.' && c != '_')
+      return ET_E_ARG;
+  }
+  /* "." and ".." would walk up the path. */
+  if (tenant.p[0] == '.')
+    return ET_E_ARG;
+  return ET_OK;
+}

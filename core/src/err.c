@@ -1,0 +1,36 @@
+/* et_strerror: one sentence per error, for logs and the CLI. */
+#include "edgetoken/et_err.h"
+
+const char *et_strerror(et_err e) {
+  switch (e) {
+  case ET_OK: return "success";
+  case ET_E_ARG: return "invalid argument";
+  case ET_E_NOSPACE: return "buffer too small";
+  case ET_E_DISABLED: return "feature not enabled in this build or port";
+  case ET_E_URL: return "malformed URL";
+  case ET_E_HTTP_SYNTAX: return "malformed HTTP response";
+  case ET_E_HTTP_TOO_LARGE: return "HTTP response headers exceed limits";
+  case ET_E_HTTP_UNSUPPORTED: return "unsupported HTTP feature in response";
+  case ET_E_HTTP_STATUS: return "unexpected HTTP status";
+  case ET_E_RESPONSE_TOO_LARGE: return "response larger than the workspace buffer";
+  case ET_E_TRUNCATED: return "connection closed before the response was complete";
+  case ET_E_JSON_SYNTAX: return "malformed JSON";
+  case ET_E_JSON_TOKENS: return "JSON needs more tokens than configured";
+  case ET_E_JSON_FIELD: return "JSON field missing or of the wrong type";
+  case ET_E_OAUTH: return "the authority returned an OAuth error";
+  case ET_E_THROTTLED: return "throttled by the server; retry later";
+  case ET_E_DNS: return "host name did not resolve";
+  case ET_E_CONNECT: return "could not connect";
+  case ET_E_TIMEOUT: return "timed out";
+  case ET_E_CLOSED: return "connection closed by peer";
+  case ET_E_IO: return "I/O error";
+  case ET_E_TLS: return "TLS failure";
+  case ET_E_TLS_VERIFY: return "server certificate rejected";
+  case ET_E_TLS_CONFIG: return "TLS configuration error (CA file?)";
+  case ET_E_RANDOM: return "random number generator failed";
+  case ET_E_CRYPTO: return "cryptographic operation failed";
+  case ET_E_CANCELLED: return "cancelled";
+  case ET_E__COUNT: break;
+  }
+  return "unknown error";
+}

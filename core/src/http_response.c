@@ -1,0 +1,606 @@
+/* Incremental HTTP/1.1 response parser (RFC 9112), byte by byte, so any
+ * split of the input gives the same result. Header names and values are
+ * matched and converted as they pass; nothing of the header section is
+ * stored, so no header value can be "too long to keep".
+ *
+ * Choices where the RFCs leave room:
+ * - A bare LF ends a line everywhere a CRLF does (RFC 9112 2.2 lets a
+ *   recipient accept it); a CR not followed by LF is a syntax error.
+ * - obs-fold, whitespace before a header colon and a reason phrase with
+ *   control characters are errors; a status line may omit the reason.
+ * - Transfer-Encoding: chunked wins over Content-Length (RFC 9112 6.3):
+ *   has_content_length is then cleared. Any other coding is unsupported.
+ * - Retry-After keeps delta-seconds only, capped at one day; an HTTP-date
+ *   (or anything else) leaves has_retry_after false.
+ * - Interim 1xx responses are skipped; the header limits count every header
+ *   section of the exchange, 1xx and trailers included, so a peer cannot
+ *   keep the parser busy with endless interim responses.
+ * - A body that cannot fit body_cap is refused as soon as its length is
+ *   known (Content-Length, chunk size) instead of after the bytes arrive.
+ * - Errors are sticky: later calls return the same error. */
+#include "edgetoken/et_http.h"
+
+#include <string.h>
+
+#define RETRY_AFTER_MAX 86400u
+#define CHUNK_LINE_MAX 256u   /* a chunk-size line with its extensions */
+#define CHUNK_DIGITS_MAX 16u  /* hex digits of a uint64_t */
+
+enum state {
+  S_VERSION, /* status line and header states come first: see in_head() */
+  S_CODE,
+  S_REASON,
+  S_LINE_START,
+  S_NAME,
+  S_VALUE,
+  S_BODY_LENGTH,
+  S_BODY_CLOSE,
+  S_CHUNK_SIZE,
+  S_CHUNK_BWS,
+  S_CHUNK_EXT,
+  S_CHUNK_DATA,
+  S_CHUNK_DATA_END,
+  S_DONE,
+  S_FAILED
+};
+
+/* Known headers; the order follows names[] (index + 1). */
+enum field {
+  F_OTHER,
+  F_CONTENT_LENGTH,
+  F_TRANSFER_ENCODING,
+  F_CONNECTION,
+  F_RETRY_AFTER,
+  F_CONTENT_TYPE
+};
+
+/* flags: message-wide */
+#define M_CR 0x01u         /* a CR was read; the next byte must be LF */
+#define M_HTTP10 0x02u
+#define M_KEEP_ALIVE 0x04u
+#define M_TRAILERS 0x08u   /* header states now read chunked trailers */
+
+/* vflags: the value of the current header line */
+#define V_STARTED 0x01u    /* current element has content */
+#define V_SPACE 0x02u      /* whitespace followed that content */
+#define V_BAD 0x04u        /* Retry-After is not delta-seconds */
+#define V_PARAMS 0x08u     /* Content-Type: past the media type */
+#define V_ANY 0x10u        /* the list had a non-empty element */
+
+typedef struct word {
+  const char *s; /* lower case */
+  uint8_t n;
+} word;
+
+#define WORD(lit) { lit, sizeof lit - 1 }
+static const word names[] = { WORD("content-length"), WORD("transfer-encoding"),
+                              WORD("connection"), WORD("retry-after"),
+                              WORD("content-type") };
+static const word connection_words[] = { WORD("close"), WORD("keep-alive") };
+static const word coding_words[] = { WORD("chunked") };
+static const word media_words[] = { WORD("application/json") };
+#define COUNT(a) (sizeof a / sizeof a[0])
+
+static bool is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+static bool is_ws(unsigned char c) { return c == ' ' || c == '\t'; }
+
+static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+/* RFC 9110 tchar: the characters of header names. */
+static bool is_tchar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+         c == '!' || c == '#' || c == '$' || c == '%' || c == '&' ||
+         c == '\'' || c == '*' || c == '+' || c == '-' || c == '.' ||
+         c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
+}
+
+static int hex_value(unsigned char c) {
+  if (is_digit(c))
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+static unsigned char lower(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* Word matching without storage: mask bit i stays set while the token read
+ * so far is a prefix of t[i]; pos counts the token's bytes (saturating). */
+static uint8_t match_step(uint8_t mask, uint16_t pos, unsigned char c,
+                          const word *t, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((mask >> i & 1u) &&
+        (pos >= t[i].n || lower(c) != (unsigned char)t[i].s[pos]))
+      mask = (uint8_t)(mask & ~(1u << i));
+  return mask;
+}
+
+/* Index of the word the whole token equals, or -1. */
+static int matched(uint8_t mask, uint16_t pos, const word *t, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((mask >> i & 1u) && pos == t[i].n)
+      return (int)i;
+  return -1;
+}
+
+static void advance(et_http_response *r) {
+  if (r->pos < UINT16_MAX)
+    r->pos++;
+}
+
+static bool in_head(uint8_t state) { return state <= S_VALUE; }
+
+static bool in_body(uint8_t state) {
+  return state == S_BODY_LENGTH || state == S_BODY_CLOSE ||
+         state == S_CHUNK_DATA;
+}
+
+static et_err finish(et_http_response *r) {
+  r->state = S_DONE;
+  r->done = true;
+  return ET_OK;
+}
+
+/* Forget everything about a message: at init and after a 1xx response.
+ * The header byte and line counters run on across messages. */
+static void start_message(et_http_response *r) {
+  r->status = 0;
+  r->chunked = false;
+  r->has_content_length = false;
+  r->content_length = 0;
+  r->close = false;
+  r->has_retry_after = false;
+  r->retry_after_s = 0;
+  r->json = false;
+  r->flags = 0;
+  r->state = S_VERSION;
+  r->pos = 0;
+  r->acc = 0;
+}
+
+void et_http_response_init(et_http_response *r) {
+  if (r == NULL)
+    return;
+  memset(r, 0, sizeof *r);
+  start_message(r);
+}
+
+/* A line end: CR only announces the LF that must follow (checked before
+ * the next byte is dispatched); the LF is what ends the line. Returns true
+ * for LF, false after noting a CR, and *e = syntax error for anything else. */
+static bool line_end(et_http_response *r, unsigned char c, et_err *e) {
+  if (c == '\r')
+    r->flags |= M_CR;
+  else if (c != '\n')
+    *e = ET_E_HTTP_SYNTAX;
+  return c == '\n';
+}
+
+static et_err status_byte(et_http_response *r, unsigned char c) {
+  static const char version[] = "HTTP/1.";
+  et_err e = ET_OK;
+  switch (r->state) {
+  case S_VERSION:
+    if (r->pos < sizeof version - 1) {
+      if (c != (unsigned char)version[r->pos])
+        return ET_E_HTTP_SYNTAX;
+    } else if (r->pos == sizeof version - 1) {
+      if (c != '0' && c != '1')
+        return ET_E_HTTP_SYNTAX;
+      if (c == '0')
+        r->flags |= M_HTTP10;
+    } else {
+      if (c != ' ')
+        return ET_E_HTTP_SYNTAX;
+      r->state = S_CODE;
+      r->pos = 0;
+      r->acc = 0;
+      return ET_OK;
+    }
+    r->pos++;
+    return ET_OK;
+  case S_CODE:
+    if (r->pos < 3) {
+      if (!is_digit(c))
+        return ET_E_HTTP_SYNTAX;
+      r->acc = r->acc * 10 + (unsigned)(c - '0');
+      if (++r->pos == 3) {
+        if (r->acc < 100 || r->acc > 599)
+          return ET_E_HTTP_SYNTAX;
+        r->status = (int)r->acc;
+      }
+      return ET_OK;
+    }
+    if (c == ' ') {
+      r->state = S_REASON;
+      return ET_OK;
+    }
+    break;
+  default: /* S_REASON */
+    if (!is_ctl(c) || c == '\t')
+      return ET_OK;
+    break;
+  }
+  if (!line_end(r, c, &e))
+    return e;
+  if (r->status == 101) /* we never ask to switch protocols */
+    return ET_E_HTTP_UNSUPPORTED;
+  r->state = S_LINE_START;
+  return ET_OK;
+}
+
+static void start_element(et_http_response *r) {
+  r->pos = 0;
+  r->match = 0xff;
+  r->vflags = (uint8_t)(r->vflags & ~(V_STARTED | V_SPACE));
+}
+
+static void start_chunk_line(et_http_response *r) {
+  r->state = S_CHUNK_SIZE;
+  r->pos = 0;
+  r->acc = 0;
+  r->line_bytes = 0;
+}
+
+static et_err end_of_headers(et_http_response *r, size_t room) {
+  if (r->flags & M_TRAILERS)
+    return finish(r);
+  if (r->status < 200) { /* interim (100 Continue, 103...): the final follows */
+    start_message(r);
+    return ET_OK;
+  }
+  if ((r->flags & M_HTTP10) && !(r->flags & M_KEEP_ALIVE))
+    r->close = true;
+  if (r->status == 204 || r->status == 304)
+    return finish(r);
+  if (r->chunked) {
+    r->has_content_length = false;
+    r->content_length = 0;
+    start_chunk_line(r);
+    return ET_OK;
+  }
+  if (!r->has_content_length) {
+    r->state = S_BODY_CLOSE;
+    return ET_OK;
+  }
+  if (r->content_length > (uint64_t)room)
+    return ET_E_RESPONSE_TOO_LARGE;
+  r->remaining = r->content_length;
+  r->state = S_BODY_LENGTH;
+  return r->remaining == 0 ? finish(r) : ET_OK;
+}
+
+static et_err name_byte(et_http_response *r, unsigned char c, size_t room) {
+  int w;
+  if (r->state == S_LINE_START) {
+    et_err e = ET_OK;
+    if (c == '\r' || c == '\n')
+      return line_end(r, c, &e) ? end_of_headers(r, room) : e;
+    /* Also refuses obs-fold (SP/HT) and an empty name (':'). */
+    if (!is_tchar(c))
+      return ET_E_HTTP_SYNTAX;
+    if (++r->header_count > CONFIG_ET_HTTP_MAX_HEADERS)
+      return ET_E_HTTP_TOO_LARGE;
+    r->state = S_NAME;
+    r->pos = 0;
+    r->match = 0xff;
+  }
+  if (is_tchar(c)) {
+    r->match = match_step(r->match, r->pos, c, names, COUNT(names));
+    advance(r);
+    return ET_OK;
+  }
+  if (c != ':') /* also a line without a colon, or space before it */
+    return ET_E_HTTP_SYNTAX;
+  w = matched(r->match, r->pos, names, COUNT(names));
+  r->field = (uint8_t)((r->flags & M_TRAILERS) || w < 0 ? F_OTHER : w + 1);
+  r->state = S_VALUE;
+  r->vflags = 0;
+  r->acc = 0;
+  start_element(r);
+  return ET_OK;
+}
+
+static const word *words_of(uint8_t field, size_t *n) {
+  if (field == F_CONNECTION) {
+    *n = COUNT(connection_words);
+    return connection_words;
+  }
+  if (field == F_TRANSFER_ENCODING) {
+    *n = COUNT(coding_words);
+    return coding_words;
+  }
+  *n = COUNT(media_words);
+  return media_words;
+}
+
+/* A byte of a word-valued element (list element or media type). */
+static void word_byte(et_http_response *r, unsigned char c) {
+  size_t n;
+  const word *t = words_of(r->field, &n);
+  /* Content after inner whitespace ("clo se") matches no word. */
+  r->match = (r->vflags & V_SPACE) ? 0 : match_step(r->match, r->pos, c, t, n);
+  advance(r);
+  r->vflags |= V_STARTED;
+}
+
+static int word_matched(const et_http_response *r) {
+  size_t n;
+  const word *t = words_of(r->field, &n);
+  return matched(r->match, r->pos, t, n);
+}
+
+/* End of one element of Connection or Transfer-Encoding. Empty elements
+ * (", close") are allowed by the list syntax. */
+static et_err end_element(et_http_response *r) {
+  int w = word_matched(r);
+  if (r->vflags & V_STARTED) {
+    r->vflags |= V_ANY;
+    if (r->field == F_CONNECTION) {
+      if (w == 0)
+        r->close = true;
+      else if (w == 1)
+        r->flags |= M_KEEP_ALIVE;
+    } else {
+      if (w != 0)
+        return ET_E_HTTP_UNSUPPORTED; /* gzip, deflate, identity... */
+      if (r->chunked)
+        return ET_E_HTTP_SYNTAX; /* chunked twice */
+      r->chunked = true;
+    }
+  }
+  start_element(r);
+  return ET_OK;
+}
+
+static et_err length_byte(et_http_response *r, unsigned char c) {
+  unsigned d = (unsigned)(c - '0');
+  if (!is_digit(c) || (r->vflags & V_SPACE))
+    return ET_E_HTTP_SYNTAX;
+  if (r->acc > (UINT64_MAX - d) / 10)
+    return ET_E_HTTP_TOO_LARGE;
+  r->acc = r->acc * 10 + d;
+  r->vflags |= V_STARTED;
+  return ET_OK;
+}
+
+static void delay_byte(et_http_response *r, unsigned char c) {
+  if (!is_digit(c) || (r->vflags & V_SPACE)) {
+    r->vflags |= V_BAD;
+    return;
+  }
+  r->acc = r->acc * 10 + (unsigned)(c - '0');
+  if (r->acc > RETRY_AFTER_MAX) /* saturate: stays small, cannot overflow */
+    r->acc = RETRY_AFTER_MAX;
+  r->vflags |= V_STARTED;
+}
+
+static et_err end_value(et_http_response *r) {
+  et_err e = ET_OK;
+  switch (r->field) {
+  case F_CONTENT_LENGTH:
+    if (!(r->vflags & V_STARTED))
+      return ET_E_HTTP_SYNTAX;
+    if (r->has_content_length && r->content_length != r->acc)
+      return ET_E_HTTP_SYNTAX;
+    r->has_content_length = true;
+    r->content_length = r->acc;
+    break;
+  case F_RETRY_AFTER:
+    r->has_retry_after = (r->vflags & (V_STARTED | V_BAD)) == V_STARTED;
+    r->retry_after_s = r->has_retry_after ? (uint32_t)r->acc : 0;
+    break;
+  case F_CONNECTION:
+    e = end_element(r);
+    break;
+  case F_TRANSFER_ENCODING:
+    e = end_element(r);
+    if (e == ET_OK && !(r->vflags & V_ANY))
+      e = ET_E_HTTP_SYNTAX; /* empty Transfer-Encoding */
+    break;
+  case F_CONTENT_TYPE:
+    r->json = (r->vflags & V_STARTED) && word_matched(r) == 0;
+    break;
+  default:
+    break;
+  }
+  return e;
+}
+
+static et_err value_byte(et_http_response *r, unsigned char c) {
+  et_err e = ET_OK;
+  if (c == '\r' || c == '\n') {
+    if (!line_end(r, c, &e))
+      return e;
+    r->state = S_LINE_START;
+    return end_value(r);
+  }
+  if (is_ctl(c) && c != '\t')
+    return ET_E_HTTP_SYNTAX;
+  if (is_ws(c)) { /* leading whitespace is skipped, trailing trimmed */
+    if (r->vflags & V_STARTED)
+      r->vflags |= V_SPACE;
+    return ET_OK;
+  }
+  switch (r->field) {
+  case F_CONTENT_LENGTH:
+    return length_byte(r, c);
+  case F_RETRY_AFTER:
+    delay_byte(r, c);
+    break;
+  case F_CONNECTION:
+  case F_TRANSFER_ENCODING:
+    if (c == ',')
+      return end_element(r);
+    word_byte(r, c);
+    break;
+  case F_CONTENT_TYPE:
+    if (c == ';')
+      r->vflags |= V_PARAMS; /* parameters do not change the type */
+    if (!(r->vflags & V_PARAMS))
+      word_byte(r, c);
+    break;
+  default:
+    break;
+  }
+  return ET_OK;
+}
+
+static et_err end_chunk_size(et_http_response *r, size_t room) {
+  if (r->acc == 0) { /* last-chunk: trailers follow, read like headers */
+    r->flags |= M_TRAILERS;
+    r->state = S_LINE_START;
+    return ET_OK;
+  }
+  if (r->acc > (uint64_t)room)
+    return ET_E_RESPONSE_TOO_LARGE;
+  r->remaining = r->acc;
+  r->state = S_CHUNK_DATA;
+  return ET_OK;
+}
+
+static et_err chunk_byte(et_http_response *r, unsigned char c, size_t room) {
+  et_err e = ET_OK;
+  if (r->state != S_CHUNK_DATA_END && ++r->line_bytes > CHUNK_LINE_MAX)
+    return ET_E_HTTP_TOO_LARGE;
+  switch (r->state) {
+  case S_CHUNK_SIZE: {
+    int v = hex_value(c);
+    if (v >= 0) {
+      if (r->pos >= CHUNK_DIGITS_MAX)
+        return ET_E_HTTP_TOO_LARGE;
+      r->acc = r->acc << 4 | (unsigned)v;
+      r->pos++;
+      return ET_OK;
+    }
+    if (r->pos == 0)
+      return ET_E_HTTP_SYNTAX;
+    if (is_ws(c)) {
+      r->state = S_CHUNK_BWS;
+      return ET_OK;
+    }
+    if (c == ';') {
+      r->state = S_CHUNK_EXT;
+      return ET_OK;
+    }
+    break;
+  }
+  case S_CHUNK_BWS:
+    if (is_ws(c))
+      return ET_OK;
+    if (c == ';') {
+      r->state = S_CHUNK_EXT;
+      return ET_OK;
+    }
+    break;
+  case S_CHUNK_EXT: /* extensions are skipped */
+    if (!is_ctl(c) || c == '\t')
+      return ET_OK;
+    break;
+  default: /* S_CHUNK_DATA_END: only the line end after the data */
+    break;
+  }
+  if (!line_end(r, c, &e))
+    return e;
+  if (r->state == S_CHUNK_DATA_END) {
+    start_chunk_line(r);
+    return ET_OK;
+  }
+  return end_chunk_size(r, room);
+}
+
+/* One byte of anything but body data. room: body bytes still free. */
+static et_err parse_byte(et_http_response *r, unsigned char c, size_t room) {
+  if (in_head(r->state) && ++r->header_bytes > CONFIG_ET_HTTP_MAX_HEADER_BYTES)
+    return ET_E_HTTP_TOO_LARGE;
+  if (r->flags & M_CR) {
+    if (c != '\n')
+      return ET_E_HTTP_SYNTAX;
+    r->flags &= (uint16_t)~M_CR;
+  }
+  switch (r->state) {
+  case S_VERSION:
+  case S_CODE:
+  case S_REASON:
+    return status_byte(r, c);
+  case S_LINE_START:
+  case S_NAME:
+    return name_byte(r, c, room);
+  case S_VALUE:
+    return value_byte(r, c);
+  default:
+    return chunk_byte(r, c, room);
+  }
+}
+
+/* Moves a run of body bytes. memmove: in may alias body ahead of the
+ * write position, and the write position never passes the read one. */
+static et_err copy_body(et_http_response *r, const uint8_t *in, size_t n,
+                        size_t *i, uint8_t *body, size_t body_cap,
+                        size_t *body_len) {
+  size_t k = n - *i;
+  size_t room = body_cap - *body_len;
+  et_err e = ET_OK;
+  if (r->state != S_BODY_CLOSE && (uint64_t)k > r->remaining)
+    k = (size_t)r->remaining;
+  if (k > room) {
+    k = room;
+    e = ET_E_RESPONSE_TOO_LARGE;
+  }
+  if (k > 0)
+    memmove(body + *body_len, in + *i, k);
+  *body_len += k;
+  *i += k;
+  if (r->state == S_BODY_CLOSE || e != ET_OK)
+    return e;
+  r->remaining -= k;
+  if (r->remaining == 0) {
+    if (r->state == S_BODY_LENGTH)
+      return finish(r);
+    r->state = S_CHUNK_DATA_END;
+  }
+  return ET_OK;
+}
+
+et_err et_http_response_parse(et_http_response *r, const uint8_t *in, size_t n,
+                              size_t *used, uint8_t *body, size_t body_cap,
+                              size_t *body_len) {
+  size_t i = 0;
+  et_err e = ET_OK;
+  if (used != NULL)
+    *used = 0;
+  if (r == NULL || used == NULL || body_len == NULL || (in == NULL && n > 0) ||
+      (body == NULL && body_cap > 0) || *body_len > body_cap)
+    return ET_E_ARG;
+  if (r->state == S_FAILED)
+    return (et_err)r->err;
+  while (i < n && r->state != S_DONE && e == ET_OK) {
+    if (in_body(r->state)) {
+      e = copy_body(r, in, n, &i, body, body_cap, body_len);
+    } else {
+      e = parse_byte(r, in[i], body_cap - *body_len);
+      i++;
+    }
+  }
+  *used = i;
+  if (e != ET_OK) {
+    r->state = S_FAILED;
+    r->err = (uint8_t)e;
+  }
+  return e;
+}
+
+et_err et_http_response_eof(et_http_response *r) {
+  if (r == NULL)
+    return ET_E_ARG;
+  if (r->state == S_FAILED)
+    return (et_err)r->err;
+  if (r->state == S_BODY_CLOSE)
+    return finish(r);
+  return r->done ? ET_OK : ET_E_TRUNCATED;
+}

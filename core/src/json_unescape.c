@@ -1,0 +1,116 @@
+/* JSON string escapes to UTF-8, in place or into another buffer. Every
+ * escape is at least as long as what it decodes to (\n 2 -> 1, \uXXXX
+ * 6 -> at most 3, a surrogate pair 12 -> 4), so writing never overtakes
+ * reading and dst may equal src. */
+#include "edgetoken/et_json.h"
+
+static int hex_val(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* The code unit of "\uXXXX" at s[i], or -1. */
+static long read_u(const char *s, size_t n, size_t i) {
+  long v = 0;
+  if (n - i < 6 || s[i] != '\\' || s[i + 1] != 'u')
+    return -1;
+  for (size_t k = 2; k < 6; k++) {
+    int h = hex_val(s[i + k]);
+    if (h < 0)
+      return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+static size_t put_utf8(char *dst, size_t w, unsigned long cp) {
+  char b[4];
+  size_t m;
+  if (cp < 0x80) {
+    b[0] = (char)cp;
+    m = 1;
+  } else if (cp < 0x800) {
+    b[0] = (char)(0xC0 | (cp >> 6));
+    b[1] = (char)(0x80 | (cp & 0x3F));
+    m = 2;
+  } else if (cp < 0x10000) {
+    b[0] = (char)(0xE0 | (cp >> 12));
+    b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    b[2] = (char)(0x80 | (cp & 0x3F));
+    m = 3;
+  } else {
+    b[0] = (char)(0xF0 | (cp >> 18));
+    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    b[3] = (char)(0x80 | (cp & 0x3F));
+    m = 4;
+  }
+  if (dst != NULL)
+    for (size_t k = 0; k < m; k++)
+      dst[w + k] = b[k];
+  return w + m;
+}
+
+/* Decode the escape at src[*i] (a backslash); returns the new write index,
+ * or (size_t)-1 on a bad escape. */
+static size_t unescape_one(const char *src, size_t n, size_t *i, char *dst,
+                           size_t w) {
+  static const char from[] = "\"\\/bfnrt";
+  static const char to[] = "\"\\/\b\f\n\r\t";
+  long hi, lo;
+  if (*i + 1 >= n)
+    return (size_t)-1;
+  if (src[*i + 1] != 'u') {
+    for (size_t k = 0; k < sizeof from - 1; k++) {
+      if (src[*i + 1] == from[k]) {
+        if (dst != NULL)
+          dst[w] = to[k];
+        *i += 2;
+        return w + 1;
+      }
+    }
+    return (size_t)-1;
+  }
+  hi = read_u(src, n, *i);
+  if (hi <= 0 || (hi >= 0xDC00 && hi <= 0xDFFF))
+    return (size_t)-1; /* bad hex, \u0000, or a low surrogate first */
+  if (hi < 0xD800 || hi > 0xDBFF) {
+    *i += 6;
+    return put_utf8(dst, w, (unsigned long)hi);
+  }
+  lo = read_u(src, n, *i + 6);
+  if (lo < 0xDC00 || lo > 0xDFFF)
+    return (size_t)-1; /* a high surrogate needs a low one next */
+  *i += 12;
+  return put_utf8(dst, w,
+                  0x10000ul + (((unsigned long)hi - 0xD800) << 10) +
+                      ((unsigned long)lo - 0xDC00));
+}
+
+et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out) {
+  size_t i = 0, w = 0;
+  if ((src == NULL && n > 0) || n_out == NULL)
+    return ET_E_ARG;
+  while (i < n) {
+    unsigned char c = (unsigned char)src[i];
+    if (c == '\\') {
+      w = unescape_one(src, n, &i, dst, w);
+      if (w == (size_t)-1)
+        return ET_E_JSON_SYNTAX;
+      continue;
+    }
+    if (c < 0x20)
+      return ET_E_JSON_SYNTAX;
+    if (dst != NULL)
+      dst[w] = (char)c;
+    w++;
+    i++;
+  }
+  *n_out = w;
+  return ET_OK;
+}

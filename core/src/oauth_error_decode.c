@@ -1,0 +1,91 @@
+/* An OAuth error body (RFC 6749 section 5.2 plus Entra's extras) into
+ * et_oauth_error, in place. */
+#include "edgetoken/et_token.h"
+
+#include <stddef.h>
+
+#define STR_FIELD(key, member)                                             \
+  { key, offsetof(et_oauth_error, member), key ": expected a string",     \
+    key ": bad escape in string" }
+
+static const struct {
+  const char *key;
+  size_t off;
+  const char *why_type, *why_escape;
+} str_fields[] = {
+  STR_FIELD("error", error),
+  STR_FIELD("error_description", error_description),
+  STR_FIELD("suberror", suberror),
+  STR_FIELD("timestamp", timestamp),
+  STR_FIELD("trace_id", trace_id),
+  STR_FIELD("correlation_id", correlation_id),
+  STR_FIELD("error_uri", error_uri),
+  STR_FIELD("claims", claims),
+};
+
+static et_err fail(et_err e, const char **why, const char *text) {
+  if (why != NULL)
+    *why = text;
+  return e;
+}
+
+/* Keep the first CONFIG_ET_MAX_ERROR_CODES codes but check them all. */
+static et_err read_codes(const et_json *j, int arr, et_oauth_error *out) {
+  int n, i = arr + 1;
+  if (j->tok[arr].type != JSMN_ARRAY)
+    return ET_E_JSON_FIELD;
+  n = j->tok[arr].size;
+  for (int m = 0; m < n; m++, i++) {
+    uint64_t v;
+    /* Elements are scalars here, so the next one is at i + 1. */
+    if (j->tok[i].type != JSMN_PRIMITIVE ||
+        et_json_uint(j, i, UINT32_MAX, &v) != ET_OK)
+      return ET_E_JSON_FIELD;
+    if (out->n_error_codes < CONFIG_ET_MAX_ERROR_CODES)
+      out->error_codes[out->n_error_codes++] = (uint32_t)v;
+  }
+  return ET_OK;
+}
+
+et_err et_oauth_error_decode(char *body, size_t len, jsmntok_t *tok,
+                             size_t ntok, et_oauth_error *out,
+                             const char **why) {
+  et_json j;
+  et_err e;
+  size_t k;
+  int idx;
+
+  if (why != NULL)
+    *why = NULL;
+  if (out == NULL)
+    return ET_E_ARG;
+  /* Zero what we decode; http_status and retry_after_s are the caller's. */
+  for (k = 0; k < sizeof str_fields / sizeof str_fields[0]; k++)
+    *(et_str *)((char *)out + str_fields[k].off) = ET_STR_NULL;
+  for (k = 0; k < CONFIG_ET_MAX_ERROR_CODES; k++)
+    out->error_codes[k] = 0;
+  out->n_error_codes = 0;
+
+  e = et_json_parse(&j, body, len, tok, ntok);
+  if (e == ET_E_JSON_TOKENS)
+    return fail(e, why, "error response: more JSON tokens than the workspace has");
+  if (e != ET_OK)
+    return fail(e, why, "error response: not a JSON object");
+
+  for (k = 0; k < sizeof str_fields / sizeof str_fields[0]; k++) {
+    et_str *s = (et_str *)((char *)out + str_fields[k].off);
+    e = et_json_member_string(&j, 0, str_fields[k].key, s);
+    if (e == ET_E_JSON_FIELD)
+      return fail(e, why, str_fields[k].why_type);
+    if (e != ET_OK)
+      return fail(e, why, str_fields[k].why_escape);
+  }
+  if (out->error.n == 0)
+    return fail(ET_E_JSON_FIELD, why, "error: missing or empty");
+
+  idx = et_json_get(&j, 0, "error_codes");
+  if (idx >= 0 && read_codes(&j, idx, out) != ET_OK)
+    return fail(ET_E_JSON_FIELD, why,
+                "error_codes: expected an array of non-negative integers");
+  return ET_OK;
+}

@@ -1,0 +1,109 @@
+/* Spans, constant-time compare, wiping, and the sticky append buffer. */
+#include "edgetoken/et_str.h"
+
+#include <string.h>
+
+et_str et_str_from_cstr(const char *s) {
+  et_str r = { s, s ? strlen(s) : 0 };
+  return r;
+}
+
+bool et_str_eq(et_str a, et_str b) {
+  return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+static char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+bool et_str_eq_nocase(et_str a, et_str b) {
+  if (a.n != b.n)
+    return false;
+  for (size_t i = 0; i < a.n; i++)
+    if (lower(a.p[i]) != lower(b.p[i]))
+      return false;
+  return true;
+}
+
+bool et_str_starts_with(et_str s, et_str prefix) {
+  return s.n >= prefix.n && (prefix.n == 0 || memcmp(s.p, prefix.p, prefix.n) == 0);
+}
+
+bool et_ct_eq(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
+  /* Walk the longer length so timing reveals lengths only. */
+  size_t n = an > bn ? an : bn;
+  uint8_t diff = (uint8_t)(an != bn);
+  for (size_t i = 0; i < n; i++) {
+    uint8_t x = i < an ? a[i] : 0;
+    uint8_t y = i < bn ? b[i] : 0;
+    diff |= (uint8_t)(x ^ y);
+  }
+  return diff == 0;
+}
+
+void et_wipe(void *p, size_t n) {
+  /* The volatile pointer keeps the stores from being optimised away. */
+  volatile uint8_t *v = (volatile uint8_t *)p;
+  while (n--)
+    *v++ = 0;
+}
+
+et_err et_str_to_u64(et_str s, uint64_t max, uint64_t *out) {
+  uint64_t v = 0;
+  if (s.n == 0 || s.p == NULL)
+    return ET_E_ARG;
+  for (size_t i = 0; i < s.n; i++) {
+    unsigned d = (unsigned)(s.p[i] - '0');
+    if (d > 9)
+      return ET_E_ARG;
+    if (v > (max - d) / 10)
+      return ET_E_ARG;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return ET_OK;
+}
+
+void et_buf_init(et_buf *b, char *p, size_t cap) {
+  b->p = p;
+  b->cap = p ? cap : 0;
+  b->len = 0;
+  b->overflow = false;
+  b->redact = false;
+}
+
+void et_buf_put(et_buf *b, const char *s, size_t n) {
+  if (b->overflow)
+    return;
+  if (b->p == NULL) { /* counting mode */
+    b->len += n;
+    return;
+  }
+  if (n > b->cap - b->len) {
+    b->overflow = true;
+    return;
+  }
+  if (n)
+    memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+void et_buf_put_str(et_buf *b, et_str s) { et_buf_put(b, s.p, s.n); }
+
+void et_buf_put_cstr(et_buf *b, const char *s) { et_buf_put(b, s, strlen(s)); }
+
+void et_buf_put_char(et_buf *b, char c) { et_buf_put(b, &c, 1); }
+
+void et_buf_put_u64(et_buf *b, uint64_t v) {
+  char tmp[20];
+  size_t i = sizeof tmp;
+  do {
+    tmp[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  et_buf_put(b, tmp + i, sizeof tmp - i);
+}
+
+et_err et_buf_status(const et_buf *b) {
+  return b->overflow ? ET_E_NOSPACE : ET_OK;
+}

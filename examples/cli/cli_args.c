@@ -1,0 +1,107 @@
+/* Command-line parsing for edgetoken. Secrets are refused on argv: other
+ * users can read a process's arguments. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_usage(FILE *f) {
+  fputs(
+      "usage: edgetoken token --tenant T --client-id C [options]\n"
+      "\n"
+      "Gets an Entra ID access token with the client credentials grant and\n"
+      "prints it. The client secret comes from EDGETOKEN_CLIENT_SECRET or\n"
+      "--client-secret-file, never from the command line.\n"
+      "\n"
+      "options:\n"
+      "  --tenant T              tenant GUID or domain\n"
+      "  --client-id C           application (client) id\n"
+      "  --endpoint v1|v2        token endpoint version (default v2)\n"
+      "  --scope S               v2 scope (default <client-id>/.default)\n"
+      "  --resource R            v1 resource (default <client-id>)\n"
+      "  --authority URL         default https://login.microsoftonline.com\n"
+      "  --ca-file F             trusted CA bundle (default: system bundle)\n"
+      "  --client-secret-file F  read the secret from F (first line)\n"
+      "  --timeout S             seconds per network step (default 15)\n"
+      "  --json                  print a JSON object instead of the token\n"
+      "  --verbose               log what is sent (secrets shown as ***)\n"
+      "  --help, --version\n"
+      "\n"
+      "exit codes: 0 ok, 2 usage, 3 refused by Entra ID (OAuth error),\n"
+      "4 network, 5 TLS, 6 unexpected response, 7 throttled, 1 other\n",
+      f);
+}
+
+static bool take(int argc, char **argv, int *i, const char **out) {
+  if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
+    fprintf(stderr, "edgetoken: %s needs a value\n", argv[*i]);
+    return false;
+  }
+  *out = argv[++*i];
+  return true;
+}
+
+bool cli_parse_args(int argc, char **argv, cli_opts *o) {
+  const char *endpoint = "v2", *timeout = NULL;
+  memset(o, 0, sizeof *o);
+  o->timeout_s = CONFIG_ET_TIMEOUT_MS / 1000;
+  if (argc < 2) {
+    cli_usage(stderr);
+    return false;
+  }
+  o->command = argv[1];
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    bool ok = true;
+    if (!strcmp(a, "--tenant")) ok = take(argc, argv, &i, &o->tenant);
+    else if (!strcmp(a, "--client-id")) ok = take(argc, argv, &i, &o->client_id);
+    else if (!strcmp(a, "--resource")) ok = take(argc, argv, &i, &o->resource);
+    else if (!strcmp(a, "--scope")) ok = take(argc, argv, &i, &o->scope);
+    else if (!strcmp(a, "--authority")) ok = take(argc, argv, &i, &o->authority);
+    else if (!strcmp(a, "--ca-file")) ok = take(argc, argv, &i, &o->ca_file);
+    else if (!strcmp(a, "--client-secret-file")) ok = take(argc, argv, &i, &o->secret_file);
+    else if (!strcmp(a, "--endpoint")) ok = take(argc, argv, &i, &endpoint);
+    else if (!strcmp(a, "--timeout")) ok = take(argc, argv, &i, &timeout);
+    else if (!strcmp(a, "--json")) o->json = true;
+    else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) o->verbose = true;
+    else if (!strcmp(a, "--client-secret")) {
+      fputs("edgetoken: --client-secret is not accepted: arguments are visible to\n"
+            "other users (ps). Use EDGETOKEN_CLIENT_SECRET or --client-secret-file.\n",
+            stderr);
+      return false;
+    } else {
+      fprintf(stderr, "edgetoken: unknown option '%s' (see --help)\n", a);
+      return false;
+    }
+    if (!ok)
+      return false;
+  }
+  if (!strcmp(endpoint, "v1")) o->endpoint = ET_ENDPOINT_V1;
+  else if (!strcmp(endpoint, "v2") || !strcmp(endpoint, "v2.0")) o->endpoint = ET_ENDPOINT_V2;
+  else {
+    fprintf(stderr, "edgetoken: --endpoint must be v1 or v2, not '%s'\n", endpoint);
+    return false;
+  }
+  if (timeout != NULL) {
+    char *end;
+    unsigned long t = strtoul(timeout, &end, 10);
+    if (*end != '\0' || t == 0 || t > 3600) {
+      fprintf(stderr, "edgetoken: --timeout must be 1..3600 seconds\n");
+      return false;
+    }
+    o->timeout_s = (unsigned)t;
+  }
+  if (o->resource && o->scope) {
+    fputs("edgetoken: give --resource (v1) or --scope (v2), not both\n", stderr);
+    return false;
+  }
+  if (o->resource && o->endpoint != ET_ENDPOINT_V1) {
+    fputs("edgetoken: --resource belongs to --endpoint v1; v2 takes --scope\n", stderr);
+    return false;
+  }
+  if (o->scope && o->endpoint != ET_ENDPOINT_V2) {
+    fputs("edgetoken: --scope belongs to --endpoint v2; v1 takes --resource\n", stderr);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,153 @@
+/* What the CLI prints: the token on stdout, failures in words on stderr. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void json_string(FILE *f, et_str s) {
+  fputc('"', f);
+  for (size_t i = 0; i < s.n; i++) {
+    unsigned char c = (unsigned char)s.p[i];
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static void json_str_field(FILE *f, const char *key, et_str v, bool *first) {
+  if (v.n == 0)
+    return;
+  fprintf(f, "%s\n  \"%s\": ", *first ? "" : ",", key);
+  json_string(f, v);
+  *first = false;
+}
+
+static void json_num_field(FILE *f, const char *key, int64_t v, bool *first) {
+  if (v == ET_ABSENT)
+    return;
+  fprintf(f, "%s\n  \"%s\": %" PRId64, *first ? "" : ",", key, v);
+  *first = false;
+}
+
+void cli_print_token(const et_token *t, bool json) {
+  bool first = true;
+  if (!json) {
+    fwrite(t->access_token.p, 1, t->access_token.n, stdout);
+    fputc('\n', stdout);
+    return;
+  }
+  fputc('{', stdout);
+  json_str_field(stdout, "token_type", t->token_type, &first);
+  json_num_field(stdout, "expires_in", t->expires_in, &first);
+  json_num_field(stdout, "ext_expires_in", t->ext_expires_in, &first);
+  json_num_field(stdout, "expires_on", t->expires_on, &first);
+  json_num_field(stdout, "not_before", t->not_before, &first);
+  json_num_field(stdout, "refresh_in", t->refresh_in, &first);
+  json_str_field(stdout, "resource", t->resource, &first);
+  json_str_field(stdout, "scope", t->scope, &first);
+  json_str_field(stdout, "access_token", t->access_token, &first);
+  json_str_field(stdout, "refresh_token", t->refresh_token, &first);
+  json_str_field(stdout, "id_token", t->id_token, &first);
+  fputs("\n}\n", stdout);
+}
+
+static void print_span(const char *label, et_str v) {
+  if (v.n)
+    fprintf(stderr, "  %s: %.*s\n", label, (int)v.n, v.p);
+}
+
+static bool has_code(const et_oauth_error *err, uint32_t code) {
+  for (size_t i = 0; i < err->n_error_codes; i++)
+    if (err->error_codes[i] == code)
+      return true;
+  return false;
+}
+
+/* What to do next for the AADSTS codes people meet most. */
+static const char *hint(const et_oauth_error *err) {
+  if (has_code(err, 7000215))
+    return "the client secret is wrong: use the secret's value, not its ID";
+  if (has_code(err, 7000222))
+    return "the client secret has expired: create a new one in the app registration";
+  if (has_code(err, 7000218))
+    return "no credential was sent: set EDGETOKEN_CLIENT_SECRET or --client-secret-file";
+  if (has_code(err, 90002))
+    return "the tenant does not exist: check --tenant (GUID or domain)";
+  if (has_code(err, 700016))
+    return "the application is not registered in this tenant: check --client-id and --tenant";
+  if (has_code(err, 70011))
+    return "the scope is not valid: for client credentials use <client-id>/.default";
+  if (has_code(err, 90014))
+    return "a required field is missing from the request";
+  return NULL;
+}
+
+static void print_oauth_error(const et_oauth_error *err) {
+  const char *h = hint(err);
+  fprintf(stderr, "edgetoken: Entra ID refused the request: %.*s (HTTP %d)\n",
+          (int)err->error.n, err->error.p, err->http_status);
+  if (err->n_error_codes) {
+    fputs("  AADSTS codes:", stderr);
+    for (size_t i = 0; i < err->n_error_codes; i++)
+      fprintf(stderr, " AADSTS%" PRIu32, err->error_codes[i]);
+    fputc('\n', stderr);
+  }
+  if (err->error_description.n) {
+    /* Entra puts trace lines after CR LF; print the first line only here,
+     * the ids follow on their own lines. */
+    size_t n = 0;
+    while (n < err->error_description.n && err->error_description.p[n] != '\r' &&
+           err->error_description.p[n] != '\n')
+      n++;
+    print_span("description", (et_str){ err->error_description.p, n });
+  }
+  print_span("suberror", err->suberror);
+  print_span("trace id", err->trace_id);
+  print_span("correlation id", err->correlation_id);
+  print_span("timestamp", err->timestamp);
+  if (h)
+    fprintf(stderr, "  what to do: %s\n", h);
+}
+
+int cli_report_error(et_err e, const et_work *w, const et_oauth_error *err,
+                     const char *port_detail) {
+  if (e == ET_E_OAUTH) {
+    print_oauth_error(err);
+    return CLI_EXIT_OAUTH;
+  }
+  fprintf(stderr, "edgetoken: %s", et_strerror(e));
+  if (port_detail && port_detail[0])
+    fprintf(stderr, ": %s", port_detail);
+  else if (w->why)
+    fprintf(stderr, ": %s", w->why);
+  fputc('\n', stderr);
+  switch (e) {
+  case ET_E_THROTTLED:
+    if (err->retry_after_s)
+      fprintf(stderr, "  retry after %" PRIu32 " s\n", err->retry_after_s);
+    return CLI_EXIT_THROTTLED;
+  case ET_E_HTTP_STATUS:
+    fprintf(stderr, "  HTTP status %d\n", w->http_status);
+    return CLI_EXIT_RESPONSE;
+  case ET_E_RESPONSE_TOO_LARGE:
+    fprintf(stderr, "  the workspace holds %d bytes; a larger response needs a bigger buffer\n",
+            CLI_WORK_BUF_SIZE);
+    return CLI_EXIT_RESPONSE;
+  case ET_E_DNS: case ET_E_CONNECT: case ET_E_TIMEOUT: case ET_E_CLOSED:
+  case ET_E_IO: case ET_E_TRUNCATED:
+    return CLI_EXIT_NETWORK;
+  case ET_E_TLS: case ET_E_TLS_VERIFY: case ET_E_TLS_CONFIG:
+    return CLI_EXIT_TLS;
+  case ET_E_HTTP_SYNTAX: case ET_E_HTTP_TOO_LARGE: case ET_E_HTTP_UNSUPPORTED:
+  case ET_E_JSON_SYNTAX: case ET_E_JSON_TOKENS: case ET_E_JSON_FIELD:
+    return CLI_EXIT_RESPONSE;
+  case ET_E_ARG: case ET_E_URL:
+    return CLI_EXIT_USAGE;
+  default:
+    return CLI_EXIT_INTERNAL;
+  }
+}

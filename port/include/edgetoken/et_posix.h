@@ -1,0 +1,81 @@
+/* The POSIX port: BSD sockets, CLOCK_MONOTONIC, getrandom(2), and TLS plus
+ * SHA-256 from mbedTLS (2.28 LTS; 3.6 compiles too). Unlike core it may
+ * allocate (mbedTLS does) and call the OS.
+ *
+ * One et_posix holds one connection slot: open while a connection is open
+ * fails with ET_E_NOSPACE. Not thread-safe; use one et_posix per thread.
+ *
+ * TLS always verifies the chain against the CA file and the host name
+ * (SNI + name check); there is no switch to turn that off. mbedTLS 2.28 does
+ * not match IP-address SANs, so a TLS host must be a DNS name (use
+ * "localhost", not "127.0.0.1", for a local server). Plain TCP (tls=false)
+ * is allowed here; core decides when it may be used.
+ *
+ * Timeouts: open spends at most timeout_ms on connect and handshake together
+ * (name resolution is getaddrinfo's own, unbounded by it); send and recv
+ * wait at most timeout_ms each. */
+#ifndef EDGETOKEN_ET_POSIX_H
+#define EDGETOKEN_ET_POSIX_H
+
+#include "edgetoken/et_port.h"
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+typedef struct et_posix_config {
+  const char *ca_file;  /* PEM bundle; NULL: /etc/ssl/certs/ca-certificates.crt */
+  et_level log_level;   /* 0 = silent; messages with level <= this are logged */
+  /* NULL: stderr, "edgetoken: <level>: msg\n" (control bytes shown as '?'). */
+  void (*log_sink)(void *sink_ctx, et_level lvl, const char *msg, size_t n);
+  void *sink_ctx;
+  volatile int *cancel; /* optional: non-zero asks the running call to stop
+                           (a SIGINT handler sets it) */
+} et_posix_config;
+
+struct et_posix;
+
+/* The connection slot. Fields are the port's; callers use et_port hooks. */
+struct et_conn {
+  struct et_posix *px;
+  int fd;              /* -1 when the slot is free */
+  bool tls;
+  bool peer_closed;    /* EOF or close_notify seen: skip our close_notify */
+  int sys_errno;       /* errno seen inside the TLS bio, for details */
+  char host[256];      /* NUL-terminated copy, for SNI and details */
+  uint16_t port;
+  mbedtls_ssl_context ssl;
+};
+
+typedef struct et_posix {
+  et_level log_level;
+  void (*log_sink)(void *sink_ctx, et_level lvl, const char *msg, size_t n);
+  void *sink_ctx;
+  volatile int *cancel;
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context drbg;
+  mbedtls_x509_crt ca;
+  mbedtls_ssl_config conf;
+  bool tls_ready;      /* entropy, drbg, ca and conf are initialised */
+  et_conn conn;
+  char detail[256];    /* last failure for humans; "" if none */
+} et_posix;
+
+/* Initialise px and fill every hook of *port this port implements (open,
+ * send, recv, close, mono_ms, unix_s, random, sleep_ms, sha256, log,
+ * cancelled); sign and store are left NULL. cfg may be NULL (defaults).
+ * Errors: ET_E_ARG (px or port NULL), ET_E_TLS_CONFIG (CA file unreadable
+ * or without certificates; see et_posix_detail), ET_E_RANDOM (DRBG seed).
+ * On failure px needs no et_posix_free, but calling it is harmless. */
+et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port);
+
+/* Close any open connection, free the mbedTLS state and wipe px. */
+void et_posix_free(et_posix *px);
+
+/* Human-readable detail of the last failure ("" if none), e.g.
+ * "connect to localhost:8443: Connection refused". Valid until the next
+ * call on px. */
+const char *et_posix_detail(const et_posix *px);
+
+#endif

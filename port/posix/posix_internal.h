@@ -1,0 +1,52 @@
+/* Private glue between the files of the POSIX + mbedTLS port. Not installed;
+ * applications include edgetoken/et_posix.h only. */
+#ifndef EDGETOKEN_POSIX_INTERNAL_H
+#define EDGETOKEN_POSIX_INTERNAL_H
+
+#include "edgetoken/et_posix.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PX_PRINTF(f, a)
+#endif
+
+/* posix_port.c: record a failure detail (also logged at debug) and return e. */
+et_err px_fail(et_posix *px, et_err e, const char *fmt, ...) PX_PRINTF(3, 4);
+void px_logf(et_posix *px, et_level lvl, const char *fmt, ...) PX_PRINTF(3, 4);
+void px_log(void *ctx, et_level lvl, const char *msg, size_t n);
+bool px_cancelled(void *ctx);
+
+/* posix_clock.c */
+uint64_t px_mono_ms(void *ctx);
+int64_t px_unix_s(void *ctx);
+void px_sleep_ms(void *ctx, uint32_t ms);
+
+/* posix_random.c: getrandom(2), whole buffer or ET_E_RANDOM. */
+et_err px_random(void *ctx, uint8_t *p, size_t n);
+
+/* posix_net.c: wait until fd is ready for events (POLLIN/POLLOUT) or the
+ * monotonic deadline passes. ET_OK, ET_E_TIMEOUT, ET_E_CANCELLED, ET_E_IO. */
+et_err px_wait(et_posix *px, int fd, short events, uint64_t deadline_ms);
+et_err px_open(void *ctx, et_str host, uint16_t port, bool tls,
+               uint32_t timeout_ms, et_conn **out);
+et_err px_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
+               uint32_t timeout_ms);
+et_err px_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
+               uint32_t timeout_ms);
+void px_close(et_conn *c);
+
+/* mbedtls_tls.c: config for all connections, and per-connection TLS. */
+et_err px_tls_init(et_posix *px, const char *ca_file);
+void px_tls_free(et_posix *px);
+et_err px_tls_handshake(et_conn *c, uint64_t deadline_ms);
+et_err px_tls_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
+                   uint64_t deadline_ms);
+et_err px_tls_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
+                   uint64_t deadline_ms);
+void px_tls_close(et_conn *c);
+
+/* mbedtls_sha256.c */
+et_err px_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[32]);
+
+#endif

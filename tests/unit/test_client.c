@@ -1,0 +1,552 @@
+/* The client-credentials flow and the exchange's retry policy, driven
+ * through a scripted port: every connection plays one scene (an open
+ * failure, or a canned response fed in small pieces) and records what the
+ * client sent. The real port and server are covered by test_posix_port and
+ * the integration tests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edgetoken/edgetoken.h"
+
+#define MAX_SCENES 4
+
+typedef struct scene {
+  et_err open_err;        /* ET_OK: connect and answer */
+  const char *response;   /* bytes the "server" sends, then closes */
+  size_t piece;           /* bytes per recv (0: all at once) */
+} scene;
+
+struct et_conn {
+  int unused;
+};
+
+typedef struct script {
+  scene scenes[MAX_SCENES];
+  size_t n_scenes;
+  size_t opened;          /* open() calls so far */
+  size_t pos;             /* position in the current response */
+  char sent[4096];
+  size_t sent_len;
+  uint64_t slept_ms;
+  unsigned sleeps;
+  bool cancel;
+  char log[2048];
+  size_t log_len;
+  struct et_conn conn;
+  et_str host;
+  uint16_t port;
+} script;
+
+static et_err s_open(void *ctx, et_str host, uint16_t port, bool tls,
+                     uint32_t timeout_ms, et_conn **out) {
+  script *s = ctx;
+  const scene *sc;
+  (void)timeout_ms;
+  assert_true(tls); /* core never asks for clear text */
+  assert_true(s->opened < s->n_scenes);
+  sc = &s->scenes[s->opened++];
+  s->host = host;
+  s->port = port;
+  s->pos = 0;
+  s->sent_len = 0;
+  if (sc->open_err != ET_OK)
+    return sc->open_err;
+  *out = &s->conn;
+  return ET_OK;
+}
+
+static script *of(et_conn *c) {
+  return (script *)((char *)c - offsetof(script, conn));
+}
+
+static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
+                     uint32_t timeout_ms) {
+  script *s = of(c);
+  size_t k = n > 100 ? 100 : n; /* short writes must be handled */
+  (void)timeout_ms;
+  assert_true(s->sent_len + k <= sizeof s->sent);
+  memcpy(s->sent + s->sent_len, p, k);
+  s->sent_len += k;
+  *sent = k;
+  return ET_OK;
+}
+
+static et_err s_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
+                     uint32_t timeout_ms) {
+  script *s = of(c);
+  const scene *sc = &s->scenes[s->opened - 1];
+  size_t left = strlen(sc->response) - s->pos, k = left;
+  (void)timeout_ms;
+  if (left == 0)
+    return ET_E_CLOSED;
+  if (sc->piece && k > sc->piece)
+    k = sc->piece;
+  if (k > cap)
+    k = cap;
+  memcpy(p, sc->response + s->pos, k);
+  s->pos += k;
+  *got = k;
+  return ET_OK;
+}
+
+static void s_close(et_conn *c) { (void)c; }
+
+static et_err s_random(void *ctx, uint8_t *p, size_t n) {
+  (void)ctx;
+  memset(p, 0x5a, n);
+  return ET_OK;
+}
+
+static void s_sleep(void *ctx, uint32_t ms) {
+  script *s = ctx;
+  s->slept_ms += ms;
+  s->sleeps++;
+}
+
+static void s_log(void *ctx, et_level lvl, const char *msg, size_t n) {
+  script *s = ctx;
+  (void)lvl;
+  if (s->log_len + n + 1 <= sizeof s->log) {
+    memcpy(s->log + s->log_len, msg, n);
+    s->log_len += n;
+    s->log[s->log_len++] = '\n';
+  }
+}
+
+static bool s_cancelled(void *ctx) { return ((script *)ctx)->cancel; }
+
+static et_port make_port(script *s) {
+  et_port p;
+  memset(&p, 0, sizeof p);
+  p.ctx = s;
+  p.open = s_open;
+  p.send = s_send;
+  p.recv = s_recv;
+  p.close = s_close;
+  p.random = s_random;
+  p.sleep_ms = s_sleep;
+  p.log = s_log;
+  p.cancelled = s_cancelled;
+  return p;
+}
+
+static bool contains(const char *hay, size_t n, const char *needle) {
+  size_t k = strlen(needle);
+  for (size_t i = 0; i + k <= n; i++)
+    if (memcmp(hay + i, needle, k) == 0)
+      return true;
+  return false;
+}
+
+#define OK_V2                                                                  \
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"       \
+  "Content-Length: 87\r\n\r\n"                                                 \
+  "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,"    \
+  "\"access_token\":\"eyJ0.e30.sig\"}"
+
+#define BAD_SECRET                                                             \
+  "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"            \
+  "Connection: close\r\n\r\n"                                                  \
+  "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: "      \
+  "Invalid client secret provided.\\r\\nTrace ID: t1\",\"error_codes\":"       \
+  "[7000215],\"trace_id\":\"t1\",\"correlation_id\":\"c1\"}"
+
+static uint8_t g_buf[4096];
+static jsmntok_t g_tok[64];
+
+static et_work work(size_t cap) {
+  et_work w = { g_buf, cap, g_tok, 64, NULL, 0 };
+  memset(g_buf, 0xcc, sizeof g_buf);
+  return w;
+}
+
+static et_app app_with(const char *authority) {
+  et_app a;
+  memset(&a, 0, sizeof a);
+  a.authority = et_str_from_cstr(authority);
+  a.tenant = ET_STR("contoso");
+  a.client_id = ET_STR("app");
+  a.cred.kind = ET_CRED_SECRET;
+  a.cred.secret = ET_STR("s+x/=");
+  return a;
+}
+
+static void v2_request_and_token(void **state) {
+  script s = { .scenes = { { ET_OK, OK_V2, 7 } }, .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  et_oauth_error err;
+  static const char body[] =
+      "grant_type=client_credentials&client_id=app&scope=app%2F.default"
+      "&client_secret=s%2Bx%2F%3D";
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("app/.default"),
+                                         &w, &t, &err), ET_OK);
+  assert_true(et_str_eq(s.host, ET_STR("login.microsoftonline.com")));
+  assert_int_equal(s.port, 443);
+  assert_true(s.sent_len > sizeof body);
+  assert_memory_equal(s.sent, "POST /contoso/oauth2/v2.0/token HTTP/1.1\r\n", 42);
+  assert_true(contains(s.sent, s.sent_len, "\r\nHost: login.microsoftonline.com\r\n"));
+  assert_true(contains(s.sent, s.sent_len,
+                       "\r\nContent-Type: application/x-www-form-urlencoded\r\n"));
+  assert_true(contains(s.sent, s.sent_len, "\r\nContent-Length: 90\r\n"));
+  assert_int_equal(sizeof body - 1, 90);
+  assert_memory_equal(s.sent + s.sent_len - 90, body, 90);
+  assert_true(et_str_eq(t.access_token, ET_STR("eyJ0.e30.sig")));
+  assert_true(et_str_eq(t.token_type, ET_STR("Bearer")));
+  assert_int_equal(t.expires_in, 3599);
+  assert_int_equal(w.http_status, 200);
+  /* The secret left the workspace once sent. */
+  assert_false(contains((const char *)g_buf, sizeof g_buf, "s%2Bx%2F%3D"));
+}
+
+static void v1_request_with_resource(void **state) {
+  static const char resp[] =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "10\r\n{\"token_type\":\"B\r\n"
+      "5c\r\nearer\",\"expires_in\":\"3599\",\"expires_on\":\"1622089429\","
+      "\"resource\":\"https://r\",\"access_token\":\"abc\"}\r\n0\r\n\r\n";
+  script s = { .scenes = { { ET_OK, resp, 1 } }, .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = app_with("https://localhost:8443/emu");
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V1, ET_STR("https://r"), &w,
+                                         &t, NULL), ET_OK);
+  assert_memory_equal(s.sent, "POST /emu/contoso/oauth2/token HTTP/1.1\r\n", 41);
+  assert_true(contains(s.sent, s.sent_len, "\r\nHost: localhost:8443\r\n"));
+  assert_true(contains(s.sent, s.sent_len, "&resource=https%3A%2F%2Fr&"));
+  assert_int_equal(t.expires_in, 3599);
+  assert_int_equal(t.expires_on, 1622089429);
+  assert_true(et_str_eq(t.resource, ET_STR("https://r")));
+  assert_true(et_str_eq(t.access_token, ET_STR("abc")));
+}
+
+static void oauth_error_is_returned_not_retried(void **state) {
+  script s = { .scenes = { { ET_OK, BAD_SECRET, 3 }, { ET_OK, OK_V2, 0 } }, .n_scenes = 2 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  et_oauth_error err;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &err),
+                   ET_E_OAUTH);
+  assert_int_equal(s.opened, 1);
+  assert_int_equal(err.http_status, 401);
+  assert_true(et_str_eq(err.error, ET_STR("invalid_client")));
+  assert_int_equal(err.n_error_codes, 1);
+  assert_int_equal(err.error_codes[0], 7000215);
+  assert_true(et_str_eq(err.trace_id, ET_STR("t1")));
+  assert_true(et_str_eq(err.correlation_id, ET_STR("c1")));
+  assert_true(et_str_eq(err.error_description,
+                        ET_STR("AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t1")));
+}
+
+static void server_error_is_retried_after_backoff(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy", 0 },
+                           { ET_OK, OK_V2, 0 } },
+               .n_scenes = 2 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_OK);
+  assert_int_equal(s.opened, 2);
+  assert_int_equal(s.sleeps, 1);
+  assert_true(s.slept_ms >= 1000 && s.slept_ms <= 1250);
+}
+
+static void short_retry_after_is_waited_out(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\n"
+                                    "Content-Length: 17\r\n\r\nToo Many Requests", 0 },
+                           { ET_OK, OK_V2, 0 } },
+               .n_scenes = 2 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_OK);
+  assert_int_equal(s.opened, 2);
+  assert_int_equal(s.slept_ms, 2000);
+}
+
+static void long_retry_after_is_returned(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\n"
+                                    "Content-Length: 17\r\n\r\nToo Many Requests", 0 } },
+               .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  et_oauth_error err;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &err),
+                   ET_E_THROTTLED);
+  assert_int_equal(s.opened, 1);
+  assert_int_equal(s.sleeps, 0);
+  assert_int_equal(err.http_status, 429);
+  assert_int_equal(err.retry_after_s, 60);
+}
+
+static void persistent_5xx_is_reported(void **state) {
+  static const char r500[] = "HTTP/1.1 500 Oops\r\nContent-Length: 6\r\n\r\n<html>";
+  script s = { .scenes = { { ET_OK, r500, 0 }, { ET_OK, r500, 0 }, { ET_OK, r500, 0 } },
+               .n_scenes = 3 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  et_oauth_error err;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &err),
+                   ET_E_HTTP_STATUS);
+  assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
+  assert_int_equal(w.http_status, 500);
+  assert_int_equal(err.http_status, 500);
+}
+
+static void transport_failures_are_retried(void **state) {
+  script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_E_TIMEOUT, NULL, 0 },
+                           { ET_OK, OK_V2, 0 } },
+               .n_scenes = 3 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_OK);
+  assert_int_equal(s.opened, 3);
+  assert_int_equal(s.sleeps, 2);
+}
+
+static void certificate_errors_are_final(void **state) {
+  script s = { .scenes = { { ET_E_TLS_VERIFY, NULL, 0 }, { ET_OK, OK_V2, 0 } },
+               .n_scenes = 2 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_TLS_VERIFY);
+  assert_int_equal(s.opened, 1);
+}
+
+static void truncated_response_is_retried_then_reported(void **state) {
+  static const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 87\r\n\r\n{\"token_type\"";
+  script s = { .scenes = { { ET_OK, cut, 0 }, { ET_OK, cut, 0 }, { ET_OK, cut, 0 } },
+               .n_scenes = 3 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_TRUNCATED);
+  assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
+}
+
+/* A 200 response whose JSON body is exactly body_len bytes (>= 64). */
+static const char *token_response(size_t body_len, bool chunked) {
+  static char out[4096];
+  static const char head[] = "{\"token_type\":\"Bearer\",\"access_token\":\"";
+  char body[2048];
+  size_t fill = body_len - (sizeof head - 1) - 2;
+  et_buf b;
+  assert_true(body_len < sizeof body);
+  memcpy(body, head, sizeof head - 1);
+  memset(body + sizeof head - 1, 'A', fill);
+  memcpy(body + body_len - 2, "\"}", 2);
+  et_buf_init(&b, out, sizeof out - 1);
+  et_buf_put_cstr(&b, "HTTP/1.1 200 OK\r\n");
+  if (chunked) {
+    static const char hex[] = "0123456789abcdef";
+    et_buf_put_cstr(&b, "Transfer-Encoding: chunked\r\n\r\n");
+    et_buf_put_char(&b, hex[(body_len >> 8) & 15]);
+    et_buf_put_char(&b, hex[(body_len >> 4) & 15]);
+    et_buf_put_char(&b, hex[body_len & 15]);
+    et_buf_put_cstr(&b, "\r\n");
+    et_buf_put(&b, body, body_len);
+    et_buf_put_cstr(&b, "\r\n0\r\n\r\n");
+  } else {
+    et_buf_put_cstr(&b, "Content-Length: ");
+    et_buf_put_u64(&b, body_len);
+    et_buf_put_cstr(&b, "\r\n\r\n");
+    et_buf_put(&b, body, body_len);
+  }
+  assert_int_equal(et_buf_status(&b), ET_OK);
+  out[b.len] = '\0';
+  return out;
+}
+
+static bool has_run_of_a(size_t n) {
+  size_t run = 0;
+  for (size_t i = 0; i < sizeof g_buf; i++) {
+    run = g_buf[i] == 'A' ? run + 1 : 0;
+    if (run >= n)
+      return true;
+  }
+  return false;
+}
+
+static void request_larger_than_workspace(void **state) {
+  script s = { .n_scenes = 0 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  w.cap = 120; /* the head alone is over 200 bytes */
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_NOSPACE);
+  assert_non_null(w.why);
+  assert_int_equal(s.opened, 0);
+}
+
+static void body_exactly_filling_workspace(void **state) {
+  /* The chunked framing after the last body byte arrives when the
+   * workspace is already full: it must still be read. */
+  script s = { .scenes = { { ET_OK, NULL, 50 } }, .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  s.scenes[0].response = token_response(400, true);
+  w.cap = 400;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_OK);
+  assert_int_equal(t.access_token.n, 400 - 39 - 2);
+
+  s.opened = 0;
+  s.scenes[0].response = token_response(400, false);
+  w = work(sizeof g_buf);
+  w.cap = 400;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_OK);
+  assert_int_equal(t.access_token.n, 400 - 39 - 2);
+}
+
+static void response_larger_than_workspace(void **state) {
+  script s = { .scenes = { { ET_OK, NULL, 50 } }, .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  for (int chunked = 0; chunked < 2; chunked++) {
+    s.opened = 0;
+    s.scenes[0].response = token_response(401, chunked);
+    w = work(sizeof g_buf);
+    w.cap = 400;
+    assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                     ET_E_RESPONSE_TOO_LARGE);
+    assert_int_equal(s.opened, 1); /* not retried: it would not fit either */
+    /* Nothing of the partial token is left behind. */
+    assert_false(has_run_of_a(16));
+  }
+}
+
+static void debug_log_redacts_the_secret(void **state) {
+  script s = { .scenes = { { ET_OK, OK_V2, 0 } }, .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_OK);
+#if CONFIG_ET_LOG_LEVEL >= 4
+  assert_true(contains(s.log, s.log_len, "client_secret=***"));
+  assert_true(contains(s.log, s.log_len, "> POST https://login.microsoftonline.com:443/contoso"));
+#endif
+  assert_false(contains(s.log, s.log_len, "s%2Bx"));
+  assert_false(contains(s.log, s.log_len, "s+x"));
+  assert_false(contains(s.log, s.log_len, "eyJ0"));
+}
+
+static void cancel_stops_before_connecting_again(void **state) {
+  script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_OK, OK_V2, 0 } }, .n_scenes = 2 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  s.cancel = true;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_CANCELLED);
+  assert_int_equal(s.opened, 1);
+}
+
+static void bad_configuration_never_connects(void **state) {
+  script s = { .n_scenes = 0 };
+  et_port p = make_port(&s);
+  et_app a = app_with("http://login.microsoftonline.com");
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_URL);
+  a = app_with(NULL);
+  a.tenant = ET_STR("../admin");
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_ARG);
+  assert_non_null(w.why);
+  a = app_with(NULL);
+  a.cred.kind = ET_CRED_NONE;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_ARG);
+  a = app_with(NULL);
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR_NULL, &w, &t, NULL),
+                   ET_E_ARG);
+  assert_int_equal(s.opened, 0);
+}
+
+static void bad_json_on_success_status(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0 } },
+               .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = app_with(NULL);
+  et_work w = work(sizeof g_buf);
+  et_token t;
+  (void)state;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+                   ET_E_JSON_SYNTAX);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(v2_request_and_token),
+    cmocka_unit_test(v1_request_with_resource),
+    cmocka_unit_test(oauth_error_is_returned_not_retried),
+    cmocka_unit_test(server_error_is_retried_after_backoff),
+    cmocka_unit_test(short_retry_after_is_waited_out),
+    cmocka_unit_test(long_retry_after_is_returned),
+    cmocka_unit_test(persistent_5xx_is_reported),
+    cmocka_unit_test(transport_failures_are_retried),
+    cmocka_unit_test(certificate_errors_are_final),
+    cmocka_unit_test(truncated_response_is_retried_then_reported),
+    cmocka_unit_test(request_larger_than_workspace),
+    cmocka_unit_test(body_exactly_filling_workspace),
+    cmocka_unit_test(response_larger_than_workspace),
+    cmocka_unit_test(debug_log_redacts_the_secret),
+    cmocka_unit_test(cancel_stops_before_connecting_again),
+    cmocka_unit_test(bad_configuration_never_connects),
+    cmocka_unit_test(bad_json_on_success_status),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install the Debian packages the build, tests, demo and benchmark need,
+# only those missing. Needs root (or sudo) when something is missing.
+set -eu
+PKGS="build-essential clang libclang-rt-14-dev llvm make libmbedtls-dev libjsmn-dev libcmocka-dev
+python3 python3-kconfiglib openssl ca-certificates curl valgrind cppcheck
+gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "setup: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,97 @@
+#!/bin/bash
+# The whole test suite: builds (gcc, clang, clang+ASan/UBSan), unit tests in
+# each build and under valgrind, core's embedded checks, cppcheck, the CLI
+# against the Entra ID emulator over TLS, and a short run of every fuzzer.
+# Every step's result is counted; the last line is "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-$(test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)}
+FUZZ_SMOKE_SECONDS=${FUZZ_SMOKE_SECONDS:-10}
+JOBS=${JOBS:-$(nproc)}
+LOG=build/test-logs
+mkdir -p "$LOG"
+passed=0
+failed=0
+failures=()
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "FAIL: $1"; }
+
+# A step that is one test: a command that must exit 0.
+step() {
+  local name=$1; shift
+  local log="$LOG/$(echo "$name" | tr ' /' '__').log"
+  if "$@" >"$log" 2>&1; then
+    echo "ok   $name"
+    pass
+  else
+    fail "$name"
+    tail -n 30 "$log" | sed 's/^/    | /'
+  fi
+}
+
+# A binary that prints TAP: each "ok"/"not ok" line is one test, and a
+# crash or non-zero exit is one more failure.
+tap() {
+  local name=$1; shift
+  local log="$LOG/$(echo "$name" | tr ' /' '__').log"
+  local rc ok notok
+  CMOCKA_MESSAGE_OUTPUT=TAP "$@" >"$log" 2>&1
+  rc=$?
+  ok=$(grep -c '^ok ' "$log")
+  notok=$(grep -c '^not ok ' "$log")
+  passed=$((passed + ok))
+  if [ "$notok" -gt 0 ]; then
+    failed=$((failed + notok))
+    while read -r l; do failures+=("$name: $l"); echo "FAIL: $name: $l"; done < <(grep '^not ok ' "$log")
+  fi
+  if [ $rc -ne 0 ] && [ "$notok" -eq 0 ]; then
+    fail "$name (exit $rc)"
+  fi
+  if [ $rc -ne 0 ] || [ "$notok" -gt 0 ]; then
+    tail -n 40 "$log" | sed 's/^/    | /'
+  fi
+  echo "$([ $rc -eq 0 ] && [ "$notok" -eq 0 ] && echo ok || echo FAIL)   $name: $ok passed, $notok failed"
+}
+
+# Test certificates for the emulator and the port tests.
+export ET_TEST_CERTS=$PWD/build/test-certs
+step "test certificates" tests/emulator/make_certs.sh "$ET_TEST_CERTS"
+
+for v in gcc clang asan; do
+  step "build $v" make -j"$JOBS" VARIANT=$v all unit
+done
+
+for v in gcc clang asan; do
+  for t in build/$v/tests/test_*; do
+    [ -x "$t" ] || continue
+    tap "unit $v $(basename "$t")" "$t"
+  done
+done
+for t in build/gcc/tests/test_*; do
+  [ -x "$t" ] || continue
+  tap "valgrind $(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite,indirect "$t"
+done
+
+step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
+  make VARIANT=gcc check-core
+step "cppcheck" cppcheck -q --enable=warning,portability,performance --error-exitcode=1 \
+  --inline-suppr -D__GNUC__ -Icore/include -Iport/include core/src port examples
+
+tap "integration (CLI vs emulator over TLS)" \
+  "$PYTHON" tests/integration/test_cli.py --cli build/gcc/edgetoken --certs "$ET_TEST_CERTS"
+
+step "build fuzzers" make -j"$JOBS" $(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/\(.*\)\.c|build/fuzz/\1|')
+for f in build/fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  step "fuzz $(basename "$f") ${FUZZ_SMOKE_SECONDS}s" tests/fuzz/run.sh "$FUZZ_SMOKE_SECONDS" "$f"
+done
+
+echo
+if [ $failed -gt 0 ]; then
+  echo "failures:"
+  printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
