@@ -3,7 +3,7 @@
 # only those missing. Needs root (or sudo) when something is missing.
 set -eu
 PKGS="build-essential clang libclang-rt-14-dev llvm make libmbedtls-dev libjsmn-dev libcmocka-dev
-python3 python3-kconfiglib openssl ca-certificates curl valgrind cppcheck
+python3 python3-kconfiglib openssl ca-certificates curl valgrind cppcheck time
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi"
 missing=""
 for p in $PKGS; do

@@ -89,6 +89,17 @@ static void log_request(const et_port *port, const et_request *rq, et_work *w,
     port->log(port->ctx, ET_LOG_DEBUG, b.p, b.len);
 }
 
+static void log_response(const et_port *port, int status, size_t body_len) {
+  char line[48];
+  et_buf b;
+  et_buf_init(&b, line, sizeof line);
+  et_buf_put_u64(&b, (uint64_t)status);
+  et_buf_put_cstr(&b, ", body ");
+  et_buf_put_u64(&b, body_len);
+  et_buf_put_cstr(&b, " bytes");
+  et_log(port, ET_LOG_DEBUG, "< HTTP ", (et_str){ line, b.len });
+}
+
 static et_err send_all(const et_port *port, et_conn *c, const uint8_t *p,
                        size_t n, uint32_t timeout_ms) {
   while (n > 0) {
@@ -174,6 +185,7 @@ et_err et_exchange_once(const et_port *port, const et_request *rq,
   rs->has_retry_after = hp.has_retry_after;
   rs->retry_after_s = hp.retry_after_s;
   w->http_status = hp.status;
+  log_response(port, hp.status, body_len);
   return ET_OK;
 }
 
