@@ -54,7 +54,7 @@ all: cli
 cli: $(OUT)/edgetoken
 unit: $(UNIT_BIN)
 
-$(OUT)/%.o: %.c $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h examples/cli/*.h tests/unit/*.h) $(CONFIG_H)
+$(OUT)/%.o: %.c $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h port/*/*.h examples/cli/*.h tests/unit/*.h) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -74,7 +74,7 @@ $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libedgetoken_posix.a $(OUT)/libedge
 	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LDLIBS_TLS) -o $@
 
 # libFuzzer: clang only, core sources compiled into each target.
-FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include
+FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Icore/include
 build/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ -o $@

@@ -362,7 +362,9 @@ static et_err length_byte(et_http_response *r, unsigned char c) {
   unsigned d = (unsigned)(c - '0');
   if (!is_digit(c) || (r->vflags & V_SPACE))
     return ET_E_HTTP_SYNTAX;
-  if (r->acc > (UINT64_MAX - d) / 10)
+  /* Constant bounds: no 64-bit division helper on small targets. */
+  if (r->acc > UINT64_MAX / 10 ||
+      (r->acc == UINT64_MAX / 10 && d > UINT64_MAX % 10))
     return ET_E_HTTP_TOO_LARGE;
   r->acc = r->acc * 10 + d;
   r->vflags |= V_STARTED;

@@ -47,23 +47,33 @@ static size_t escape_len(const char *s, size_t n, size_t i) {
   return n - i < 6 ? n - i : 6;
 }
 
-/* Raw (still escaped) key equals key after decoding, decoded on the fly. */
+/* Decode the piece of raw at *i, a plain byte or an escape run, into piece
+ * (never longer than the run, so 12 bytes suffice); false on a bad escape. Walking a string this way reads
+ * it decoded without modifying the text. */
+static bool next_piece(et_str raw, size_t *i, char piece[12], size_t *m) {
+  size_t len;
+  if (raw.p[*i] != '\\') {
+    piece[0] = raw.p[*i];
+    *m = 1;
+    (*i)++;
+    return true;
+  }
+  len = escape_len(raw.p, raw.n, *i);
+  if (et_json_unescape(raw.p + *i, len, piece, m) != ET_OK)
+    return false;
+  *i += len;
+  return true;
+}
+
+/* Raw (still escaped) key equals key after decoding. */
 static bool key_eq_escaped(et_str raw, const char *key, size_t klen) {
   size_t i = 0, k = 0;
   while (i < raw.n) {
-    if (raw.p[i] != '\\') {
-      if (k >= klen || raw.p[i] != key[k])
-        return false;
-      i++;
-      k++;
-      continue;
-    }
     char piece[12];
-    size_t m, len = escape_len(raw.p, raw.n, i);
-    if (et_json_unescape(raw.p + i, len, piece, &m) != ET_OK ||
-        m > klen - k || memcmp(piece, key + k, m) != 0)
+    size_t m;
+    if (!next_piece(raw, &i, piece, &m) || m > klen - k ||
+        memcmp(piece, key + k, m) != 0)
       return false;
-    i += len;
     k += m;
   }
   return k == klen;
@@ -90,16 +100,44 @@ int et_json_get(const et_json *j, int obj, const char *key) {
   return -1;
 }
 
+/* v = v * 10 + digit c, refusing non-digits and results above max. */
+static bool push_digit(uint64_t *v, char c, uint64_t max) {
+  unsigned d = (unsigned)(c - '0');
+  if (d > 9 || d > max || *v > (max - d) / 10)
+    return false;
+  *v = *v * 10 + d;
+  return true;
+}
+
 et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out) {
   const jsmntok_t *t;
   et_str s;
+  uint64_t v = 0;
+  size_t i = 0;
   if (!in_range(j, idx) || out == NULL)
     return ET_E_JSON_FIELD;
   t = &j->tok[idx];
   if (t->type != JSMN_PRIMITIVE && t->type != JSMN_STRING)
     return ET_E_JSON_FIELD;
   s = et_json_raw(j, idx);
-  /* Digits only: rules out signs, fractions, exponents, literals, spaces
-   * and escapes alike. */
-  return et_str_to_u64(s, max, out) == ET_OK ? ET_OK : ET_E_JSON_FIELD;
+  if (s.n == 0)
+    return ET_E_JSON_FIELD;
+  /* Digits only: rules out signs, fractions, exponents, literals and
+   * spaces. A string is read decoded, so the answer is the same before and
+   * after et_json_string ("\u0035" is 5 either way). */
+  while (i < s.n) {
+    char piece[12];
+    size_t m = 1;
+    if (t->type == JSMN_STRING && !decoded(j, t)) {
+      if (!next_piece(s, &i, piece, &m))
+        return ET_E_JSON_FIELD;
+    } else {
+      piece[0] = s.p[i++];
+    }
+    for (size_t k = 0; k < m; k++)
+      if (!push_digit(&v, piece[k], max))
+        return ET_E_JSON_FIELD;
+  }
+  *out = v;
+  return ET_OK;
 }

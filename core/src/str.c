@@ -54,9 +54,7 @@ et_err et_str_to_u64(et_str s, uint64_t max, uint64_t *out) {
     return ET_E_ARG;
   for (size_t i = 0; i < s.n; i++) {
     unsigned d = (unsigned)(s.p[i] - '0');
-    if (d > 9)
-      return ET_E_ARG;
-    if (v > (max - d) / 10)
+    if (d > 9 || d > max || v > (max - d) / 10)
       return ET_E_ARG;
     v = v * 10 + d;
   }

@@ -80,6 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     et_str raw = et_json_raw(&j, i), s, again;
     CHECK(raw.p >= buf && raw.p + raw.n <= buf + size);
     CHECK(et_json_skip(&j, i) > i && et_json_skip(&j, i) <= (int)j.ntok);
+    if (tok[i].type == JSMN_OBJECT) { /* jsmn's tree: keys own one value */
+      for (int k = i + 1, m = 0; m < tok[i].size; m++) {
+        CHECK(k + 1 < (int)j.ntok && tok[k].type == JSMN_STRING);
+        CHECK(tok[k].size == 1);
+        k = et_json_skip(&j, k + 1);
+      }
+    }
     et_err ue = et_json_uint(&j, i, UINT64_MAX, &v);
     CHECK(ue == ET_OK || ue == ET_E_JSON_FIELD);
     et_err se = et_json_string(&j, i, &s);

@@ -145,7 +145,7 @@ static bool contains(const char *hay, size_t n, const char *needle) {
 
 #define OK_V2                                                                  \
   "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"       \
-  "Content-Length: 87\r\n\r\n"                                                 \
+  "Content-Length: 93\r\n\r\n"                                                 \
   "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,"    \
   "\"access_token\":\"eyJ0.e30.sig\"}"
 
@@ -211,7 +211,7 @@ static void v1_request_with_resource(void **state) {
   static const char resp[] =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
       "10\r\n{\"token_type\":\"B\r\n"
-      "5c\r\nearer\",\"expires_in\":\"3599\",\"expires_on\":\"1622089429\","
+      "61\r\nearer\",\"expires_in\":\"3599\",\"expires_on\":\"1622089429\","
       "\"resource\":\"https://r\",\"access_token\":\"abc\"}\r\n0\r\n\r\n";
   script s = { .scenes = { { ET_OK, resp, 1 } }, .n_scenes = 1 };
   et_port p = make_port(&s);

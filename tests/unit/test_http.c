@@ -158,6 +158,7 @@ static void request_injection_rejected(void **state) {
   r = post_request(); r.authorization = (et_str){ "Bearer a\0b", 10 }; refused(r);
   r = post_request(); r.authorization = ET_STR("Bearer a\nb"); refused(r);
   r = post_request(); r.port = 0; refused(r);
+  r = post_request(); r.content_type = (et_str){ NULL, 3 }; refused(r);
 
   r = post_request();
   bad[0].name = ET_STR("X-Ok");
@@ -651,6 +652,14 @@ static void bad(const char *msg, size_t n, et_err want) {
   assert_int_equal(bytes.err, want);
   /* Sticky: the parser keeps reporting the failure. */
   assert_int_equal(et_http_response_eof(&whole.r), want);
+  if (want != ET_OK && want != ET_E_TRUNCATED) {
+    size_t used = 5;
+    assert_int_equal(et_http_response_parse(&whole.r, (const uint8_t *)"\r\n", 2,
+                                            &used, whole.body, CAP,
+                                            &whole.body_len),
+                     want);
+    assert_int_equal(used, 0);
+  }
 }
 
 #define BAD(lit, err) bad(lit, sizeof lit - 1, err)
@@ -670,6 +679,7 @@ static void bad_status_line(void **state) {
   BAD("HTTP/1.1 2000 OK\r\n\r\n", ET_E_HTTP_SYNTAX);
   BAD("HTTP/1.1 20x OK\r\n\r\n", ET_E_HTTP_SYNTAX);
   BAD("HTTP/1.1  200 OK\r\n\r\n", ET_E_HTTP_SYNTAX);
+  BAD("HTTP/1.1200 OK\r\n\r\n", ET_E_HTTP_SYNTAX);
   BAD("HTTP/1.1 200 O\x01K\r\n\r\n", ET_E_HTTP_SYNTAX);
   BAD("HTTP/1.1 200 OK\rX\n\r\n", ET_E_HTTP_SYNTAX);
   BAD("\r\nHTTP/1.1 200 OK\r\n\r\n", ET_E_HTTP_SYNTAX);
@@ -776,6 +786,7 @@ static void bad_chunks(void **state) {
   BAD(TE_CHUNKED "3 4\r\n", ET_E_HTTP_SYNTAX);
   BAD(TE_CHUNKED "3;a\x01\r\n", ET_E_HTTP_SYNTAX);
   BAD(TE_CHUNKED "0\r\nbad trailer\r\n\r\n", ET_E_HTTP_SYNTAX);
+  BAD(TE_CHUNKED "1 \t ;a\r\nx\r\n0\r\n\r\n", ET_OK);
   BAD(TE_CHUNKED "3\r\nabc\r\n0\r\n", ET_E_TRUNCATED);
   /* A trailer named like a framing header changes nothing. */
   BAD(TE_CHUNKED "0\r\nContent-Length: x\r\n\r\n", ET_OK);

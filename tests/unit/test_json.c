@@ -407,6 +407,7 @@ static void test_get(void **state) {
 
 static void test_uint(void **state) {
   doc d;
+  et_str s;
   uint64_t v;
   (void)state;
   assert_int_equal(
@@ -414,7 +415,7 @@ static void test_uint(void **state) {
                 "\"s\":\"3599\",\"lead\":\"0012\",\"empty\":\"\",\"neg\":-1,"
                 "\"sneg\":\"-1\",\"frac\":1.5,\"exp\":1e3,\"sp\":\" 5\","
                 "\"spt\":\"5 \",\"t\":true,\"nul\":null,\"obj\":{},"
-                "\"arr\":[1],\"esc\":\"\\u0031\",\"negz\":-0,"
+                "\"arr\":[1],\"esc\":\"\\u0031\\u0032\",\"badesc\":\"1\\ud800\",\"negz\":-0,"
                 "\"big\":18446744073709551615,\"bigger\":18446744073709551616,"
                 "\"szero\":\"0\"}"),
       ET_OK);
@@ -447,7 +448,7 @@ static void test_uint(void **state) {
                                 UINT64_MAX, &v), ET_E_JSON_FIELD);
   static const char *const bad[] = {
     "empty", "neg", "sneg", "frac", "exp", "sp", "spt", "t", "nul", "obj",
-    "arr", "esc", "negz", "missing",
+    "arr", "badesc", "negz", "missing",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     v = 77;
@@ -456,8 +457,21 @@ static void test_uint(void **state) {
                                   UINT64_MAX, &v), ET_E_JSON_FIELD);
     assert_int_equal(v, 77);
   }
+  /* Escaped digits are digits, before and after decoding in place. */
+  int esc = et_json_get(&d.j, 0, "esc");
+  assert_int_equal(et_json_uint(&d.j, esc, UINT64_MAX, &v), ET_OK);
+  assert_int_equal(v, 12);
+  assert_int_equal(et_json_uint(&d.j, esc, 11, &v), ET_E_JSON_FIELD);
+  assert_int_equal(et_json_string(&d.j, esc, &s), ET_OK);
+  assert_int_equal(et_json_uint(&d.j, esc, UINT64_MAX, &v), ET_OK);
+  assert_int_equal(v, 12);
+  /* max smaller than a single digit. */
+  assert_int_equal(et_json_uint(&d.j, et_json_get(&d.j, 0, "s"), 2, &v),
+                   ET_E_JSON_FIELD);
+  assert_int_equal(et_json_uint(&d.j, et_json_get(&d.j, 0, "zero"), 0, &v),
+                   ET_OK);
+  assert_int_equal(v, 0);
   /* A digit string decoded in place still reads. */
-  et_str s;
   int si = et_json_get(&d.j, 0, "s");
   assert_int_equal(et_json_string(&d.j, si, &s), ET_OK);
   assert_int_equal(et_json_uint(&d.j, si, UINT64_MAX, &v), ET_OK);

@@ -32,6 +32,10 @@ static void decimal_parse(void **state) {
   assert_int_equal(et_str_to_u64(ET_STR("18446744073709551616"), UINT64_MAX, &v), ET_E_ARG);
   assert_int_equal(et_str_to_u64(ET_STR("65536"), 65535, &v), ET_E_ARG);
   assert_int_equal(et_str_to_u64(ET_STR("65535"), 65535, &v), ET_OK);
+  assert_int_equal(et_str_to_u64(ET_STR("5"), 3, &v), ET_E_ARG); /* max below a digit */
+  assert_int_equal(et_str_to_u64(ET_STR("3599"), 2, &v), ET_E_ARG);
+  assert_int_equal(et_str_to_u64(ET_STR("3"), 3, &v), ET_OK);
+  assert_int_equal(v, 3);
   assert_int_equal(et_str_to_u64(ET_STR(""), 10, &v), ET_E_ARG);
   assert_int_equal(et_str_to_u64(ET_STR("-1"), 10, &v), ET_E_ARG);
   assert_int_equal(et_str_to_u64(ET_STR("1 "), 10, &v), ET_E_ARG);

@@ -83,9 +83,11 @@ et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out);
 
 /* A non-negative integer given as a JSON number or as a string of digits
  * (Entra's v1 endpoint sends "3599"); a digit string may have leading zeros
- * ("0012" is 12), a JSON number cannot (the grammar forbids them).
+ * ("0012" is 12), a JSON number cannot (the grammar forbids them). Strings
+ * are read decoded (without modifying the text), so the result does not
+ * depend on whether et_json_string ran first.
  * ET_E_JSON_FIELD for anything else: fractions, exponents, signs, spaces,
- * escapes, empty strings, true/false/null, containers, values above max. */
+ * empty strings, true/false/null, containers, values above max. */
 et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out);
 
 #endif
