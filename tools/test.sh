@@ -76,6 +76,7 @@ done
 
 step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
   make VARIANT=gcc check-core
+step "Kconfig generates a header core builds with" tools/check-kconfig.sh
 step "cppcheck" cppcheck -q --enable=warning,portability,performance --error-exitcode=1 \
   --inline-suppr -D__GNUC__ -Icore/include -Iport/include core/src port examples
 
