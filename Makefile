@@ -21,7 +21,9 @@ CC := gcc
 endif
 
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-OUT := build/$(VARIANT)
+# BUILD: where everything goes (parallel checkouts or jobs use their own).
+BUILD ?= build
+OUT := $(BUILD)/$(VARIANT)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 # With a .config (from make menuconfig), Kconfig's values win over the
 # defaults in et_config.h.
@@ -46,7 +48,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(OUT)/%.o)
 PORT_OBJ := $(PORT_SRC:%.c=$(OUT)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
-FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all cli unit test demo size bench fuzz menuconfig check-core deps clean
 all: cli
@@ -75,7 +77,7 @@ $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libedgetoken_posix.a $(OUT)/libedge
 
 # libFuzzer: clang only, core sources compiled into each target.
 FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Icore/include
-build/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ -o $@
 FUZZ_SECONDS ?= 60
@@ -88,21 +90,21 @@ ARM_CC := arm-none-eabi-gcc
 # /usr/include, so it gets a directory of its own (JSMN_H= for a firmware tree).
 JSMN_H ?= /usr/include/jsmn.h
 ARM_CFLAGS := -std=c99 -mcpu=cortex-m4 -mthumb -Os -ffreestanding -ffunction-sections \
-  -fdata-sections $(WARN) -Icore/include -Ibuild/arm/jsmn $(CONFIG_DEFS)
-ARM_OBJ := $(CORE_SRC:%.c=build/arm/%.o)
-build/arm/jsmn/jsmn.h: $(JSMN_H)
+  -fdata-sections $(WARN) -Icore/include -I$(BUILD)/arm/jsmn $(CONFIG_DEFS)
+ARM_OBJ := $(CORE_SRC:%.c=$(BUILD)/arm/%.o)
+$(BUILD)/arm/jsmn/jsmn.h: $(JSMN_H)
 	@mkdir -p $(dir $@)
 	cp $< $@
-build/arm/%.o: %.c $(wildcard core/include/edgetoken/*.h) build/arm/jsmn/jsmn.h $(CONFIG_H)
+$(BUILD)/arm/%.o: %.c $(wildcard core/include/edgetoken/*.h) $(BUILD)/arm/jsmn/jsmn.h $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(ARM_CFLAGS) -c $< -o $@
-build/arm/libedgetoken.a: $(ARM_OBJ)
+$(BUILD)/arm/libedgetoken.a: $(ARM_OBJ)
 	@rm -f $@
 	arm-none-eabi-ar rcs $@ $^
-check-core: build/arm/libedgetoken.a $(OUT)/libedgetoken.a
-	tools/check-core.sh build/arm/libedgetoken.a $(OUT)/libedgetoken.a
-size: build/arm/libedgetoken.a
-	tools/size.sh build/arm/libedgetoken.a
+check-core: $(BUILD)/arm/libedgetoken.a $(OUT)/libedgetoken.a
+	tools/check-core.sh $(BUILD)/arm/libedgetoken.a $(OUT)/libedgetoken.a
+size: $(BUILD)/arm/libedgetoken.a
+	tools/size.sh $(BUILD)/arm/libedgetoken.a
 
 deps:
 	tools/setup.sh
@@ -127,3 +129,6 @@ build/et_autoconf.h: .config Kconfig
 
 clean:
 	rm -rf build
+
+# Further targets (device builds, ...) live in mk/*.mk.
+include $(wildcard mk/*.mk)

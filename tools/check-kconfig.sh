@@ -5,7 +5,7 @@
 set -eu
 PY=$(test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 KC=/usr/lib/python3/dist-packages
-out=build/kconfig
+out=${BUILD:-build}/kconfig
 rm -rf "$out"
 mkdir -p "$out/defaults" "$out/no-cc"
 

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$(test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)}
 FUZZ_SMOKE_SECONDS=${FUZZ_SMOKE_SECONDS:-10}
 JOBS=${JOBS:-$(nproc)}
-LOG=build/test-logs
+BUILD=${BUILD:-build}
+export BUILD
+LOG=$BUILD/test-logs
 mkdir -p "$LOG"
 passed=0
 failed=0
@@ -55,7 +57,7 @@ tap() {
 }
 
 # Test certificates for the emulator and the port tests.
-export ET_TEST_CERTS=$PWD/build/test-certs
+export ET_TEST_CERTS=$PWD/$BUILD/test-certs
 step "test certificates" tests/emulator/make_certs.sh "$ET_TEST_CERTS"
 
 for v in gcc clang asan; do
@@ -63,12 +65,12 @@ for v in gcc clang asan; do
 done
 
 for v in gcc clang asan; do
-  for t in build/$v/tests/test_*; do
+  for t in $BUILD/$v/tests/test_*; do
     [ -x "$t" ] || continue
     tap "unit $v $(basename "$t")" "$t"
   done
 done
-for t in build/gcc/tests/test_*; do
+for t in $BUILD/gcc/tests/test_*; do
   [ -x "$t" ] || continue
   tap "valgrind $(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
     --errors-for-leak-kinds=definite,indirect "$t"
@@ -80,11 +82,14 @@ step "Kconfig generates a header core builds with" tools/check-kconfig.sh
 step "cppcheck" cppcheck -q --enable=warning,portability,performance --error-exitcode=1 \
   --inline-suppr -D__GNUC__ -Icore/include -Iport/include core/src port examples
 
-tap "integration (CLI vs emulator over TLS)" \
-  "$PYTHON" tests/integration/test_cli.py --cli build/gcc/edgetoken --certs "$ET_TEST_CERTS"
+# Each tests/integration/test_*.py runs the CLI against its own emulator.
+for t in tests/integration/test_*.py; do
+  tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" \
+    "$PYTHON" "$t" --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS"
+done
 
-step "build fuzzers" make -j"$JOBS" $(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/\(.*\)\.c|build/fuzz/\1|')
-for f in build/fuzz/fuzz_*; do
+step "build fuzzers" make -j"$JOBS" $(ls tests/fuzz/fuzz_*.c | sed "s|tests/fuzz/\(.*\)\.c|$BUILD/fuzz/\1|")
+for f in $BUILD/fuzz/fuzz_*; do
   [ -x "$f" ] || continue
   step "fuzz $(basename "$f") ${FUZZ_SMOKE_SECONDS}s" tests/fuzz/run.sh "$FUZZ_SMOKE_SECONDS" "$f"
 done

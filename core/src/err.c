@@ -30,6 +30,12 @@ const char *et_strerror(et_err e) {
   case ET_E_RANDOM: return "random number generator failed";
   case ET_E_CRYPTO: return "cryptographic operation failed";
   case ET_E_CANCELLED: return "cancelled";
+  case ET_E_STATE_MISMATCH: return "state mismatch in the redirect (possible CSRF)";
+  case ET_E_SIGNIN_REQUIRED: return "sign-in required again";
+  case ET_E_DECLINED: return "the user declined the sign-in";
+  case ET_E_EXPIRED: return "the code expired";
+  case ET_E_NOT_FOUND: return "nothing stored";
+  case ET_E_STORE: return "storage failed";
   case ET_E__COUNT: break;
   }
   return "unknown error";

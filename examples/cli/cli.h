@@ -39,6 +39,15 @@ typedef struct cli_opts {
   bool verbose;
 } cli_opts;
 
+/* Set by SIGINT/SIGTERM; handed to the port as its cancel flag. */
+extern volatile int g_cli_cancel;
+
+/* Commands. */
+int cli_cmd_token(const cli_opts *o);
+
+/* True for errors whose detail the port knows (network, TLS). */
+bool cli_transport_error(et_err e);
+
 /* Parse argv; on error prints a message to stderr and returns false. */
 bool cli_parse_args(int argc, char **argv, cli_opts *o);
 void cli_usage(FILE *f);

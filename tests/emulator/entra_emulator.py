@@ -359,9 +359,14 @@ class Handler(BaseHTTPRequestHandler):
                 pass
         return form.get("client_id"), form.get("client_secret")
 
-    def token_common(self, m):
-        """Checks shared by v1 and v2. Returns (tenant, app, client_id) or None
-        after answering an error."""
+    # grant_type -> method grant_<name>(version, tenant_key, tenant). Later
+    # flows add a row and a method.
+    GRANTS = {
+        "client_credentials": "client_credentials",
+    }
+
+    def token_endpoint(self, m, version):
+        """Checks shared by every grant on v1 and v2.0, then the grant."""
         tenant_name = urllib.parse.unquote(m.group("tenant"))
         tkey, tenant = self.server.registry.tenant(tenant_name)
         if tenant is None:
@@ -370,19 +375,24 @@ class Handler(BaseHTTPRequestHandler):
                        "tenant ID and are signing into the correct cloud. Check with "
                        "your subscription administrator, this may happen if there are "
                        "no active subscriptions for the tenant." % tenant_name)
-            return None
+            return
         form = self.form()
         if "grant_type" not in form:
             self.error(400, "invalid_request", 900144,
                        "The request body must contain the following parameter: "
                        "'grant_type'.")
-            return None
-        grant = form["grant_type"]
-        if grant != "client_credentials":
+            return
+        grant = self.GRANTS.get(form["grant_type"])
+        if grant is None:
             self.error(400, "unsupported_grant_type", 70003,
-                       "The app requested an unsupported grant type '%s'." % grant)
-            return None
-        client_id, secret = self.client_auth(form)
+                       "The app requested an unsupported grant type '%s'."
+                       % form["grant_type"])
+            return
+        getattr(self, "grant_" + grant)(version, tkey, tenant, tenant_name)
+
+    def find_app(self, tkey, tenant_name):
+        """(client_id, app) of the calling client, or None after an error."""
+        client_id, _ = self.client_auth(self.form())
         if not client_id:
             self.error(400, "invalid_request", 900144,
                        "The request body must contain the following parameter: "
@@ -398,19 +408,24 @@ class Handler(BaseHTTPRequestHandler):
                        "authentication request to the wrong tenant."
                        % (client_id, tenant_name))
             return None
+        self._app = app
+        return client_id, app
+
+    def authenticate_client(self, client_id, app):
+        """The client's credential (secret). False after an error."""
+        _, secret = self.client_auth(self.form())
         if not secret:
             self.error(401, "invalid_client", 7000218,
                        "The request body must contain the following parameter: "
                        "'client_assertion' or 'client_secret'.")
-            return None
+            return False
         if not hmac.compare_digest(secret.encode(), app["secret"].encode()):
             self.error(401, "invalid_client", 7000215,
                        "Invalid client secret provided. Ensure the secret being sent "
                        "in the request is the client secret value, not the client "
                        "secret ID, for a secret added to app '%s'." % client_id)
-            return None
-        self._app = app
-        return tenant, app, client_id
+            return False
+        return True
 
     def test_knobs(self, client_id, app):
         """Apply slow/throttle/5xx knobs. True if a response was sent."""
@@ -455,10 +470,24 @@ class Handler(BaseHTTPRequestHandler):
         return fake_jwt(claims, app.get("big_token") or app.get("token_size")), now, life
 
     def route_token_v1(self, m):
-        r = self.token_common(m)
-        if r is None:
+        self.token_endpoint(m, "1.0")
+
+    def route_token_v2(self, m):
+        self.token_endpoint(m, "2.0")
+
+    def grant_client_credentials(self, version, tkey, tenant, tenant_name):
+        found = self.find_app(tkey, tenant_name)
+        if found is None:
             return
-        tenant, app, client_id = r
+        client_id, app = found
+        if not self.authenticate_client(client_id, app):
+            return
+        if version == "1.0":
+            self.client_credentials_v1(tenant, client_id, app)
+        else:
+            self.client_credentials_v2(tenant, client_id, app)
+
+    def client_credentials_v1(self, tenant, client_id, app):
         resource = self.form().get("resource")
         if not resource:
             self.error(400, "invalid_request", 90014,
@@ -475,11 +504,7 @@ class Handler(BaseHTTPRequestHandler):
             "not_before": str(now), "resource": resource, "access_token": token,
         })
 
-    def route_token_v2(self, m):
-        r = self.token_common(m)
-        if r is None:
-            return
-        tenant, app, client_id = r
+    def client_credentials_v2(self, tenant, client_id, app):
         scope = self.form().get("scope")
         if not scope:
             self.error(400, "invalid_request", 900144,

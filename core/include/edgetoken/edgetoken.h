@@ -5,6 +5,7 @@
 #include "et_config.h"
 #include "et_err.h"
 #include "et_str.h"
+#include "et_b64url.h"
 #include "et_form.h"
 #include "et_http.h"
 #include "et_json.h"

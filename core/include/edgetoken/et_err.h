@@ -31,6 +31,12 @@ typedef enum et_err {
   ET_E_RANDOM,          /* CSPRNG failed */
   ET_E_CRYPTO,          /* hashing or signing failed */
   ET_E_CANCELLED,       /* the caller cancelled */
+  ET_E_STATE_MISMATCH,  /* redirect's state is not ours: possible CSRF */
+  ET_E_SIGNIN_REQUIRED, /* refresh token expired, revoked or absent: sign in */
+  ET_E_DECLINED,        /* the user declined (access_denied, authorization_declined) */
+  ET_E_EXPIRED,         /* a code or device code expired before use */
+  ET_E_NOT_FOUND,       /* nothing stored under that key */
+  ET_E_STORE,           /* storage failed to read or write */
   ET_E__COUNT
 } et_err;
 

@@ -32,6 +32,8 @@ typedef struct et_posix_config {
   void *sink_ctx;
   volatile int *cancel; /* optional: non-zero asks the running call to stop
                            (a SIGINT handler sets it) */
+  const char *store_dir; /* optional: directory of the store hook (refresh
+                            tokens), borrowed; NULL leaves port->store NULL */
 } et_posix_config;
 
 struct et_posix;
@@ -53,6 +55,7 @@ typedef struct et_posix {
   void (*log_sink)(void *sink_ctx, et_level lvl, const char *msg, size_t n);
   void *sink_ctx;
   volatile int *cancel;
+  const char *store_dir; /* borrowed from et_posix_config */
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
   mbedtls_x509_crt ca;
@@ -77,5 +80,16 @@ void et_posix_free(et_posix *px);
  * "connect to localhost:8443: Connection refused". Valid until the next
  * call on px. */
 const char *et_posix_detail(const et_posix *px);
+
+/* The store hook on files (posix_store.c): key -> "<dir>/<key>", keys of
+ * 1..64 bytes of [A-Za-z0-9._-] not starting with '.'. Files are 0600, a
+ * directory it creates 0700. SAVE writes a temp file in dir, fsyncs it,
+ * renames it over the key and fsyncs dir: after a crash or power cut the
+ * key holds the old or the new value, never a torn one. LOAD: ET_OK with
+ * *len bytes in buf; ET_E_NOT_FOUND when absent; ET_E_NOSPACE (and *len =
+ * the size) when larger than cap. DELETE: ET_OK also when absent. Other
+ * failures: ET_E_ARG (bad key or dir), ET_E_STORE. */
+et_err et_posix_store(const char *dir, et_store_op op, const char *key,
+                      uint8_t *buf, size_t cap, size_t *len);
 
 #endif
