@@ -82,6 +82,17 @@ step "Kconfig generates a header core builds with" tools/check-kconfig.sh
 step "cppcheck" cppcheck -q --enable=warning,portability,performance --error-exitcode=1 \
   --inline-suppr -D__GNUC__ -Icore/include -Iport/include core/src port examples
 
+# Devices (mk/device.mk): mbedTLS from Debian's source with our config, the
+# zero-heap CLI (its test is tests/integration/test_zero_heap.py below), and
+# the Cortex-M4 self-test image run under QEMU.
+step "zero-heap build (static mbedTLS arena, heap calls trapped)" make -j"$JOBS" zero-heap
+step "build Cortex-M4 self-test image" make firmware
+if command -v qemu-system-arm >/dev/null 2>&1; then
+  tap "Cortex-M4 image under QEMU (mps2-an386)" tools/firmware-test.sh "$BUILD/firmware/selftest.elf"
+else
+  echo "SKIP (not counted): Cortex-M4 image under QEMU: qemu-system-arm is not installed"
+fi
+
 # Each tests/integration/test_*.py runs the CLI against its own emulator.
 for t in tests/integration/test_*.py; do
   tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" \

@@ -6,6 +6,7 @@
 #if CONFIG_ET_FLOW_CLIENT_CREDENTIALS
 
 typedef struct cc_args {
+  const et_port *port;
   const et_app *app;
   et_endpoint ep;
   et_str target;
@@ -16,7 +17,8 @@ static et_err cc_body(const void *arg, et_buf *b) {
   et_form_append(b, "grant_type", ET_STR("client_credentials"));
   et_form_append(b, "client_id", a->app->client_id);
   et_form_append(b, a->ep == ET_ENDPOINT_V1 ? "resource" : "scope", a->target);
-  return et_cred_append(b, a->app, true);
+  return et_cred_append(b, a->port, a->app,
+                        a->ep == ET_ENDPOINT_V1 ? "/oauth2/token" : "/oauth2/v2.0/token", true);
 }
 
 et_err et_client_credentials(const et_port *port, const et_app *app,
@@ -27,9 +29,10 @@ et_err et_client_credentials(const et_port *port, const et_app *app,
       (ep != ET_ENDPOINT_V1 && ep != ET_ENDPOINT_V2))
     return ET_E_ARG;
   if (app->cred.kind == ET_CRED_NONE) {
-    w->why = "client credentials need a client secret";
+    w->why = "client credentials need a client secret or certificate";
     return ET_E_ARG;
   }
+  a.port = port;
   a.app = app;
   a.ep = ep;
   a.target = scope_or_resource;

@@ -16,7 +16,9 @@ enum {
   CLI_EXIT_NETWORK = 4,   /* DNS, connect, timeout, connection lost */
   CLI_EXIT_TLS = 5,       /* certificate rejected, handshake failed, CA file */
   CLI_EXIT_RESPONSE = 6,  /* unexpected HTTP status, malformed or too large */
-  CLI_EXIT_THROTTLED = 7  /* asked to retry later */
+  CLI_EXIT_THROTTLED = 7, /* asked to retry later */
+  CLI_EXIT_SIGNIN = 8     /* sign in again: no or dead refresh token, expired
+                             code, state mismatch, no answer from the browser */
 };
 
 /* The CLI's workspace: generous for a desktop, still static. Devices size
@@ -33,6 +35,17 @@ typedef struct cli_opts {
   const char *authority;
   const char *ca_file;
   const char *secret_file;
+  const char *certificate; /* token: client certificate (PEM or DER) */
+  const char *private_key; /* token: its private key file (path only) */
+  const char *assertion_alg; /* token: PS256 (default for RSA), RS256, ES256 */
+  const char *store_dir;   /* device-login: where the refresh token goes */
+  const char *redirect_uri;/* login, authorize-url: default http://localhost:8080 */
+  const char *redirect;    /* redeem: the pasted redirect URL, or "-" (stdin) */
+  const char *code;        /* redeem: the bare code, or "-" (stdin) */
+  const char *login_hint;  /* login, authorize-url */
+  const char *prompt;      /* login, authorize-url: login, consent, select_account */
+  unsigned wait_s;         /* login: seconds to wait for the browser */
+  bool no_browser;         /* login: print the URL only */
   et_endpoint endpoint;
   unsigned timeout_s;
   bool json;
@@ -44,6 +57,11 @@ extern volatile int g_cli_cancel;
 
 /* Commands. */
 int cli_cmd_token(const cli_opts *o);
+int cli_cmd_device_login(const cli_opts *o);
+int cli_cmd_login(const cli_opts *o);          /* cli_login.c */
+int cli_cmd_authorize_url(const cli_opts *o);
+int cli_cmd_redeem(const cli_opts *o);
+int cli_cmd_refresh(const cli_opts *o);
 
 /* True for errors whose detail the port knows (network, TLS). */
 bool cli_transport_error(et_err e);

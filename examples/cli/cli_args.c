@@ -8,6 +8,9 @@
 void cli_usage(FILE *f) {
   fputs(
       "usage: edgetoken token --tenant T --client-id C [options]\n"
+      "       edgetoken device-login --tenant T --client-id C [options]\n"
+      "       edgetoken login|authorize-url|refresh --tenant T --client-id C [options]\n"
+      "       edgetoken redeem --tenant T --client-id C --redirect -|URL [options]\n"
       "\n"
       "Gets an Entra ID access token with the client credentials grant and\n"
       "prints it. The client secret comes from EDGETOKEN_CLIENT_SECRET or\n"
@@ -22,7 +25,18 @@ void cli_usage(FILE *f) {
       "  --authority URL         default https://login.microsoftonline.com\n"
       "  --ca-file F             trusted CA bundle (default: system bundle)\n"
       "  --client-secret-file F  read the secret from F (first line)\n"
+      "  --certificate F --private-key K  token: prove the app with a certificate\n"
+      "                          instead of a secret (PEM or DER files)\n"
+      "  --assertion-alg A       PS256 (default, RSA key), RS256 (x5t SHA-1), ES256\n"
       "  --timeout S             seconds per network step (default 15)\n"
+      "  --store-dir D           device-login: refresh token directory (default\n"
+      "                          $EDGETOKEN_STORE_DIR or ~/.local/state/edgetoken)\n"
+      "  --redirect-uri U        login, authorize-url: default http://localhost:8080\n"
+      "  --redirect -|URL        redeem: the browser's final address (- reads stdin)\n"
+      "  --code -|CODE           redeem: only the code (- reads stdin)\n"
+      "  --login-hint U, --prompt P  login, authorize-url: passed to Entra ID\n"
+      "  --wait S                login: seconds to wait for the browser (default 300)\n"
+      "  --no-browser            login: print the URL, do not open a browser\n"
       "  --json                  print a JSON object instead of the token\n"
       "  --verbose               log what is sent (secrets shown as ***)\n"
       "  --help, --version\n"
@@ -42,7 +56,7 @@ static bool take(int argc, char **argv, int *i, const char **out) {
 }
 
 bool cli_parse_args(int argc, char **argv, cli_opts *o) {
-  const char *endpoint = "v2", *timeout = NULL;
+  const char *endpoint = "v2", *timeout = NULL, *wait = NULL;
   memset(o, 0, sizeof *o);
   o->timeout_s = CONFIG_ET_TIMEOUT_MS / 1000;
   if (argc < 2) {
@@ -60,6 +74,17 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
     else if (!strcmp(a, "--authority")) ok = take(argc, argv, &i, &o->authority);
     else if (!strcmp(a, "--ca-file")) ok = take(argc, argv, &i, &o->ca_file);
     else if (!strcmp(a, "--client-secret-file")) ok = take(argc, argv, &i, &o->secret_file);
+    else if (!strcmp(a, "--certificate")) ok = take(argc, argv, &i, &o->certificate);
+    else if (!strcmp(a, "--private-key")) ok = take(argc, argv, &i, &o->private_key);
+    else if (!strcmp(a, "--assertion-alg")) ok = take(argc, argv, &i, &o->assertion_alg);
+    else if (!strcmp(a, "--store-dir")) ok = take(argc, argv, &i, &o->store_dir);
+    else if (!strcmp(a, "--redirect-uri")) ok = take(argc, argv, &i, &o->redirect_uri);
+    else if (!strcmp(a, "--redirect")) ok = take(argc, argv, &i, &o->redirect);
+    else if (!strcmp(a, "--code")) ok = take(argc, argv, &i, &o->code);
+    else if (!strcmp(a, "--login-hint")) ok = take(argc, argv, &i, &o->login_hint);
+    else if (!strcmp(a, "--prompt")) ok = take(argc, argv, &i, &o->prompt);
+    else if (!strcmp(a, "--wait")) ok = take(argc, argv, &i, &wait);
+    else if (!strcmp(a, "--no-browser")) o->no_browser = true;
     else if (!strcmp(a, "--endpoint")) ok = take(argc, argv, &i, &endpoint);
     else if (!strcmp(a, "--timeout")) ok = take(argc, argv, &i, &timeout);
     else if (!strcmp(a, "--json")) o->json = true;
@@ -90,6 +115,16 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
       return false;
     }
     o->timeout_s = (unsigned)t;
+  }
+  o->wait_s = 300;
+  if (wait != NULL) {
+    char *end;
+    unsigned long t = strtoul(wait, &end, 10);
+    if (*end != '\0' || t == 0 || t > 3600) {
+      fprintf(stderr, "edgetoken: --wait must be 1..3600 seconds\n");
+      return false;
+    }
+    o->wait_s = (unsigned)t;
   }
   if (o->resource && o->scope) {
     fputs("edgetoken: give --resource (v1) or --scope (v2), not both\n", stderr);

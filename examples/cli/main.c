@@ -13,6 +13,11 @@ static const struct {
   int (*run)(const cli_opts *o);
 } commands[] = {
   { "token", cli_cmd_token },
+  { "device-login", cli_cmd_device_login },
+  { "login", cli_cmd_login },
+  { "authorize-url", cli_cmd_authorize_url },
+  { "redeem", cli_cmd_redeem },
+  { "refresh", cli_cmd_refresh },
 };
 
 static void on_signal(int sig) {

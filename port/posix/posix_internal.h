@@ -46,7 +46,28 @@ et_err px_tls_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
                    uint64_t deadline_ms);
 void px_tls_close(et_conn *c);
 
+/* posix_store.c: et_posix_store in px->store_dir. */
+et_err px_store(void *ctx, et_store_op op, const char *key, uint8_t *buf,
+                size_t cap, size_t *len);
+
+/* posix_arena.c: zero-heap builds give mbedTLS a static arena (once per
+ * process) and log its high-water mark at debug level on et_posix_free. */
+#if defined(ET_ZERO_HEAP)
+void px_arena_init(void);
+void px_arena_report(et_posix *px);
+#else
+#define px_arena_init() ((void)0)
+#define px_arena_report(px) ((void)(px))
+#endif
+
 /* mbedtls_sha256.c */
 et_err px_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[32]);
+
+/* mbedtls_sign.c: load the client key and certificate (px->sign_ready on
+ * success and failure alike), sign digests, free and wipe the key. */
+et_err px_sign_init(et_posix *px, const char *cert_file, const char *key_file);
+et_err px_sign(void *ctx, et_sig_alg alg, const uint8_t digest[32], uint8_t *sig,
+               size_t cap, size_t *sig_len);
+void px_sign_free(et_posix *px);
 
 #endif

@@ -11,6 +11,7 @@ et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port) {
   if (px == NULL || port == NULL)
     return ET_E_ARG;
   memset(px, 0, sizeof *px);
+  px_arena_init();
   px->conn.fd = -1;
   px->conn.px = px;
   if (cfg) {
@@ -18,6 +19,7 @@ et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port) {
     px->log_sink = cfg->log_sink;
     px->sink_ctx = cfg->sink_ctx;
     px->cancel = cfg->cancel;
+    px->store_dir = cfg->store_dir;
   }
   et_err e = px_tls_init(px, cfg && cfg->ca_file ? cfg->ca_file : PX_DEFAULT_CA_FILE);
   if (e != ET_OK)
@@ -36,6 +38,17 @@ et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port) {
   port->sha256 = px_sha256;
   port->log = px_log;
   port->cancelled = px_cancelled;
+  if (px->store_dir)
+    port->store = px_store;
+  if (cfg && (cfg->cert_file || cfg->key_file)) {
+    e = px_sign_init(px, cfg->cert_file, cfg->key_file);
+    if (e != ET_OK) {
+      px_sign_free(px);
+      px_tls_free(px);
+      return e;
+    }
+    port->sign = px_sign;
+  }
   return ET_OK;
 }
 
@@ -44,7 +57,9 @@ void et_posix_free(et_posix *px) {
     return;
   if (px->conn.fd >= 0)
     px_close(&px->conn);
+  px_sign_free(px);
   px_tls_free(px);
+  px_arena_report(px);
   et_wipe(px, sizeof *px);
   px->conn.fd = -1;
 }

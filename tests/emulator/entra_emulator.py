@@ -14,7 +14,9 @@ self.send_json()/self.send_entra_error().
 import argparse
 import base64
 import datetime
+import hashlib
 import hmac
+import html
 import json
 import os
 import re
@@ -54,6 +56,51 @@ DEFAULT_REGISTRY = {
                       "secret": "flaky-s3cret", "fail_5xx_once": 503},
         "slow-app": {"tenant": "contoso-tenant",
                      "secret": "slow-s3cret", "slow_ms": 2000},
+        # Sign-in (authorization code + PKCE, refresh). Loopback redirect
+        # URIs match any port, as in Entra.
+        "signin-web-app": {"tenant": "contoso-tenant", "secret": "signin-web-s3cret",
+                           "redirect_uris": ["http://localhost/", "http://localhost/cb"]},
+        "signin-public-app": {"tenant": "contoso-tenant", "public_client": True,
+                              "redirect_uris": ["http://localhost/"]},
+        "signin-decline-app": {"tenant": "contoso-tenant", "public_client": True,
+                               "redirect_uris": ["http://localhost/"], "decline": True},
+        "signin-short-code-app": {"tenant": "contoso-tenant", "public_client": True,
+                                  "redirect_uris": ["http://localhost/"], "code_ttl": 1},
+        "signin-inactive-app": {"tenant": "contoso-tenant", "public_client": True,
+                                "redirect_uris": ["http://localhost/"],
+                                "refresh_inactive": True},
+        # Device code flow (see README): public clients unless a secret is
+        # registered; device_* knobs script the polling.
+        "device-app": {"tenant": "contoso-tenant", "public_client": True,
+                       "device_interval": 1, "device_pending": 2},
+        "device-slow-app": {"tenant": "contoso-tenant", "public_client": True,
+                            "device_interval": 1, "device_pending": 3,
+                            "device_slow_down_at": [2]},
+        "device-decline-app": {"tenant": "contoso-tenant", "public_client": True,
+                               "device_interval": 1, "device_pending": 1,
+                               "device_decline": True},
+        "device-expire-app": {"tenant": "contoso-tenant", "public_client": True,
+                              "device_interval": 1, "device_expires_in": 3,
+                              "device_pending": 1000},
+        "device-server-expiry-app": {"tenant": "contoso-tenant", "public_client": True,
+                                     "device_interval": 1, "device_lifetime": 2,
+                                     "device_pending": 1000},
+        "device-forget-app": {"tenant": "contoso-tenant", "public_client": True,
+                              "device_interval": 1, "device_forget": True},
+        "device-flaky-app": {"tenant": "contoso-tenant", "public_client": True,
+                             "device_interval": 1, "device_pending": 1,
+                             "device_fail_5xx_at": [2, 3, 4]},
+        "device-wait-app": {"tenant": "contoso-tenant", "public_client": True,
+                            "device_interval": 1, "device_pending": 100000},
+        "device-confidential-app": {"tenant": "contoso-tenant",
+                                    "secret": "device-s3cret",
+                                    "device_interval": 1, "device_pending": 1},
+        # Certificate credentials: PEM files in --client-certs (default: the
+        # directory of --cert), made by make_client_certs.sh.
+        "cert-app": {"tenant": "contoso-tenant",
+                     "certificates": ["client-rsa.pem", "client-ec.pem"]},
+        "cert-skew-app": {"tenant": "contoso-tenant", "certificates": ["client-rsa.pem"],
+                          "assertion_clock_skew": 3600},
     },
 }
 
@@ -112,6 +159,83 @@ def fake_jwt(claims, size=None):
     return token
 
 
+class SigninStore:
+    """Authorization codes and refresh tokens issued by the sign-in flows.
+
+    Codes are single-use: the first redemption attempt burns a code, even
+    one that then fails (wrong verifier, redirect URI). Refresh tokens
+    rotate: each use issues a new one and revokes the one used (stricter
+    than Entra, which lets an old one live until it expires; a client that
+    keeps the old token is caught here)."""
+
+    DEFAULT_USER = {"name": "Alice Example",
+                    "preferred_username": "alice@contoso.onmicrosoft.com",
+                    "oid": "3f0c6a4e-2c4b-4b8e-9a51-1f6f1f2b7a10"}
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._codes = {}
+        self._refresh = {}
+
+    def new_code(self, grant):
+        # Entra's codes are long ("0.A" + about 1 KB): exercise buffers.
+        code = "0.AX" + b64url(os.urandom(700))
+        with self._lock:
+            self._codes[code] = dict(grant, used=False)
+        return code
+
+    def claim_code(self, code, client_id):
+        """(grant, None) once; else (None, "unknown"|"used"|"expired")."""
+        with self._lock:
+            g = self._codes.get(code)
+            if g is None or g["client_id"] != client_id:
+                return None, "unknown"
+            if g["used"]:
+                return None, "used"
+            g["used"] = True
+            if time.time() > g["expires"]:
+                return None, "expired"
+            return g, None
+
+    def new_refresh(self, grant):
+        token = "1.AX" + b64url(os.urandom(650))
+        with self._lock:
+            self._refresh[token] = dict(grant, revoked=False, issued=time.time())
+        return token
+
+    def use_refresh(self, token, client_id):
+        """(grant, None) and revoke token; else (grant or None, reason)."""
+        with self._lock:
+            g = self._refresh.get(token)
+            if g is None or g["client_id"] != client_id:
+                return None, "unknown"
+            if g["revoked"]:
+                return g, "revoked"
+            g["revoked"] = True
+            return g, None
+
+
+def redirect_uri_matches(registered, requested):
+    """Entra's rule: exact scheme, host and path ("" = "/"); for http
+    loopback hosts any port matches (native apps pick a free one)."""
+    try:
+        r = urllib.parse.urlsplit(registered)
+        q = urllib.parse.urlsplit(requested)
+        r_port, q_port = r.port, q.port
+    except ValueError:
+        return False
+    if q.fragment or q.username or q.password:
+        return False
+    if r.scheme.lower() != q.scheme.lower() or \
+            (r.hostname or "") != (q.hostname or "") or \
+            (r.path or "/") != (q.path or "/") or r.query != q.query:
+        return False
+    if r.scheme.lower() == "http" and r.hostname in ("localhost", "127.0.0.1", "::1"):
+        return True
+    default = 443 if r.scheme.lower() == "https" else 80
+    return (r_port or default) == (q_port or default)
+
+
 class Registry:
     """Tenants and apps, plus per-app counters for the "once" knobs."""
 
@@ -120,6 +244,8 @@ class Registry:
         self.apps = data.get("apps", {})
         self._lock = threading.Lock()
         self._hits = {}
+        self.signin = SigninStore()
+        self.assertions = ClientAssertions()
 
     @classmethod
     def load(cls, path):
@@ -174,6 +300,114 @@ class RequestLog:
             self._f.close()
 
 
+class ClientAssertions:
+    """Registered client certificates by thumbprint, and client_assertion
+    (RFC 7523) checks as Entra makes them. Needs python3-cryptography,
+    imported on first use so the other endpoints stay standard-library."""
+
+    MAX_SKEW = 300  # seconds of nbf in the future Entra tolerates
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._certs = {}     # client_id -> [{"s256", "sha1", "key"}]
+        self._jtis = set()
+
+    def load(self, apps, cert_dir):
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding
+        for client_id, app in apps.items():
+            for name in app.get("certificates", []):
+                path = os.path.join(cert_dir, name)
+                try:
+                    with open(path, "rb") as f:
+                        cert = x509.load_pem_x509_certificate(f.read())
+                except (OSError, ValueError) as e:
+                    sys.stderr.write("entra-emulator: %s: certificate %s: %s\n"
+                                     % (client_id, path, e))
+                    continue
+                der = cert.public_bytes(Encoding.DER)
+                self._certs.setdefault(client_id, []).append({
+                    "s256": b64url(hashlib.sha256(der).digest()),
+                    "sha1": b64url(hashlib.sha1(der).digest()),
+                    "key": cert.public_key()})
+
+    @staticmethod
+    def _part(text):
+        return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+    def check(self, assertion, client_id, aud, skew=0):
+        """None if valid, else (status, error, AADSTS code, description)."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+        from cryptography.hazmat.primitives.asymmetric.utils import \
+            encode_dss_signature
+        bad = (400, "invalid_request", 50027, "JWT token is invalid or malformed.")
+        try:
+            h64, p64, s64 = assertion.split(".")
+            header, claims = self._part(h64), self._part(p64)
+            sig = base64.urlsafe_b64decode(s64 + "=" * (-len(s64) % 4))
+        except (ValueError, TypeError):
+            return bad
+        if not isinstance(header, dict) or not isinstance(claims, dict):
+            return bad
+        alg = header.get("alg")
+        thumb = header.get("x5t#S256") or header.get("x5t")
+        kind = "s256" if "x5t#S256" in header else "sha1"
+        cert = next((c for c in self._certs.get(client_id, []) if c[kind] == thumb), None)
+        if cert is None:
+            return (401, "invalid_client", 700027,
+                    "Client assertion contains an invalid signature. [Reason - The key "
+                    "was not found., Thumbprint of key used by client: '%s']" % thumb)
+        data, key = ("%s.%s" % (h64, p64)).encode(), cert["key"]
+        try:
+            if alg == "PS256" and isinstance(key, rsa.RSAPublicKey):
+                key.verify(sig, data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                                  salt_length=32), hashes.SHA256())
+            elif alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
+                key.verify(sig, data, padding.PKCS1v15(), hashes.SHA256())
+            elif alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) \
+                    and len(sig) == 64:
+                der = encode_dss_signature(int.from_bytes(sig[:32], "big"),
+                                           int.from_bytes(sig[32:], "big"))
+                key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+            else:
+                raise InvalidSignature()
+        except InvalidSignature:
+            return (401, "invalid_client", 700027,
+                    "Client assertion contains an invalid signature. [Reason - The "
+                    "provided signature value did not match the expected signature "
+                    "value., Thumbprint of key used by client: '%s']" % thumb)
+        if claims.get("aud") != aud:
+            return (401, "invalid_client", 700027,
+                    "Client assertion audience claim does not match Realm issuer. "
+                    "Review the documentation at "
+                    "https://learn.microsoft.com/entra/identity-platform/"
+                    "certificate-credentials . Expected '%s', got '%s'."
+                    % (aud, claims.get("aud")))
+        if claims.get("iss") != client_id or claims.get("sub") != client_id:
+            return (400, "invalid_client", 700021,
+                    "Client assertion application identifier doesn't match "
+                    "'client_id' parameter.")
+        now = time.time() + skew
+        exp, nbf = claims.get("exp"), claims.get("nbf", 0)
+        if not isinstance(exp, int) or not isinstance(nbf, int) or \
+                exp <= now or nbf > now + self.MAX_SKEW:
+            return (400, "invalid_client", 700024,
+                    "Client assertion is not within its valid time range. Current "
+                    "time: %s, assertion valid from %s, expiry time of assertion %s."
+                    % (utc_stamp(datetime.datetime.fromtimestamp(
+                        now, datetime.timezone.utc)), nbf, exp))
+        jti = claims.get("jti")
+        with self._lock:
+            if not jti or jti in self._jtis:
+                return (400, "invalid_client", 50027,
+                        "JWT token is invalid or malformed: the client assertion's "
+                        "jti was already used.")
+            self._jtis.add(jti)
+        return None
+
+
 def redact(form):
     return {k: ("***" if k in SECRET_FIELDS else v) for k, v in form.items()}
 
@@ -187,6 +421,9 @@ class Handler(BaseHTTPRequestHandler):
     ROUTES = [
         ("POST", r"^/" + TENANT + r"/oauth2/token$", "token_v1"),
         ("POST", r"^/" + TENANT + r"/oauth2/v2\.0/token$", "token_v2"),
+        ("GET", r"^/" + TENANT + r"/oauth2/v2\.0/authorize$", "authorize"),
+        ("POST", r"^/" + TENANT + r"/oauth2/devicecode$", "devicecode_v1"),
+        ("POST", r"^/" + TENANT + r"/oauth2/v2\.0/devicecode$", "devicecode_v2"),
         ("GET", r"^/_emulator/health$", "health"),
         ("POST", r"^/_emulator/reset$", "reset"),
     ]
@@ -227,6 +464,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def dispatch(self):
         # One handler serves every request of a keep-alive connection.
+        self._arrived = time.monotonic()
         self._form = None
         self._status = None
         self._app = None
@@ -254,6 +492,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.server.request_log.write({
                 "time": utc_stamp(), "server": self.server.name,
+                "mono": round(self._arrived, 4),  # arrival, for schedule checks
                 "method": self.command, "path": path,
                 "content_type": self.headers.get("Content-Type", ""),
                 "form": redact(self._form or {}), "status": self._status,
@@ -363,6 +602,9 @@ class Handler(BaseHTTPRequestHandler):
     # flows add a row and a method.
     GRANTS = {
         "client_credentials": "client_credentials",
+        "authorization_code": "authorization_code",
+        "refresh_token": "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code": "device_code",
     }
 
     def token_endpoint(self, m, version):
@@ -412,18 +654,41 @@ class Handler(BaseHTTPRequestHandler):
         return client_id, app
 
     def authenticate_client(self, client_id, app):
-        """The client's credential (secret). False after an error."""
-        _, secret = self.client_auth(self.form())
+        """The client's credential (secret or assertion). False after an error."""
+        form = self.form()
+        if "client_assertion" in form or "client_assertion_type" in form:
+            return self.authenticate_assertion(client_id, app, form)
+        _, secret = self.client_auth(form)
         if not secret:
             self.error(401, "invalid_client", 7000218,
                        "The request body must contain the following parameter: "
                        "'client_assertion' or 'client_secret'.")
             return False
-        if not hmac.compare_digest(secret.encode(), app["secret"].encode()):
+        if not hmac.compare_digest(secret.encode(), app.get("secret", "").encode()):
             self.error(401, "invalid_client", 7000215,
                        "Invalid client secret provided. Ensure the secret being sent "
                        "in the request is the client secret value, not the client "
                        "secret ID, for a secret added to app '%s'." % client_id)
+            return False
+        return True
+
+    def authenticate_assertion(self, client_id, app, form):
+        """client_assertion (RFC 7523): its aud must be this token URL."""
+        if form.get("client_assertion_type") != \
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" or \
+                not form.get("client_assertion"):
+            self.error(400, "invalid_request", 50027,
+                       "client_assertion_type must be urn:ietf:params:oauth:"
+                       "client-assertion-type:jwt-bearer, with a client_assertion.")
+            return False
+        scheme = "https" if self.server.tls_context is not None else "http"
+        aud = "%s://%s%s" % (scheme, self.headers.get("Host", ""),
+                             urllib.parse.urlsplit(self.path).path)
+        bad = self.server.registry.assertions.check(
+            form["client_assertion"], client_id, aud,
+            int(app.get("assertion_clock_skew", 0)))
+        if bad:
+            self.error(*bad)
             return False
         return True
 
@@ -528,6 +793,381 @@ class Handler(BaseHTTPRequestHandler):
             "access_token": token,
         })
 
+    # --- device code flow (RFC 8628) -------------------------------------
+
+    DEVICE_URI = "https://microsoft.com/devicelogin"
+    USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+    def device_codes(self):
+        """(lock, {device_code: state}) of this server's issued codes."""
+        return self.server.__dict__.setdefault("device_codes", (threading.Lock(), {}))
+
+    def route_devicecode_v1(self, m):
+        self.devicecode_endpoint(m, "1.0")
+
+    def route_devicecode_v2(self, m):
+        self.devicecode_endpoint(m, "2.0")
+
+    def devicecode_endpoint(self, m, version):
+        """Issue a device code: v2.0 with JSON numbers and verification_uri,
+        v1 with string numbers and verification_url, as Entra does."""
+        tenant_name = urllib.parse.unquote(m.group("tenant"))
+        tkey, tenant = self.server.registry.tenant(tenant_name)
+        if tenant is None:
+            self.error(400, "invalid_request", 90002,
+                       "Tenant '%s' not found. Check to make sure you have the correct "
+                       "tenant ID and are signing into the correct cloud." % tenant_name)
+            return
+        found = self.find_app(tkey, tenant_name)
+        if found is None:
+            return
+        client_id, app = found
+        field = "resource" if version == "1.0" else "scope"
+        target = self.form().get(field)
+        if not target:
+            self.error(400, "invalid_request", 900144,
+                       "The request body must contain the following parameter: '%s'."
+                       % field)
+            return
+        interval = int(app.get("device_interval", 5))
+        expires = int(app.get("device_expires_in", 900))
+        code = "DAQABIQEAAAB" + b64url(os.urandom(150))
+        user_code = "".join(self.USER_CODE_ALPHABET[b % len(self.USER_CODE_ALPHABET)]
+                            for b in os.urandom(9))
+        message = ("To sign in, use a web browser to open the page %s and enter the "
+                   "code %s to authenticate." % (self.DEVICE_URI, user_code))
+        if not app.get("device_forget"):
+            lock, codes = self.device_codes()
+            with lock:
+                codes[code] = {
+                    "client_id": client_id, "target": target, "polls": 0,
+                    "issued": self._arrived, "interval": interval, "last": None,
+                    "lifetime": int(app.get("device_lifetime", expires)),
+                }
+        if version == "1.0":
+            self.send_json(200, {
+                "user_code": user_code, "device_code": code,
+                "verification_url": self.DEVICE_URI, "expires_in": str(expires),
+                "interval": str(interval), "message": message})
+        else:
+            self.send_json(200, {
+                "user_code": user_code, "device_code": code,
+                "verification_uri": self.DEVICE_URI, "expires_in": expires,
+                "interval": interval, "message": message})
+
+    def device_error(self, error, description, code=None):
+        """A device flow error; codes only where Entra documents one."""
+        status, body = entra_error(400, error, code or 0, description,
+                                   self.correlation_id())
+        if code is None:
+            body["error_codes"] = []
+            body["error_description"] = body["error_description"].split(": ", 1)[1]
+        self.send_entra_error(status, body)
+
+    def device_poll_answer(self, client_id, app, code):
+        """What this poll gets: ("ok", state) or (answer, None)."""
+        lock, codes = self.device_codes()
+        now = self._arrived
+        with lock:
+            st = codes.get(code)
+            if st is None or st["client_id"] != client_id:
+                return "bad", None
+            if now - st["issued"] > st["lifetime"]:
+                del codes[code]
+                return "expired", None
+            st["polls"] += 1
+            n = st["polls"]
+            too_fast = st["last"] is not None and now - st["last"] < st["interval"]
+            st["last"] = now
+            if too_fast or n in app.get("device_slow_down_at", ()):
+                st["interval"] += 5  # RFC 8628 3.5, for all later polls
+                return "slow_down", None
+            if n in app.get("device_fail_5xx_at", ()):
+                return "5xx", None
+            if n <= int(app.get("device_pending", 0)):
+                return "pending", None
+            del codes[code]  # single use
+            return ("declined", None) if app.get("device_decline") else ("ok", st)
+
+    def grant_device_code(self, version, tkey, tenant, tenant_name):
+        found = self.find_app(tkey, tenant_name)
+        if found is None:
+            return
+        client_id, app = found
+        _, secret = self.client_auth(self.form())
+        if secret and not app.get("secret"):
+            self.error(401, "invalid_client", 700025,
+                       "Client is public so neither 'client_assertion' nor "
+                       "'client_secret' should be presented.")
+            return
+        # "Allow public client flows" off: Entra wants a credential.
+        if (secret or not app.get("public_client")) and \
+                not self.authenticate_client(client_id, app):
+            return
+        code = self.form().get("device_code")
+        if not code:
+            self.error(400, "invalid_request", 900144,
+                       "The request body must contain the following parameter: "
+                       "'device_code'.")
+            return
+        answer, st = self.device_poll_answer(client_id, app, code)
+        if answer == "bad":
+            self.device_error("bad_verification_code",
+                              "Invalid verification code entered.", 70018)
+        elif answer == "expired":
+            self.device_error("expired_token", "Verification code expired.", 70019)
+        elif answer == "slow_down":
+            self.device_error("slow_down", "The client is polling too quickly; wait "
+                              "the interval plus 5 seconds between polls.")
+        elif answer == "5xx":
+            self.error(500, "server_error", 90033,
+                       "A transient error has occurred. Please try again.")
+        elif answer == "pending":
+            self.device_error("authorization_pending", "OAuth 2.0 device flow error. "
+                              "Authorization is pending. Continue polling.", 70016)
+        elif answer == "declined":
+            self.device_error("authorization_declined",
+                              "The end user denied the authorization request.")
+        else:
+            self.device_tokens(tenant, client_id, app, st["target"], version)
+
+    def device_tokens(self, tenant, client_id, app, target, version):
+        """A user token response: refresh_token with offline_access (v1:
+        always), id_token with openid."""
+        scopes = target.split()
+        refresh = "0.AXoA" + b64url(os.urandom(400))
+        if version == "1.0":
+            token, now, life = self.access_token(tenant, app, client_id, target, "1.0")
+            self.send_json(200, {
+                "token_type": "Bearer", "scope": "user_impersonation",
+                "expires_in": str(life), "ext_expires_in": str(life),
+                "expires_on": str(now + life), "not_before": str(now),
+                "resource": target, "access_token": token, "refresh_token": refresh})
+            return
+        aud = next((s[:-len("/.default")] for s in scopes if s.endswith("/.default")),
+                   "00000003-0000-0000-c000-000000000000")
+        token, now, life = self.access_token(tenant, app, client_id, aud, "2.0")
+        body = {"token_type": "Bearer", "scope": " ".join(scopes), "expires_in": life,
+                "ext_expires_in": life, "access_token": token}
+        if "offline_access" in scopes:
+            body["refresh_token"] = refresh
+        if "openid" in scopes:
+            tid = tenant.get("id", "")
+            body["id_token"] = fake_jwt({
+                "aud": client_id, "iss": "https://login.microsoftonline.com/%s/v2.0" % tid,
+                "tid": tid, "iat": now, "nbf": now, "exp": now + life,
+                "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, "device-user")),
+                "preferred_username": "device.user@contoso.onmicrosoft.com",
+                "name": "Device User"})
+        self.send_json(200, body)
+
+    # --- sign-in: authorize endpoint, code and refresh grants -----------
+
+    def signin_error_page(self, aadsts, description):
+        """Entra's error page: no redirect when the app or its redirect URI
+        cannot be trusted."""
+        trace, corr = str(uuid.uuid4()), str(uuid.uuid4())
+        body = ("<!DOCTYPE html><html><head><title>Sign in to your account</title>"
+                "</head><body><h1>Sign in</h1><p>Sorry, but we're having trouble "
+                "signing you in.</p><p>AADSTS%d: %s</p><p>Request Id: %s<br>"
+                "Correlation Id: %s<br>Timestamp: %s</p></body></html>"
+                % (aadsts, html.escape(description), trace, corr, utc_stamp())).encode()
+        self._status = 400
+        self.send_response(400)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def redirect_to(self, uri, params):
+        sep = "&" if "?" in uri else "?"
+        self._status = 302
+        self.send_response(302)
+        self.send_header("Location", uri + sep + urllib.parse.urlencode(params))
+        self.send_header("Cache-Control", "no-store, no-cache")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def route_authorize(self, m):
+        """GET authorize as a user who is already signed in and consents."""
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
+                                            keep_blank_values=True))
+        self._form = query  # logged like a form (no secrets in it)
+        tenant_name = urllib.parse.unquote(m.group("tenant"))
+        tkey, tenant = self.server.registry.tenant(tenant_name)
+        if tenant is None:
+            return self.signin_error_page(90002, "Tenant '%s' not found." % tenant_name)
+        client_id = query.get("client_id")
+        if not client_id:
+            return self.signin_error_page(
+                900144, "The request body must contain the following parameter: "
+                "'client_id'.")
+        app = self.server.registry.app(tkey, client_id)
+        if app is None:
+            return self.signin_error_page(
+                700016, "Application with identifier '%s' was not found in the "
+                "directory '%s'." % (client_id, tenant_name))
+        uri = query.get("redirect_uri", "")
+        if not any(redirect_uri_matches(r, uri) for r in app.get("redirect_uris", [])):
+            return self.signin_error_page(
+                50011, "The redirect URI '%s' specified in the request does not match "
+                "the redirect URIs configured for the application '%s'. Make sure the "
+                "redirect URI sent in the request matches one added to your "
+                "application in the Azure portal." % (uri, client_id))
+        state = query.get("state")
+
+        def fail(error, aadsts, description):
+            _, body = entra_error(400, error, aadsts, description)
+            params = {"error": error, "error_description": body["error_description"],
+                      "error_uri": body["error_uri"]}
+            if state is not None:
+                params["state"] = state
+            self.redirect_to(uri, params)
+
+        challenge = query.get("code_challenge")
+        if query.get("response_type") != "code":
+            return fail("unsupported_response_type", 700054,
+                        "response_type '%s' is not enabled for the application."
+                        % query.get("response_type", ""))
+        if query.get("response_mode", "query") != "query":
+            return fail("invalid_request", 900144,
+                        "The emulator answers with response_mode=query only.")
+        if not query.get("scope"):
+            return fail("invalid_request", 900144,
+                        "The request body must contain the following parameter: 'scope'.")
+        if challenge is not None and (
+                query.get("code_challenge_method") != "S256" or
+                not re.fullmatch(r"[A-Za-z0-9_-]{43}", challenge)):
+            return fail("invalid_request", 501491,
+                        "Invalid size of Code_Challenge parameter or a method other "
+                        "than S256.")
+        if app.get("decline"):
+            return fail("access_denied", 65004,
+                        "User declined to consent to access the app.")
+        session = str(uuid.uuid4())
+        code = self.server.registry.signin.new_code({
+            "client_id": client_id, "tenant": tkey, "redirect_uri": uri,
+            "scope": query["scope"], "challenge": challenge,
+            "nonce": query.get("nonce"), "user": app.get("user", SigninStore.DEFAULT_USER),
+            "expires": time.time() + float(app.get("code_ttl", 600)),
+        })
+        params = {"code": code}
+        if state is not None:
+            params["state"] = state
+        params["session_state"] = session
+        self.redirect_to(uri, params)
+
+    def authenticate_signin_client(self, client_id, app):
+        """Web apps prove themselves with the secret; public clients must not
+        send one (AADSTS700025)."""
+        if not app.get("public_client"):
+            return self.authenticate_client(client_id, app)
+        if self.client_auth(self.form())[1]:
+            self.error(401, "invalid_client", 700025,
+                       "Client is public so neither 'client_assertion' nor "
+                       "'client_secret' should be presented.")
+            return False
+        return True
+
+    def user_tokens(self, tenant, client_id, app, grant, scope):
+        """200 with access, refresh (offline_access) and id (openid) tokens."""
+        now = int(time.time())
+        life = int(app.get("expires_in", 3599))
+        tid = tenant.get("id", "00000000-0000-0000-0000-000000000000")
+        user = grant["user"]
+        granted = grant["scope"].split()
+        aud = next((s.rsplit("/", 1)[0] for s in scope.split() if "/" in s), client_id)
+        at = fake_jwt({
+            "aud": aud, "iss": "https://login.microsoftonline.com/%s/v2.0" % tid,
+            "iat": now, "nbf": now, "exp": now + life, "tid": tid, "oid": user["oid"],
+            "sub": user["oid"], "name": user["name"], "azp": client_id,
+            "preferred_username": user["preferred_username"],
+            "scp": "user_impersonation", "ver": "2.0", "uti": b64url(os.urandom(16)),
+        })
+        body = {"token_type": "Bearer", "scope": scope, "expires_in": life,
+                "ext_expires_in": life, "access_token": at}
+        if "offline_access" in granted:
+            body["refresh_token"] = self.server.registry.signin.new_refresh(grant)
+        if "openid" in granted:
+            claims = {"aud": client_id,
+                      "iss": "https://login.microsoftonline.com/%s/v2.0" % tid,
+                      "iat": now, "nbf": now, "exp": now + 3600, "tid": tid,
+                      "oid": user["oid"], "sub": user["oid"], "name": user["name"],
+                      "preferred_username": user["preferred_username"], "ver": "2.0"}
+            if grant.get("nonce"):
+                claims["nonce"] = grant["nonce"]
+            body["id_token"] = fake_jwt(claims)
+        self.send_json(200, body)
+
+    def grant_authorization_code(self, version, tkey, tenant, tenant_name):
+        found = self.find_app(tkey, tenant_name)
+        if found is None or not self.authenticate_signin_client(*found):
+            return
+        client_id, app = found
+        form = self.form()
+        if not form.get("code"):
+            return self.error(400, "invalid_request", 900144,
+                              "The request body must contain the following parameter: "
+                              "'code'.")
+        grant, why = self.server.registry.signin.claim_code(form["code"], client_id)
+        if why == "used":
+            return self.error(400, "invalid_grant", 54005,
+                              "OAuth2 Authorization code was already redeemed, please "
+                              "retry with a new valid code or use an existing refresh "
+                              "token.")
+        if why == "expired":
+            return self.error(400, "invalid_grant", 70008,
+                              "The provided authorization code or refresh token has "
+                              "expired due to inactivity. Send a new interactive "
+                              "authorization request for this user and resource.")
+        if why:
+            return self.error(400, "invalid_grant", 9002313,
+                              "Invalid request. Request is malformed or invalid.")
+        if form.get("redirect_uri") != grant["redirect_uri"]:
+            return self.error(400, "invalid_grant", 50011,
+                              "The reply address '%s' does not match the reply address "
+                              "'%s' provided when requesting Authorization code."
+                              % (form.get("redirect_uri", ""), grant["redirect_uri"]))
+        if grant["challenge"] is not None:
+            verifier = form.get("code_verifier", "").encode()
+            digest = b64url(hashlib.sha256(verifier).digest())
+            if not verifier or not hmac.compare_digest(digest, grant["challenge"]):
+                return self.error(400, "invalid_grant", 501481,
+                                  "The Code_Verifier does not match the code_challenge "
+                                  "supplied in the authorization request.")
+        self.user_tokens(tenant, client_id, app, grant,
+                         form.get("scope") or grant["scope"])
+
+    def grant_refresh_token(self, version, tkey, tenant, tenant_name):
+        found = self.find_app(tkey, tenant_name)
+        if found is None or not self.authenticate_signin_client(*found):
+            return
+        client_id, app = found
+        form = self.form()
+        if not form.get("refresh_token"):
+            return self.error(400, "invalid_request", 900144,
+                              "The request body must contain the following parameter: "
+                              "'refresh_token'.")
+        grant, why = self.server.registry.signin.use_refresh(form["refresh_token"],
+                                                             client_id)
+        if why == "revoked":
+            return self.error(400, "invalid_grant", 50173,
+                              "The provided grant has expired due to it being revoked, a "
+                              "fresh auth token is needed. The user might have changed "
+                              "or reset their password.")
+        if why:
+            return self.error(400, "invalid_grant", 9002313,
+                              "Invalid request. Request is malformed or invalid.")
+        if app.get("refresh_inactive"):
+            issued = datetime.datetime.fromtimestamp(
+                grant["issued"], datetime.timezone.utc) - datetime.timedelta(days=90)
+            return self.error(400, "invalid_grant", 700082,
+                              "The refresh token has expired due to inactivity. The "
+                              "token was issued on %s and was inactive for 90.00:00:00."
+                              % issued.strftime("%Y-%m-%dT%H:%M:%S.0000000Z"))
+        self.user_tokens(tenant, client_id, app, grant,
+                         form.get("scope") or grant["scope"])
+
     # --- emulator control ----------------------------------------------
 
     def route_health(self, m):
@@ -574,12 +1214,22 @@ def main(argv=None):
     p.add_argument("--wrong-cert")
     p.add_argument("--wrong-key")
     p.add_argument("--config", help="JSON registry of tenants and apps")
+    p.add_argument("--client-certs",
+                   help="directory of the apps' registered client certificates "
+                        "(default: the directory of --cert)")
     p.add_argument("--log", help="append one JSON line per request (no secrets)")
     p.add_argument("--ready-file",
                    help="written once listening: 'port\\n' (then 'wrong_port\\n')")
     args = p.parse_args(argv)
 
     registry = Registry.load(args.config)
+    cert_dir = args.client_certs or (os.path.dirname(args.cert) if args.cert else None)
+    if cert_dir and any(a.get("certificates") for a in registry.apps.values()):
+        try:
+            registry.assertions.load(registry.apps, cert_dir)
+        except ImportError:
+            sys.stderr.write("entra-emulator: python3-cryptography is missing: "
+                             "certificate credentials are refused\n")
     request_log = RequestLog(args.log)
     servers = []
     ctx = tls_context(args.cert, args.key or args.cert) if args.cert else None

@@ -12,6 +12,11 @@
 #include "et_token.h"
 #include "et_port.h"
 #include "et_client.h"
+#include "et_assertion.h"
+#include "et_device_code.h"
+#include "et_signin.h"
+#include "et_store.h"
+#include "et_id_token.h"
 
 #define ET_VERSION "0.1.0"
 

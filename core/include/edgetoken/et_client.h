@@ -18,12 +18,19 @@ typedef enum et_endpoint {
 
 typedef enum et_cred_kind {
   ET_CRED_NONE = 0,   /* public client: sends no credential */
-  ET_CRED_SECRET = 1  /* client_secret */
+  ET_CRED_SECRET = 1, /* client_secret */
+  ET_CRED_CERTIFICATE = 2 /* client_assertion signed by port->sign (et_assertion.h) */
 } et_cred_kind;
 
 typedef struct et_cred {
   et_cred_kind kind;
   et_str secret;      /* borrowed; the caller owns and wipes it */
+  /* ET_CRED_CERTIFICATE: the algorithm port->sign uses (PS256 is Entra's
+   * recommendation) and thumbprints of the certificate's DER: SHA-256 for
+   * PS256/ES256 ("x5t#S256"), SHA-1 for RS256 ("x5t"). */
+  et_sig_alg alg;
+  uint8_t x5t_s256[32];
+  uint8_t x5t_sha1[20];
 } et_cred;
 
 /* Who we are and where we ask. */
@@ -50,9 +57,11 @@ et_err et_client_credentials(const et_port *port, const et_app *app,
 /* Building blocks for flows. */
 
 /* Append the app's client credential to a token request body
- * (client_secret, redacted in logs). ET_E_ARG for a public client when
+ * (client_secret, or a client assertion whose aud is the URL of
+ * token_path; redacted in logs). ET_E_ARG for a public client when
  * required is true. */
-et_err et_cred_append(et_buf *b, const et_app *app, bool required);
+et_err et_cred_append(et_buf *b, const et_port *port, const et_app *app,
+                      const char *token_path, bool required);
 
 /* POST a form to {authority}/{tenant}{endpoint_path} and classify the
  * answer: ET_OK with the 2xx body in rs->body; ET_E_OAUTH with *err filled

@@ -10,6 +10,15 @@
 #ifndef CONFIG_ET_FLOW_CLIENT_CREDENTIALS
 #define CONFIG_ET_FLOW_CLIENT_CREDENTIALS 0
 #endif
+#ifndef CONFIG_ET_FLOW_DEVICE_CODE
+#define CONFIG_ET_FLOW_DEVICE_CODE 0
+#endif
+#ifndef CONFIG_ET_FLOW_AUTH_CODE
+#define CONFIG_ET_FLOW_AUTH_CODE 0
+#endif
+#ifndef CONFIG_ET_CRED_CERTIFICATE
+#define CONFIG_ET_CRED_CERTIFICATE 0
+#endif
 #endif
 
 /* Workspace buffer the examples allocate: request, then response. */
@@ -62,6 +71,18 @@
 /* Flows compiled in (0 makes their entry points return ET_E_DISABLED). */
 #ifndef CONFIG_ET_FLOW_CLIENT_CREDENTIALS
 #define CONFIG_ET_FLOW_CLIENT_CREDENTIALS 1
+#endif
+#ifndef CONFIG_ET_FLOW_DEVICE_CODE
+#define CONFIG_ET_FLOW_DEVICE_CODE 1
+#endif
+#ifndef CONFIG_ET_FLOW_AUTH_CODE
+#define CONFIG_ET_FLOW_AUTH_CODE 1
+#endif
+
+/* Certificate credentials: client assertions signed by the port's sign
+ * hook (0 makes them ET_E_DISABLED). */
+#ifndef CONFIG_ET_CRED_CERTIFICATE
+#define CONFIG_ET_CRED_CERTIFICATE 1
 #endif
 
 #endif

@@ -17,10 +17,12 @@
 #ifndef EDGETOKEN_ET_POSIX_H
 #define EDGETOKEN_ET_POSIX_H
 
+#include "edgetoken/et_client.h"
 #include "edgetoken/et_port.h"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
@@ -34,6 +36,11 @@ typedef struct et_posix_config {
                            (a SIGINT handler sets it) */
   const char *store_dir; /* optional: directory of the store hook (refresh
                             tokens), borrowed; NULL leaves port->store NULL */
+  /* optional, together: the client certificate and its private key (PEM
+   * or DER; RSA 2048..4096 bits or EC P-256, unencrypted) for certificate
+   * credentials; NULL leaves port->sign NULL. See et_posix_cert_cred. */
+  const char *cert_file;
+  const char *key_file;
 } et_posix_config;
 
 struct et_posix;
@@ -61,17 +68,33 @@ typedef struct et_posix {
   mbedtls_x509_crt ca;
   mbedtls_ssl_config conf;
   bool tls_ready;      /* entropy, drbg, ca and conf are initialised */
+  mbedtls_pk_context sign_key; /* mbedtls_sign.c: the client key */
+  bool sign_ready;     /* sign_key is initialised (freed and wiped at free) */
+  bool has_sha1;       /* x5t_sha1 computed (needs MBEDTLS_SHA1_C) */
+  uint8_t x5t_s256[32];/* SHA-256 and SHA-1 of the certificate's DER */
+  uint8_t x5t_sha1[20];
   et_conn conn;
   char detail[256];    /* last failure for humans; "" if none */
 } et_posix;
 
 /* Initialise px and fill every hook of *port this port implements (open,
  * send, recv, close, mono_ms, unix_s, random, sleep_ms, sha256, log,
- * cancelled); sign and store are left NULL. cfg may be NULL (defaults).
+ * cancelled; store when cfg->store_dir is set; sign when cfg->cert_file
+ * and cfg->key_file are set). cfg may be NULL (defaults).
  * Errors: ET_E_ARG (px or port NULL), ET_E_TLS_CONFIG (CA file unreadable
- * or without certificates; see et_posix_detail), ET_E_RANDOM (DRBG seed).
+ * or without certificates; see et_posix_detail), ET_E_RANDOM (DRBG seed),
+ * ET_E_IO (certificate or key file unreadable), ET_E_CRYPTO (not a
+ * certificate or key, RSA under 2048 bits, a curve other than P-256, or
+ * the key does not belong to the certificate).
  * On failure px needs no et_posix_free, but calling it is harmless. */
 et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port);
+
+/* After et_posix_init with cert_file and key_file: make *cred a
+ * certificate credential for this key (kind, thumbprints, alg). alg NULL
+ * picks PS256 for an RSA key and ES256 for a P-256 key. ET_E_ARG when no
+ * key is loaded or alg does not fit the key (RS256/PS256 need RSA, ES256
+ * needs P-256); ET_E_DISABLED for RS256 without SHA-1 in mbedTLS. */
+et_err et_posix_cert_cred(const et_posix *px, const et_sig_alg *alg, et_cred *cred);
 
 /* Close any open connection, free the mbedTLS state and wipe px. */
 void et_posix_free(et_posix *px);

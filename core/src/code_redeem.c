@@ -1,0 +1,72 @@
+/* Authorization code redemption (RFC 6749 §4.1.3 + RFC 7636 §4.5). */
+#include "edgetoken/et_signin.h"
+
+#include "edgetoken/et_form.h"
+
+#if CONFIG_ET_FLOW_AUTH_CODE
+
+/* AADSTS70008: the code is older than its ~10 minutes. */
+#define AADSTS_EXPIRED 70008u
+
+typedef struct redeem_args {
+  const et_port *port;
+  const et_app *app;
+  const et_code_grant *g;
+} redeem_args;
+
+static et_err redeem_body(const void *arg, et_buf *b) {
+  const redeem_args *a = (const redeem_args *)arg;
+  et_form_append(b, "grant_type", ET_STR("authorization_code"));
+  et_form_append(b, "client_id", a->app->client_id);
+  et_form_append(b, "scope", a->g->scope);
+  et_form_append_secret(b, "code", a->g->code);
+  et_form_append(b, "redirect_uri", a->g->redirect_uri);
+  if (a->g->code_verifier.n > 0)
+    et_form_append_secret(b, "code_verifier", a->g->code_verifier);
+  return et_cred_append(b, a->port, a->app, "/oauth2/v2.0/token", false);
+}
+
+static bool has_code(const et_oauth_error *err, uint32_t code) {
+  for (size_t i = 0; i < err->n_error_codes; i++)
+    if (err->error_codes[i] == code)
+      return true;
+  return false;
+}
+
+et_err et_redeem_code(const et_port *port, const et_app *app,
+                      const et_code_grant *g, et_work *w, et_token *tok,
+                      et_oauth_error *err) {
+  et_oauth_error local;
+  redeem_args a;
+  et_err e;
+  if (app == NULL || g == NULL || w == NULL)
+    return ET_E_ARG;
+  if (g->code.n == 0 || g->redirect_uri.n == 0 || g->scope.n == 0) {
+    w->why = "code, redirect URI and scope are required";
+    return ET_E_ARG;
+  }
+  a.port = port;
+  a.app = app;
+  a.g = g;
+  if (err == NULL)
+    err = &local; /* to tell an expired code from other refusals */
+  /* A code is single-use: never resend once it may have reached Entra. */
+  e = et_token_request(port, app, "/oauth2/v2.0/token", redeem_body, &a, false, w,
+                       tok, err);
+  if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("invalid_grant")) &&
+      has_code(err, AADSTS_EXPIRED)) {
+    w->why = "the authorization code expired: sign in again";
+    return ET_E_EXPIRED;
+  }
+  return e;
+}
+#else
+et_err et_redeem_code(const et_port *port, const et_app *app,
+                      const et_code_grant *g, et_work *w, et_token *tok,
+                      et_oauth_error *err) {
+  (void)port, (void)app, (void)g, (void)tok, (void)err;
+  if (w != NULL)
+    w->why = "sign-in is disabled (CONFIG_ET_FLOW_AUTH_CODE)";
+  return ET_E_DISABLED;
+}
+#endif

@@ -1,0 +1,571 @@
+/* edgetoken login, authorize-url, redeem, refresh: a user signs in with the
+ * authorization code grant + PKCE; the refresh token is kept in the store
+ * directory and refreshed later without a browser.
+ *
+ * Store keys (files in the store directory, 0600): "rt-<h>" holds the
+ * refresh token, "pending-<h>" the state, PKCE verifier and redirect URI
+ * between authorize-url and redeem; <h> is the first 16 bytes, in hex, of
+ * SHA-256("<authority>\n<tenant>\n<client-id>"), so apps and tenants do not
+ * overwrite each other's tokens. */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "edgetoken/et_posix.h"
+#include "edgetoken/et_posix_listener.h"
+
+#define DEFAULT_REDIRECT_URI "http://localhost:8080"
+#define PENDING_MAGIC "edgetoken-pending-1"
+#define CLI_EXIT_CANCELLED 130 /* the shell's convention for SIGINT */
+#define KEY_HASH_BYTES 16
+
+extern char **environ;
+
+typedef struct session {
+  et_posix px;
+  et_port port;
+  et_app app;
+  et_work w;
+  et_token t;
+  et_oauth_error err;
+  char secret[1024];
+  long slen;
+  char dir[1024];
+  const char *sdir;       /* NULL: no store */
+  char rt_key[8 + 2 * KEY_HASH_BYTES];
+  char pending_key[16 + 2 * KEY_HASH_BYTES];
+  char scope[600];
+} session;
+
+/* Workspace, redirect scratch, the browser's query, id_token claims: static
+ * like the rest of the CLI, wiped after use. */
+static uint8_t g_buf[CLI_WORK_BUF_SIZE];
+static jsmntok_t g_tok[CLI_JSON_TOKENS];
+static char g_scratch[CLI_WORK_BUF_SIZE];
+static char g_input[ET_LISTENER_REQ_MAX + 1];
+static session g_s;
+
+/* --store-dir, else $EDGETOKEN_STORE_DIR, else $XDG_STATE_HOME/edgetoken,
+ * else ~/.local/state/edgetoken; NULL when none can be named. */
+static const char *store_dir(const cli_opts *o, char *buf, size_t cap) {
+  const char *env = getenv("EDGETOKEN_STORE_DIR"), *base;
+  int n;
+  if (o->store_dir)
+    return o->store_dir;
+  if (env && env[0])
+    return env;
+  if ((base = getenv("XDG_STATE_HOME")) != NULL && base[0] == '/')
+    n = snprintf(buf, cap, "%s/edgetoken", base);
+  else if ((base = getenv("HOME")) != NULL && base[0] == '/')
+    n = snprintf(buf, cap, "%s/.local/state/edgetoken", base);
+  else
+    return NULL;
+  return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+static bool make_keys(session *s, const cli_opts *o) {
+  static const char hex[] = "0123456789abcdef";
+  char id[1024], h[2 * KEY_HASH_BYTES + 1];
+  uint8_t d[32];
+  int n = snprintf(id, sizeof id, "%s\n%s\n%s", o->authority ? o->authority : ET_DEFAULT_AUTHORITY,
+                   o->tenant, o->client_id);
+  if (n <= 0 || (size_t)n >= sizeof id ||
+      s->port.sha256(s->port.ctx, (const uint8_t *)id, (size_t)n, d) != ET_OK)
+    return false;
+  for (size_t i = 0; i < KEY_HASH_BYTES; i++) {
+    h[2 * i] = hex[d[i] >> 4];
+    h[2 * i + 1] = hex[d[i] & 15];
+  }
+  h[2 * KEY_HASH_BYTES] = '\0';
+  snprintf(s->rt_key, sizeof s->rt_key, "rt-%s", h);
+  snprintf(s->pending_key, sizeof s->pending_key, "pending-%s", h);
+  return true;
+}
+
+static void close_session(session *s) {
+  et_wipe(g_buf, sizeof g_buf);
+  et_wipe(g_scratch, sizeof g_scratch);
+  et_wipe(g_input, sizeof g_input);
+  et_posix_free(&s->px);
+  et_wipe(s, sizeof *s);
+}
+
+/* Options, secret, port, app, keys and scope for every command here.
+ * CLI_EXIT_OK to go on; otherwise the exit code (nothing to close). */
+static int open_session(session *s, const cli_opts *o, const char *cmd, bool need_store) {
+  et_posix_config pc;
+  et_buf sb;
+  et_err e;
+  memset(s, 0, sizeof *s);
+  s->w = (et_work){ g_buf, sizeof g_buf, g_tok, CLI_JSON_TOKENS, NULL, 0 };
+  if (!o->tenant || !o->client_id) {
+    fprintf(stderr, "edgetoken: %s needs --tenant and --client-id\n", cmd);
+    return CLI_EXIT_USAGE;
+  }
+  if (o->endpoint != ET_ENDPOINT_V2) {
+    fprintf(stderr, "edgetoken: %s uses the v2.0 endpoints only\n", cmd);
+    return CLI_EXIT_USAGE;
+  }
+  /* A Web app (ADME's default) sends its secret; a public client none. */
+  if (o->secret_file || getenv("EDGETOKEN_CLIENT_SECRET")) {
+    s->slen = cli_read_secret(o, s->secret, sizeof s->secret);
+    if (s->slen < 0)
+      return CLI_EXIT_USAGE;
+  }
+  s->sdir = store_dir(o, s->dir, sizeof s->dir);
+  if (need_store && s->sdir == NULL) {
+    fprintf(stderr, "edgetoken: %s needs a store directory: set EDGETOKEN_STORE_DIR or "
+            "--store-dir\n", cmd);
+    et_wipe(s->secret, sizeof s->secret);
+    return CLI_EXIT_USAGE;
+  }
+  memset(&pc, 0, sizeof pc);
+  pc.ca_file = o->ca_file;
+  pc.log_level = o->verbose ? ET_LOG_DEBUG : ET_LOG_WARN;
+  pc.cancel = &g_cli_cancel;
+  pc.store_dir = s->sdir;
+  e = et_posix_init(&s->px, &pc, &s->port);
+  if (e != ET_OK) {
+    et_wipe(s->secret, sizeof s->secret);
+    return cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->px));
+  }
+  s->app.authority = et_str_from_cstr(o->authority);
+  s->app.tenant = et_str_from_cstr(o->tenant);
+  s->app.client_id = et_str_from_cstr(o->client_id);
+  s->app.cred.kind = s->slen > 0 ? ET_CRED_SECRET : ET_CRED_NONE;
+  s->app.cred.secret = (et_str){ s->secret, s->slen > 0 ? (size_t)s->slen : 0 };
+  s->app.timeout_ms = o->timeout_s * 1000u;
+
+  et_buf_init(&sb, s->scope, sizeof s->scope - 1);
+  if (o->scope)
+    et_buf_put_cstr(&sb, o->scope);
+  else
+    et_signin_scope(&sb, s->app.client_id);
+  if (!make_keys(s, o) || et_buf_status(&sb) != ET_OK) {
+    fputs("edgetoken: --tenant, --client-id or --scope is too long\n", stderr);
+    close_session(s);
+    return CLI_EXIT_USAGE;
+  }
+  s->scope[sb.len] = '\0';
+  return CLI_EXIT_OK;
+}
+
+static bool has_code(const et_oauth_error *err, uint32_t code) {
+  for (size_t i = 0; i < err->n_error_codes; i++)
+    if (err->error_codes[i] == code)
+      return true;
+  return false;
+}
+
+/* Failures of the sign-in commands, in words that say what to do next. */
+static int report(session *s, et_err e, const char *cmd) {
+  const et_oauth_error *err = &s->err;
+  switch (e) {
+  case ET_E_CANCELLED:
+    fputs("edgetoken: cancelled\n", stderr);
+    return CLI_EXIT_CANCELLED;
+  case ET_E_STATE_MISMATCH:
+    fputs("edgetoken: the answer's state does not match this sign-in: it may come from\n"
+          "  another site (CSRF) or an older attempt. Nothing was signed in.\n"
+          "  what to do: run `edgetoken login` (or authorize-url + redeem) again\n", stderr);
+    return CLI_EXIT_SIGNIN;
+  case ET_E_DECLINED:
+    cli_report_error(ET_E_OAUTH, &s->w, err, NULL);
+    fputs("edgetoken: the sign-in was declined (access_denied).\n"
+          "  what to do: run `edgetoken login` again and accept, or ask an admin to "
+          "consent for the tenant\n", stderr);
+    return CLI_EXIT_OAUTH;
+  case ET_E_EXPIRED:
+    cli_report_error(ET_E_OAUTH, &s->w, err, NULL);
+    fputs("edgetoken: the authorization code expired (they live about 10 minutes).\n"
+          "  what to do: run `edgetoken login` again\n", stderr);
+    return CLI_EXIT_SIGNIN;
+  case ET_E_NOT_FOUND:
+    fprintf(stderr, "edgetoken: %s\n  what to do: run `edgetoken %s` with the same "
+            "--tenant and --client-id\n",
+            !strcmp(cmd, "redeem") ? "no sign-in in progress for this tenant and client"
+                                   : "no stored sign-in for this tenant and client",
+            !strcmp(cmd, "redeem") ? "authorize-url" : "login");
+    return CLI_EXIT_SIGNIN;
+  case ET_E_SIGNIN_REQUIRED:
+    cli_report_error(ET_E_OAUTH, &s->w, err, NULL);
+    if (has_code(err, 700082))
+      fputs("edgetoken: the refresh token expired after 90 days of inactivity: run "
+            "`edgetoken login`\n", stderr);
+    else if (has_code(err, 50173))
+      fputs("edgetoken: the refresh token was revoked (password change, sign-out, or an\n"
+            "  older copy of a rotated token): run `edgetoken login`\n", stderr);
+    else if (has_code(err, 70008))
+      fputs("edgetoken: the refresh token expired: run `edgetoken login`\n", stderr);
+    else
+      fputs("edgetoken: the stored sign-in no longer works: run `edgetoken login`\n",
+            stderr);
+    return CLI_EXIT_SIGNIN;
+  case ET_E_OAUTH: {
+    int rc = cli_report_error(e, &s->w, err, NULL);
+    if (has_code(err, 54005))
+      fputs("  what to do: a code works once; run `edgetoken login` again\n", stderr);
+    else if (has_code(err, 501481))
+      fputs("  what to do: the code belongs to another sign-in (PKCE verifier); run\n"
+            "  `edgetoken authorize-url` and redeem the code it leads to\n", stderr);
+    else if (has_code(err, 50011))
+      fputs("  what to do: use the same --redirect-uri for the URL and the redemption,\n"
+            "  registered in the app's Authentication page\n", stderr);
+    else if (has_code(err, 700025))
+      fputs("  what to do: this is a public client: unset EDGETOKEN_CLIENT_SECRET\n", stderr);
+    return rc;
+  }
+  default:
+    return cli_report_error(e, &s->w, err,
+                            cli_transport_error(e) ? et_posix_detail(&s->px) : NULL);
+  }
+}
+
+static et_err build_url(session *s, const cli_opts *o, const char *redirect_uri,
+                        const et_signin *si, char *out, size_t cap) {
+  et_authorize_params ap;
+  et_buf b;
+  et_err e;
+  memset(&ap, 0, sizeof ap);
+  ap.redirect_uri = et_str_from_cstr(redirect_uri);
+  ap.scope = et_str_from_cstr(s->scope);
+  ap.state = et_signin_state(si);
+  ap.code_challenge = et_signin_challenge(si);
+  ap.login_hint = et_str_from_cstr(o->login_hint);
+  ap.prompt = et_str_from_cstr(o->prompt);
+  et_buf_init(&b, out, cap - 1);
+  e = et_authorize_url(&s->app, &ap, &b);
+  out[e == ET_OK ? b.len : 0] = '\0';
+  return e;
+}
+
+/* Show who signed in (from the id_token; not signature-checked, which is
+ * fine for a name shown after a TLS answer from the authority). */
+static void show_user(const et_token *t) {
+  static char scratch[8192];
+  jsmntok_t tok[64];
+  et_id_claims c;
+  if (t->id_token.n == 0 ||
+      et_id_token_claims(t->id_token, scratch, sizeof scratch, tok, 64, &c) != ET_OK)
+    return;
+  et_str user = et_id_claims_user(&c);
+  fprintf(stderr, "edgetoken: signed in as %.*s%s%.*s%s\n", (int)c.name.n,
+          c.name.n ? c.name.p : "", c.name.n && user.n ? " (" : "", (int)user.n,
+          user.n ? user.p : "", c.name.n && user.n ? ")" : "");
+  et_wipe(scratch, sizeof scratch);
+}
+
+/* After tokens arrived: keep the refresh token, print the access token. */
+static int deliver(session *s, const cli_opts *o) {
+  et_token shown = s->t;
+  et_err e = ET_E_DISABLED;
+  show_user(&s->t);
+  if (s->t.refresh_token.n && s->port.store)
+    e = et_refresh_token_save(&s->port, s->rt_key, s->t.refresh_token);
+  if (e == ET_OK)
+    shown.refresh_token = ET_STR_NULL; /* kept in the store, not echoed */
+  cli_print_token(&shown, o->json);
+  fflush(stdout);
+  if (e == ET_OK)
+    fprintf(stderr, "edgetoken: refresh token saved in %s (%s)\n", s->sdir, s->rt_key);
+  else if (s->t.refresh_token.n == 0)
+    fputs("edgetoken: warning: no refresh token came back: add offline_access to "
+          "--scope\n", stderr);
+  else
+    fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s %s\n",
+            et_strerror(e), et_posix_detail(&s->px));
+  return CLI_EXIT_OK;
+}
+
+static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str verifier) {
+  et_code_grant g = { code, et_str_from_cstr(redirect_uri), verifier,
+                      et_str_from_cstr(s->scope) };
+  return et_redeem_code(&s->port, &s->app, &g, &s->w, &s->t, &s->err);
+}
+
+/* Open the URL in the desktop's browser, only when there is a desktop. */
+static void open_browser(const char *url) {
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+#ifdef __APPLE__
+  char *argv[] = { "open", (char *)(uintptr_t)url, NULL };
+#else
+  char *argv[] = { "xdg-open", (char *)(uintptr_t)url, NULL };
+  if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+    return;
+#endif
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  /* Not waited for: xdg-open may run the browser in the foreground. */
+  if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+    fprintf(stderr, "edgetoken: could not start %s; open the URL yourself\n", argv[0]);
+  posix_spawn_file_actions_destroy(&fa);
+}
+
+int cli_cmd_login(const cli_opts *o) {
+  static char url[4096];
+  const char *uri = o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT_URI;
+  session *s = &g_s;
+  et_listener l;
+  et_signin si;
+  et_redirect r;
+  size_t qn = 0;
+  et_err e;
+  int rc = open_session(s, o, "login", false);
+  if (rc != CLI_EXIT_OK)
+    return rc;
+  e = et_listener_open(&l, uri, &g_cli_cancel);
+  if (e != ET_OK) {
+    fprintf(stderr, "edgetoken: cannot listen for the browser: %s\n", et_listener_detail(&l));
+    if (e == ET_E_URL)
+      fputs("  login needs an http://localhost:PORT redirect URI; for another one use\n"
+            "  `edgetoken authorize-url` and `edgetoken redeem`\n", stderr);
+    et_listener_close(&l);
+    close_session(s);
+    return e == ET_E_URL ? CLI_EXIT_USAGE : CLI_EXIT_NETWORK;
+  }
+  e = et_signin_begin(&s->port, 0, &si);
+  if (e == ET_OK)
+    e = build_url(s, o, uri, &si, url, sizeof url);
+  if (e != ET_OK) {
+    rc = report(s, e, "login");
+    goto out;
+  }
+  fprintf(stderr, "edgetoken: sign in with a browser at:\n\n%s\n\n"
+          "edgetoken: waiting up to %u s for the browser on %s\n", url, o->wait_s, uri);
+  fflush(stderr);
+  if (!o->no_browser)
+    open_browser(url);
+
+  e = et_listener_wait(&l, o->wait_s * 1000u, g_input, sizeof g_input, &qn);
+  if (e == ET_E_TIMEOUT || e == ET_E_NOSPACE || e == ET_E_IO) {
+    fprintf(stderr, "edgetoken: %s: %s\n  what to do: run `edgetoken login` again (or "
+            "authorize-url + redeem to paste the address)\n", et_strerror(e),
+            et_listener_detail(&l));
+    rc = CLI_EXIT_SIGNIN;
+    goto out;
+  }
+  if (e != ET_OK) {
+    rc = report(s, e, "login");
+    goto out;
+  }
+  e = et_redirect_parse((et_str){ g_input, qn }, g_scratch, sizeof g_scratch,
+                        et_str_from_cstr(uri), &r);
+  if (e == ET_OK)
+    e = et_redirect_check(&r, et_signin_state(&si), &s->err);
+  if (e == ET_E_ARG) {
+    et_listener_finish(&l, ET_PAGE_ERROR, "The answer has no code.");
+    fputs("edgetoken: the browser's answer has no usable code or error\n", stderr);
+    rc = CLI_EXIT_RESPONSE;
+    goto out;
+  }
+  if (e == ET_E_STATE_MISMATCH) {
+    et_listener_finish(&l, ET_PAGE_STATE_MISMATCH, NULL);
+    rc = report(s, e, "login");
+    goto out;
+  }
+  if (e != ET_OK) {
+    char what[64];
+    snprintf(what, sizeof what, "%.*s", (int)s->err.error.n, s->err.error.n ? s->err.error.p : "");
+    et_listener_finish(&l, ET_PAGE_ERROR, what);
+    rc = report(s, e, "login");
+    goto out;
+  }
+  e = redeem(s, r.code, uri, et_signin_verifier(&si));
+  et_listener_finish(&l, e == ET_OK ? ET_PAGE_SIGNED_IN : ET_PAGE_ERROR, NULL);
+  rc = e == ET_OK ? deliver(s, o) : report(s, e, "login");
+out:
+  et_wipe(&si, sizeof si);
+  et_wipe(url, sizeof url);
+  et_listener_close(&l);
+  close_session(s);
+  return rc;
+}
+
+int cli_cmd_authorize_url(const cli_opts *o) {
+  static char url[4096];
+  static char pending[1024];
+  const char *uri = o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT_URI;
+  session *s = &g_s;
+  et_signin si;
+  size_t n;
+  et_err e;
+  int rc = open_session(s, o, "authorize-url", true);
+  if (rc != CLI_EXIT_OK)
+    return rc;
+  e = et_signin_begin(&s->port, 0, &si);
+  if (e == ET_OK)
+    e = build_url(s, o, uri, &si, url, sizeof url);
+  if (e == ET_OK) {
+    /* What redeem needs, in a 0600 file: never in the URL or on argv. */
+    int k = snprintf(pending, sizeof pending, "%s\n%s\n%s\n%s\n", PENDING_MAGIC, si.state,
+                     si.verifier, uri);
+    n = k > 0 && (size_t)k < sizeof pending ? (size_t)k : 0;
+    e = n ? s->port.store(s->port.ctx, ET_STORE_SAVE, s->pending_key, (uint8_t *)pending,
+                          sizeof pending, &n)
+          : ET_E_ARG;
+  }
+  if (e == ET_OK) {
+    printf("%s\n", url);
+    fflush(stdout);
+    fputs("edgetoken: open the URL and sign in. The browser then shows an error page\n"
+          "  (nothing listens on the redirect URI): copy the whole address from the\n"
+          "  address bar and run\n"
+          "    edgetoken redeem --redirect - ...same options...\n"
+          "  then paste it and press Enter, within 10 minutes.\n", stderr);
+    rc = CLI_EXIT_OK;
+  } else {
+    if (e == ET_E_STORE || e == ET_E_ARG)
+      fprintf(stderr, "edgetoken: cannot keep the sign-in state: %s\n", et_posix_detail(&s->px));
+    rc = e == ET_E_STORE || e == ET_E_ARG ? CLI_EXIT_INTERNAL : report(s, e, "authorize-url");
+  }
+  et_wipe(&si, sizeof si);
+  et_wipe(pending, sizeof pending);
+  close_session(s);
+  return rc;
+}
+
+/* The value of --redirect/--code, or one line of stdin for "-", trimmed,
+ * in g_input. False after saying why. */
+static bool read_input(const char *arg, const char *what) {
+  size_t n;
+  if (strcmp(arg, "-") != 0) {
+    fprintf(stderr, "edgetoken: note: other users can read command lines; prefer "
+            "`%s -` and paste on stdin\n", what);
+    n = strlen(arg);
+    if (n >= sizeof g_input) {
+      fprintf(stderr, "edgetoken: %s is too long\n", what);
+      return false;
+    }
+    memcpy(g_input, arg, n + 1);
+  } else {
+    if (isatty(0))
+      fputs("edgetoken: paste the address and press Enter:\n", stderr);
+    if (fgets(g_input, sizeof g_input, stdin) == NULL) {
+      fprintf(stderr, "edgetoken: nothing on stdin for %s\n", what);
+      return false;
+    }
+    n = strlen(g_input);
+    if (n == sizeof g_input - 1 && g_input[n - 1] != '\n') {
+      fprintf(stderr, "edgetoken: the pasted text is longer than %zu bytes\n", n);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Trim ASCII whitespace around s in place; its length. */
+static size_t trim(char *s) {
+  size_t a = 0, n = strlen(s);
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+    n--;
+  while (a < n && (s[a] == ' ' || s[a] == '\t'))
+    a++;
+  memmove(s, s + a, n - a);
+  s[n - a] = '\0';
+  return n - a;
+}
+
+int cli_cmd_redeem(const cli_opts *o) {
+  static char pending[1024];
+  char *state, *verifier, *uri, *end;
+  session *s = &g_s;
+  et_redirect r;
+  et_str code;
+  size_t n = 0;
+  et_err e;
+  int rc;
+  if ((o->redirect == NULL) == (o->code == NULL)) {
+    fputs("edgetoken: redeem needs --redirect - (or URL), or --code - (or CODE)\n", stderr);
+    return CLI_EXIT_USAGE;
+  }
+  rc = open_session(s, o, "redeem", true);
+  if (rc != CLI_EXIT_OK)
+    return rc;
+  e = s->port.store(s->port.ctx, ET_STORE_LOAD, s->pending_key, (uint8_t *)pending,
+                    sizeof pending - 1, &n);
+  if (e != ET_OK) {
+    rc = e == ET_E_NOT_FOUND ? report(s, e, "redeem") : cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->px));
+    goto out;
+  }
+  pending[n] = '\0';
+  /* PENDING_MAGIC \n state \n verifier \n redirect_uri \n */
+  state = strchr(pending, '\n');
+  verifier = state ? strchr(state + 1, '\n') : NULL;
+  uri = verifier ? strchr(verifier + 1, '\n') : NULL;
+  end = uri ? strchr(uri + 1, '\n') : NULL;
+  if (end == NULL || strncmp(pending, PENDING_MAGIC "\n", sizeof PENDING_MAGIC) != 0) {
+    fprintf(stderr, "edgetoken: the sign-in state in %s is damaged: run "
+            "`edgetoken authorize-url` again\n", s->sdir);
+    rc = CLI_EXIT_SIGNIN;
+    goto out;
+  }
+  *state++ = *verifier++ = *uri++ = *end = '\0';
+
+  if (!read_input(o->redirect ? o->redirect : o->code, o->redirect ? "--redirect" : "--code")) {
+    rc = CLI_EXIT_USAGE;
+    goto out;
+  }
+  n = trim(g_input);
+  if (o->redirect) {
+    e = et_redirect_parse((et_str){ g_input, n }, g_scratch, sizeof g_scratch,
+                          et_str_from_cstr(uri), &r);
+    if (e == ET_E_ARG || e == ET_E_URL || e == ET_E_NOSPACE) {
+      fprintf(stderr, "edgetoken: %s: not the redirect of this sign-in (expected %s?code=...)\n",
+              et_strerror(e), uri);
+      rc = CLI_EXIT_USAGE;
+      goto out;
+    }
+    e = et_redirect_check(&r, et_str_from_cstr(state), &s->err);
+    code = r.code;
+  } else {
+    /* The paste path of Microsoft's page: the text between code= and &state.
+     * No state to check, so no CSRF check: --redirect is the better paste. */
+    code = (et_str){ g_input, n };
+    e = n && strcspn(g_input, " \t&=?#") == n ? ET_OK : ET_E_ARG;
+    if (e != ET_OK) {
+      fputs("edgetoken: --code wants only the code (the text between code= and &state)\n",
+            stderr);
+      rc = CLI_EXIT_USAGE;
+      goto out;
+    }
+  }
+  if (e == ET_OK)
+    e = redeem(s, code, uri, et_str_from_cstr(verifier));
+  if (e == ET_OK || e == ET_E_EXPIRED)
+    (void)s->port.store(s->port.ctx, ET_STORE_DELETE, s->pending_key, NULL, 0, &n);
+  rc = e == ET_OK ? deliver(s, o) : report(s, e, "redeem");
+out:
+  et_wipe(pending, sizeof pending);
+  close_session(s);
+  return rc;
+}
+
+int cli_cmd_refresh(const cli_opts *o) {
+  session *s = &g_s;
+  et_err e;
+  int rc = open_session(s, o, "refresh", true);
+  if (rc != CLI_EXIT_OK)
+    return rc;
+  e = et_refresh_stored(&s->port, &s->app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
+                        &s->t, &s->err);
+  if (e == ET_OK || e == ET_E_STORE) {
+    et_token shown = s->t;
+    shown.refresh_token = ET_STR_NULL;
+    cli_print_token(&shown, o->json);
+    if (e == ET_E_STORE)
+      fprintf(stderr, "edgetoken: warning: the new refresh token was not saved (%s); the "
+              "next refresh may need `edgetoken login`\n", et_posix_detail(&s->px));
+    rc = CLI_EXIT_OK;
+  } else {
+    rc = report(s, e, "refresh");
+  }
+  close_session(s);
+  return rc;
+}

@@ -1,0 +1,75 @@
+/* The size image: core with the flows of one Kconfig flavour, the
+ * bare-metal mbedTLS port and mbedTLS itself (our config, static arena),
+ * linked with --gc-sections so only what the flavour uses is counted
+ * (tools/size-table.py reads the map). Not run: the transport is a stub. */
+#include <string.h>
+
+#include <mbedtls/memory_buffer_alloc.h>
+
+#include "edgetoken/edgetoken.h"
+#include "et_mbedtls_port.h"
+#include "fw.h"
+
+#ifndef FW_ARENA
+#define FW_ARENA 30720
+#endif
+
+static unsigned char arena[FW_ARENA];
+static uint8_t work_buf[CONFIG_ET_WORK_BUF_SIZE];
+static jsmntok_t work_tok[CONFIG_ET_JSON_TOKENS];
+static et_mbedtls_port mp;
+static const unsigned char ca_pem[] = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+
+static int no_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms) {
+  (void)ctx, (void)host, (void)port, (void)timeout_ms;
+  return -1;
+}
+static int no_send(void *ctx, const uint8_t *p, size_t n, uint32_t timeout_ms) {
+  (void)ctx, (void)p, (void)n, (void)timeout_ms;
+  return -1;
+}
+static int no_recv(void *ctx, uint8_t *p, size_t n, uint32_t timeout_ms) {
+  (void)ctx, (void)p, (void)n, (void)timeout_ms;
+  return -1;
+}
+static void no_close(void *ctx) {
+  (void)ctx;
+}
+
+typedef void (*entry)(void);
+/* The public entry points of the flavour's flows, kept alive by address. */
+static const volatile entry flows[] = {
+#if CONFIG_ET_FLOW_CLIENT_CREDENTIALS
+  (entry)et_client_credentials,
+#endif
+#if CONFIG_ET_FLOW_AUTH_CODE
+  (entry)et_signin_begin, (entry)et_authorize_url, (entry)et_redeem_code, (entry)et_refresh,
+#endif
+#if CONFIG_ET_FLOW_DEVICE_CODE
+  (entry)et_device_login,
+#endif
+  (entry)0,
+};
+
+int main(void) {
+  static const et_transport net = { NULL, no_connect, no_send, no_recv, no_close };
+  et_port port;
+  et_app app;
+  et_work w = { work_buf, sizeof work_buf, work_tok, CONFIG_ET_JSON_TOKENS, NULL, 0 };
+  et_token tk;
+  et_oauth_error oe;
+  memset(&port, 0, sizeof port);
+  memset(&app, 0, sizeof app);
+  mbedtls_memory_buffer_alloc_init(arena, sizeof arena);
+  if (et_mbedtls_port_init(&mp, &net, ca_pem, sizeof ca_pem, &port) != ET_OK)
+    return 1;
+  int n = 0;
+  for (size_t i = 0; flows[i] != 0; i++)
+    n++;
+#if CONFIG_ET_FLOW_CLIENT_CREDENTIALS
+  (void)et_client_credentials(&port, &app, ET_ENDPOINT_V2, ET_STR("x/.default"), &w, &tk, &oe);
+#endif
+  (void)w, (void)tk, (void)oe;
+  et_mbedtls_port_free(&mp);
+  return n;
+}

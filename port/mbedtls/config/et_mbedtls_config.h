@@ -1,0 +1,114 @@
+/* edgetoken's mbedTLS configuration (MBEDTLS_CONFIG_FILE): what a TLS 1.2
+ * client of login.microsoftonline.com needs, nothing more, drawing all
+ * memory from a static arena (MBEDTLS_MEMORY_BUFFER_ALLOC_C).
+ *
+ * Written for mbedTLS 2.28 LTS (Debian 12's source package); the names are
+ * those of 3.6 LTS too, and the 3.x-only ones (MBEDTLS_SHA384_C) are
+ * harmless in 2.28.
+ *
+ *   ET_MBEDTLS_DEVICE  bare metal: no file system, no OS entropy; the
+ *                      firmware supplies mbedtls_hardware_poll (a TRNG),
+ *                      et_device_time and mbedtls_platform_gmtime_r.
+ *   otherwise          the POSIX zero-heap build: CA files (MBEDTLS_FS_IO),
+ *                      getrandom entropy, error strings, time().
+ *   ET_MBEDTLS_MEMORY_DEBUG  arena statistics (high-water mark). */
+#ifndef ET_MBEDTLS_CONFIG_H
+#define ET_MBEDTLS_CONFIG_H
+
+/* System */
+#define MBEDTLS_HAVE_ASM
+#define MBEDTLS_HAVE_TIME      /* certificate validity needs a clock */
+#define MBEDTLS_HAVE_TIME_DATE
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_PLATFORM_MEMORY /* mbedtls_calloc/free -> the arena */
+#define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+#if defined(ET_MBEDTLS_MEMORY_DEBUG)
+#define MBEDTLS_MEMORY_DEBUG
+#endif
+
+/* TLS 1.2 client, ECDHE with RSA or ECDSA certificates, AES-GCM. */
+#define MBEDTLS_SSL_TLS_C
+#define MBEDTLS_SSL_CLI_C
+#define MBEDTLS_SSL_PROTO_TLS1_2
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION
+#define MBEDTLS_SSL_SESSION_TICKETS
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+#define MBEDTLS_SSL_CIPHERSUITES                     \
+  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,   \
+      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, \
+      MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, \
+      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+/* A server may send full 16 KB records (Entra does not negotiate a smaller
+ * fragment length); our requests are a few hundred bytes. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+
+/* Ciphers and hashes */
+#define MBEDTLS_AES_C
+#define MBEDTLS_AES_ROM_TABLES   /* tables in flash, not RAM */
+#define MBEDTLS_GCM_C
+#define MBEDTLS_CIPHER_C
+#define MBEDTLS_MD_C
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA512_C         /* SHA-384 in 2.28 */
+#define MBEDTLS_SHA384_C         /* 3.x spelling */
+#if defined(ET_MBEDTLS_DEVICE)
+#define MBEDTLS_AES_FEWER_TABLES
+#define MBEDTLS_SHA256_SMALLER
+#define MBEDTLS_SHA512_SMALLER
+#endif
+
+/* Public key: RSA PKCS#1 v1.5 and PSS (verify and sign, for certificate
+ * credentials), ECDSA and ECDH on P-256 and P-384. */
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_MPI_MAX_SIZE 512 /* RSA up to 4096 bits */
+#define MBEDTLS_RSA_C
+#define MBEDTLS_PKCS1_V15
+#define MBEDTLS_PKCS1_V21
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECDH_C
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECP_DP_SECP384R1_ENABLED
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECP_WINDOW_SIZE 2        /* RAM over speed */
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+#define MBEDTLS_OID_C
+#define MBEDTLS_PK_C
+#define MBEDTLS_PK_PARSE_C
+
+/* X.509: chain and host-name verification; PEM trust anchors. */
+#define MBEDTLS_X509_USE_C
+#define MBEDTLS_X509_CRT_PARSE_C
+#define MBEDTLS_PEM_PARSE_C
+#define MBEDTLS_BASE64_C
+
+/* Randomness: CTR_DRBG seeded from the entropy module. */
+#define MBEDTLS_ENTROPY_C
+#define MBEDTLS_CTR_DRBG_C
+
+#if defined(ET_MBEDTLS_DEVICE)
+#include <time.h>
+#define MBEDTLS_NO_PLATFORM_ENTROPY
+#define MBEDTLS_ENTROPY_HARDWARE_ALT   /* mbedtls_hardware_poll: the TRNG */
+#define MBEDTLS_PLATFORM_TIME_MACRO et_device_time
+#define MBEDTLS_PLATFORM_GMTIME_R_ALT
+#define MBEDTLS_ERROR_STRERROR_DUMMY
+#define MBEDTLS_X509_REMOVE_INFO
+/* Wall-clock seconds for certificate validity, from the firmware's RTC or
+ * SNTP (et_port's unix_s); 0 before the clock is set. */
+time_t et_device_time(time_t *t);
+#else
+#define MBEDTLS_FS_IO                  /* --ca-file */
+#define MBEDTLS_ERROR_C                /* failure details for humans */
+#endif
+
+#if !defined(MBEDTLS_VERSION_MAJOR) || MBEDTLS_VERSION_MAJOR < 3
+#include "mbedtls/check_config.h"      /* 3.x checks by itself */
+#endif
+
+#endif

@@ -1,0 +1,252 @@
+/* The store hook on files: one file per key, replaced atomically.
+ *
+ * SAVE never writes into the live file. It writes a temp file next to it
+ * (same directory, so same file system), fsyncs it, renames it over the key
+ * (rename is atomic: readers see the old or the new inode) and fsyncs the
+ * directory so the rename itself survives a power cut. A crash leaves at
+ * worst a stale temp file, which LOAD never reads and a later SAVE removes. */
+#include "posix_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STORE_KEY_MAX 64
+#define STORE_PATH_MAX 1024
+/* Temp files older than this belong to a writer that died. */
+#define STORE_STALE_S 60
+
+typedef struct why {
+  char *p;
+  size_t cap;
+} why;
+
+static et_err fail(why *w, et_err e, const char *what, const char *path) {
+  if (w->p && w->cap)
+    snprintf(w->p, w->cap, "%s %s: %s", what, path, strerror(errno));
+  return e;
+}
+
+static bool key_ok(const char *key) {
+  size_t n = 0;
+  if (key == NULL || key[0] == '.' || key[0] == '\0')
+    return false;
+  for (; key[n]; n++) {
+    char c = key[n];
+    if (n >= STORE_KEY_MAX ||
+        !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+          c == '.' || c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+/* "<dir>/<name>" into out; false if it does not fit. */
+static bool join(char *out, const char *dir, const char *prefix, const char *name,
+                 const char *suffix) {
+  int n = snprintf(out, STORE_PATH_MAX, "%s/%s%s%s", dir, prefix, name, suffix);
+  return n > 0 && n < STORE_PATH_MAX;
+}
+
+/* mkdir -p with mode 0700 for the components it creates. */
+static et_err make_dirs(const char *dir, why *w) {
+  char p[STORE_PATH_MAX];
+  size_t n = strlen(dir);
+  if (n == 0 || n >= sizeof p)
+    return ET_E_ARG;
+  memcpy(p, dir, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (p[i] != '/' && p[i] != '\0')
+      continue;
+    char c = p[i];
+    p[i] = '\0';
+    if (mkdir(p, 0700) != 0 && errno != EEXIST)
+      return fail(w, ET_E_STORE, "cannot create directory", p);
+    p[i] = c;
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return fail(w, ET_E_STORE, "not a directory:", dir);
+  return ET_OK;
+}
+
+static et_err sync_dir(const char *dir, why *w) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(w, ET_E_STORE, "cannot open directory", dir);
+  /* Some file systems refuse fsync on a directory; the rename still holds. */
+  if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return fail(w, ET_E_STORE, "cannot sync directory", dir);
+  }
+  close(fd);
+  return ET_OK;
+}
+
+/* Remove ".<key>.tmp.*" files left by writers that died (they may hold a
+ * token). Young ones may belong to a writer still running: left alone. */
+static void remove_stale_temps(const char *dir, const char *key) {
+  char prefix[STORE_KEY_MAX + 8];
+  char path[STORE_PATH_MAX];
+  struct dirent *de;
+  struct stat st;
+  time_t now = time(NULL);
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return;
+  snprintf(prefix, sizeof prefix, ".%s.tmp.", key);
+  while ((de = readdir(d)) != NULL) {
+    if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+      continue;
+    if (!join(path, dir, "", de->d_name, ""))
+      continue;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > STORE_STALE_S)
+      unlink(path);
+  }
+  closedir(d);
+}
+
+static et_err write_all(int fd, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, p, n);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      return ET_E_STORE;
+    p += k;
+    n -= (size_t)k;
+  }
+  return ET_OK;
+}
+
+static et_err save(const char *dir, const char *key, const uint8_t *buf, size_t n, why *w) {
+  char path[STORE_PATH_MAX], tmp[STORE_PATH_MAX];
+  et_err e = make_dirs(dir, w);
+  if (e != ET_OK)
+    return e;
+  if (!join(path, dir, "", key, "") || !join(tmp, dir, ".", key, ".tmp.XXXXXX"))
+    return ET_E_ARG;
+  remove_stale_temps(dir, key);
+  int fd = mkstemp(tmp); /* 0600, O_EXCL */
+  if (fd < 0)
+    return fail(w, ET_E_STORE, "cannot create", tmp);
+  if (fchmod(fd, 0600) != 0 || write_all(fd, buf, n) != ET_OK || fsync(fd) != 0) {
+    int saved = errno;
+    close(fd);
+    unlink(tmp);
+    errno = saved;
+    return fail(w, ET_E_STORE, "cannot write", tmp);
+  }
+  if (close(fd) != 0 || rename(tmp, path) != 0) {
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+    return fail(w, ET_E_STORE, "cannot replace", path);
+  }
+  return sync_dir(dir, w);
+}
+
+static et_err load(const char *dir, const char *key, uint8_t *buf, size_t cap, size_t *len,
+                   why *w) {
+  char path[STORE_PATH_MAX];
+  struct stat st;
+  size_t got = 0;
+  if (!join(path, dir, "", key, ""))
+    return ET_E_ARG;
+  /* O_NOFOLLOW: a symlink planted in place of the token is not followed. */
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return ET_E_NOT_FOUND;
+    return fail(w, ET_E_STORE, "cannot open", path);
+  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(w, ET_E_STORE, "not a regular file:", path);
+  }
+  if ((uintmax_t)st.st_size > cap) {
+    close(fd);
+    *len = (size_t)st.st_size;
+    return ET_E_NOSPACE;
+  }
+  while (got < cap) {
+    ssize_t k = read(fd, buf + got, cap - got);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k < 0) {
+      int saved = errno;
+      close(fd);
+      et_wipe(buf, cap);
+      errno = saved;
+      return fail(w, ET_E_STORE, "cannot read", path);
+    }
+    if (k == 0)
+      break;
+    got += (size_t)k;
+  }
+  /* Files are only ever replaced, never grown in place; still, a file that
+   * grew since fstat is refused rather than cut. */
+  if (got == cap && (uintmax_t)st.st_size < cap) {
+    close(fd);
+    et_wipe(buf, cap);
+    return ET_E_STORE;
+  }
+  close(fd);
+  *len = got;
+  return ET_OK;
+}
+
+static et_err store_op(const char *dir, et_store_op op, const char *key, uint8_t *buf,
+                       size_t cap, size_t *len, why *w) {
+  if (dir == NULL || dir[0] == '\0' || !key_ok(key) || len == NULL)
+    return ET_E_ARG;
+  switch (op) {
+  case ET_STORE_LOAD:
+    if (buf == NULL && cap > 0)
+      return ET_E_ARG;
+    return load(dir, key, buf, cap, len, w);
+  case ET_STORE_SAVE:
+    if (buf == NULL && *len > 0)
+      return ET_E_ARG;
+    return save(dir, key, buf, *len, w);
+  case ET_STORE_DELETE: {
+    char path[STORE_PATH_MAX];
+    if (!join(path, dir, "", key, ""))
+      return ET_E_ARG;
+    if (unlink(path) != 0) {
+      if (errno == ENOENT)
+        return ET_OK;
+      return fail(w, ET_E_STORE, "cannot delete", path);
+    }
+    return sync_dir(dir, w);
+  }
+  }
+  return ET_E_ARG;
+}
+
+et_err et_posix_store(const char *dir, et_store_op op, const char *key, uint8_t *buf,
+                      size_t cap, size_t *len) {
+  why w = { NULL, 0 };
+  return store_op(dir, op, key, buf, cap, len, &w);
+}
+
+et_err px_store(void *ctx, et_store_op op, const char *key, uint8_t *buf, size_t cap,
+                size_t *len) {
+  et_posix *px = ctx;
+  char detail[sizeof px->detail];
+  why w = { detail, sizeof detail };
+  detail[0] = '\0';
+  et_err e = store_op(px->store_dir, op, key, buf, cap, len, &w);
+  if (e != ET_OK && e != ET_E_NOT_FOUND && detail[0])
+    return px_fail(px, e, "%s", detail);
+  return e;
+}

@@ -1,0 +1,488 @@
+/* The device code polling schedule and its outcomes, on a scripted port
+ * with a fake clock: sleep_ms advances the clock, every connection costs
+ * LATENCY_MS, and each open() records when a poll reached the "server".
+ * (The scripted port is the one of test_client.c.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edgetoken/edgetoken.h"
+
+#define MAX_SCENES 24
+#define LATENCY_MS 300u
+
+typedef struct scene {
+  et_err open_err;
+  const char *response;
+} scene;
+
+struct et_conn {
+  int unused;
+};
+
+typedef struct script {
+  scene scenes[MAX_SCENES];
+  size_t n_scenes;
+  size_t opened;
+  size_t pos;
+  uint64_t now;
+  uint64_t at[MAX_SCENES];   /* clock at each open() */
+  uint32_t longest_sleep;
+  uint64_t cancel_at;        /* 0: never */
+  char sent[4096];
+  size_t sent_len;
+  et_err store_err;
+  char stored_key[64];
+  char stored[1024];
+  size_t stored_len;
+  struct et_conn conn;
+} script;
+
+static et_err s_open(void *ctx, et_str host, uint16_t port, bool tls,
+                     uint32_t timeout_ms, et_conn **out) {
+  script *s = ctx;
+  const scene *sc;
+  (void)host, (void)port, (void)timeout_ms;
+  assert_true(tls);
+  assert_true(s->opened < s->n_scenes);
+  s->at[s->opened] = s->now;
+  sc = &s->scenes[s->opened++];
+  s->now += LATENCY_MS;
+  s->pos = 0;
+  s->sent_len = 0;
+  if (sc->open_err != ET_OK)
+    return sc->open_err;
+  *out = &s->conn;
+  return ET_OK;
+}
+
+static script *of(et_conn *c) {
+  return (script *)((char *)c - offsetof(script, conn));
+}
+
+static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
+                     uint32_t timeout_ms) {
+  script *s = of(c);
+  (void)timeout_ms;
+  assert_true(s->sent_len + n <= sizeof s->sent);
+  memcpy(s->sent + s->sent_len, p, n);
+  s->sent_len += n;
+  *sent = n;
+  return ET_OK;
+}
+
+static et_err s_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
+                     uint32_t timeout_ms) {
+  script *s = of(c);
+  const char *r = s->scenes[s->opened - 1].response;
+  size_t k = strlen(r) - s->pos;
+  (void)timeout_ms;
+  if (k == 0)
+    return ET_E_CLOSED;
+  if (k > cap)
+    k = cap;
+  memcpy(p, r + s->pos, k);
+  s->pos += k;
+  *got = k;
+  return ET_OK;
+}
+
+static void s_close(et_conn *c) { (void)c; }
+
+static et_err s_random(void *ctx, uint8_t *p, size_t n) {
+  (void)ctx;
+  memset(p, 0, n); /* no jitter: exact back-off times */
+  return ET_OK;
+}
+
+static uint64_t s_mono(void *ctx) { return ((script *)ctx)->now; }
+
+static void s_sleep(void *ctx, uint32_t ms) {
+  script *s = ctx;
+  s->now += ms;
+  if (ms > s->longest_sleep)
+    s->longest_sleep = ms;
+}
+
+static bool s_cancelled(void *ctx) {
+  script *s = ctx;
+  return s->cancel_at != 0 && s->now >= s->cancel_at;
+}
+
+static et_err s_store(void *ctx, et_store_op op, const char *key, uint8_t *buf,
+                      size_t cap, size_t *len) {
+  script *s = ctx;
+  (void)cap;
+  assert_int_equal(op, ET_STORE_SAVE);
+  if (s->store_err != ET_OK)
+    return s->store_err;
+  assert_true(strlen(key) < sizeof s->stored_key && *len <= sizeof s->stored);
+  strcpy(s->stored_key, key);
+  memcpy(s->stored, buf, *len);
+  s->stored_len = *len;
+  return ET_OK;
+}
+
+static et_port make_port(script *s) {
+  et_port p;
+  memset(&p, 0, sizeof p);
+  p.ctx = s;
+  p.open = s_open;
+  p.send = s_send;
+  p.recv = s_recv;
+  p.close = s_close;
+  p.random = s_random;
+  p.mono_ms = s_mono;
+  p.sleep_ms = s_sleep;
+  p.cancelled = s_cancelled;
+  return p;
+}
+
+static bool contains(const char *hay, size_t n, const char *needle) {
+  size_t k = strlen(needle);
+  for (size_t i = 0; i + k <= n; i++)
+    if (memcmp(hay + i, needle, k) == 0)
+      return true;
+  return false;
+}
+
+#define ERR400(e)                                                              \
+  "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"             \
+  "Connection: close\r\n\r\n{\"error\":\"" e "\",\"error_codes\":[70016]}"
+#define PENDING ERR400("authorization_pending")
+#define SLOW ERR400("slow_down")
+#define DECLINED ERR400("authorization_declined")
+#define EXPIRED ERR400("expired_token")
+#define BAD_CODE ERR400("bad_verification_code")
+#define INVALID_CLIENT ERR400("invalid_client")
+#define E500                                                                   \
+  "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"   \
+  "Connection: close\r\n\r\n{\"error\":\"server_error\"}"
+#define TOKEN                                                                  \
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n" \
+  "\r\n{\"token_type\":\"Bearer\",\"expires_in\":3599,\"scope\":\"a b\","      \
+  "\"access_token\":\"AT\",\"refresh_token\":\"RT-0.x\"}"
+#define DEVICECODE                                                             \
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n" \
+  "\r\n{\"user_code\":\"UC123\",\"device_code\":\"DEVSECRET\",\"verification_uri\":" \
+  "\"https://microsoft.com/devicelogin\",\"expires_in\":900,\"interval\":5,"   \
+  "\"message\":\"Open the page and enter UC123\"}"
+
+static uint8_t g_buf[4096];
+static jsmntok_t g_tok[64];
+static char g_code[64] = "DEVSECRET";
+
+static et_work work(void) {
+  et_work w = { g_buf, sizeof g_buf, g_tok, 64, NULL, 0 };
+  memset(g_buf, 0xcc, sizeof g_buf);
+  return w;
+}
+
+static et_app public_app(void) {
+  et_app a;
+  memset(&a, 0, sizeof a);
+  a.tenant = ET_STR("contoso");
+  a.client_id = ET_STR("app");
+  return a;
+}
+
+static et_device_code code(uint32_t interval, uint32_t expires_in) {
+  et_device_code dc;
+  memset(&dc, 0, sizeof dc);
+  dc.device_code = (et_str){ g_code, strlen(g_code) };
+  dc.interval = interval;
+  dc.expires_in = expires_in;
+  dc.issued_ms = 0;
+  return dc;
+}
+
+static et_err poll(script *s, et_endpoint ep, const et_app *a, et_device_code dc,
+                   et_token *t, et_oauth_error *err) {
+  et_port p = make_port(s);
+  et_work w = work();
+  return et_device_code_poll(&p, a, ep, &dc, &w, t, err);
+}
+
+static void check_times(const script *s, const uint64_t *want, size_t n) {
+  assert_int_equal(s->opened, n);
+  for (size_t i = 0; i < n; i++)
+    if (s->at[i] != want[i])
+      fail_msg("poll %zu at %llu ms, want %llu", i, (unsigned long long)s->at[i],
+               (unsigned long long)want[i]);
+}
+
+static void pending_then_token_every_interval(void **state) {
+  script s = { .scenes = { { 0, PENDING }, { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 3 };
+  et_app a = public_app();
+  et_token t;
+  et_oauth_error err;
+  /* One interval after the call, then one after each answer arrived. */
+  static const uint64_t want[] = { 5000, 10300, 15600 };
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, &err), ET_OK);
+  check_times(&s, want, 3);
+  assert_true(et_str_eq(t.access_token, ET_STR("AT")));
+  assert_true(et_str_eq(t.refresh_token, ET_STR("RT-0.x")));
+  assert_memory_equal(s.sent, "POST /contoso/oauth2/v2.0/token HTTP/1.1\r\n", 42);
+  assert_true(contains(s.sent, s.sent_len,
+                       "\r\n\r\ngrant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3A"
+                       "device_code&client_id=app&device_code=DEVSECRET"));
+  assert_false(contains(s.sent, s.sent_len, "client_secret"));
+  assert_true(s.longest_sleep <= 1000); /* sliced: cancel is seen promptly */
+}
+
+static void slow_down_adds_5s_to_every_later_poll(void **state) {
+  script s = { .scenes = { { 0, PENDING }, { 0, SLOW }, { 0, PENDING }, { 0, SLOW },
+                           { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 6 };
+  et_app a = public_app();
+  et_token t;
+  /* intervals: 2, 2, 7, 7, 12, 12 s (each measured from the last answer) */
+  static const uint64_t want[] = { 2000, 4300, 11600, 18900, 31200, 43500 };
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(2, 900), &t, NULL), ET_OK);
+  check_times(&s, want, 6);
+}
+
+static void interval_zero_means_default_5s(void **state) {
+  script s = { .scenes = { { 0, TOKEN } }, .n_scenes = 1 };
+  et_app a = public_app();
+  et_token t;
+  static const uint64_t want[] = { 5000 };
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(0, 900), &t, NULL), ET_OK);
+  check_times(&s, want, 1);
+}
+
+static void terminal_answers(void **state) {
+  static const struct {
+    const char *response;
+    et_err want;
+    const char *error;
+  } cases[] = {
+    { DECLINED, ET_E_DECLINED, "authorization_declined" },
+    { EXPIRED, ET_E_EXPIRED, "expired_token" },
+    { BAD_CODE, ET_E_OAUTH, "bad_verification_code" },
+    { INVALID_CLIENT, ET_E_OAUTH, "invalid_client" },
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    script s = { .scenes = { { 0, PENDING }, { 0, cases[i].response }, { 0, TOKEN } },
+                 .n_scenes = 3 };
+    et_app a = public_app();
+    et_token t;
+    et_oauth_error err;
+    assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(1, 900), &t, &err), cases[i].want);
+    assert_int_equal(s.opened, 2); /* stopped at once */
+    assert_true(et_str_eq(err.error, et_str_from_cstr(cases[i].error)));
+    assert_int_equal(err.http_status, 400);
+    assert_null(t.access_token.p);
+  }
+}
+
+static void deadline_ends_polling(void **state) {
+  script s = { .scenes = { { 0, PENDING }, { 0, PENDING }, { 0, PENDING } }, .n_scenes = 3 };
+  et_app a = public_app();
+  et_token t;
+  et_oauth_error err;
+  static const uint64_t want[] = { 5000, 10300 };
+  (void)state;
+  /* Deadline 12 s: the third poll would be at 15.6 s, after it. */
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 12), &t, &err), ET_E_EXPIRED);
+  check_times(&s, want, 2);
+  assert_int_equal(err.error.n, 0); /* no server error to show */
+  assert_true(s.now < 12000);       /* no pointless wait for a dead code */
+}
+
+static void network_failure_retried_within_deadline(void **state) {
+  /* A poll whose three connection attempts fail (1 s, 2 s back-off inside
+   * the exchange) is not fatal: the next interval polls again. */
+  script s = { .scenes = { { 0, PENDING }, { ET_E_CONNECT, NULL }, { ET_E_CONNECT, NULL },
+                           { ET_E_CONNECT, NULL }, { 0, PENDING }, { 0, TOKEN } },
+               .n_scenes = 6 };
+  et_app a = public_app();
+  et_token t;
+  static const uint64_t want[] = { 5000, 10300, 11600, 13900, 19200, 24500 };
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, NULL), ET_OK);
+  check_times(&s, want, 6);
+}
+
+static void server_errors_retried_within_deadline(void **state) {
+  script s = { .scenes = { { 0, E500 }, { 0, E500 }, { 0, E500 }, { 0, TOKEN } },
+               .n_scenes = 4 };
+  et_app a = public_app();
+  et_token t;
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, NULL), ET_OK);
+  assert_int_equal(s.opened, 4);
+  assert_true(s.at[3] >= s.at[2] + LATENCY_MS + 5000);
+}
+
+static void network_down_until_deadline_is_expired(void **state) {
+  script s = { .n_scenes = MAX_SCENES };
+  et_app a = public_app();
+  et_token t;
+  et_port p = make_port(&s);
+  et_work w = work();
+  et_device_code dc = code(5, 30);
+  (void)state;
+  for (size_t i = 0; i < MAX_SCENES; i++)
+    s.scenes[i].open_err = ET_E_DNS;
+  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL),
+                   ET_E_EXPIRED);
+  assert_non_null(w.why);
+  assert_true(contains(w.why, strlen(w.why), "network"));
+  assert_true(s.opened >= 3 && s.opened < MAX_SCENES);
+  assert_true(s.at[s.opened - 1] < 30000);
+}
+
+static void cancel_is_prompt(void **state) {
+  script s = { .scenes = { { 0, PENDING }, { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 3,
+               .cancel_at = 7000 };
+  et_app a = public_app();
+  et_token t;
+  et_oauth_error err;
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(30, 900), &t, &err), ET_E_CANCELLED);
+  assert_int_equal(s.opened, 0);
+  assert_true(s.now >= 7000 && s.now <= 8000); /* within one sleep slice */
+  assert_int_equal(err.error.n, 0);
+}
+
+static void confidential_client_sends_secret_and_v1_path(void **state) {
+  script s = { .scenes = { { 0, TOKEN } }, .n_scenes = 1 };
+  et_app a = public_app();
+  et_token t;
+  (void)state;
+  a.cred.kind = ET_CRED_SECRET;
+  a.cred.secret = ET_STR("s+1");
+  assert_int_equal(poll(&s, ET_ENDPOINT_V1, &a, code(1, 900), &t, NULL), ET_OK);
+  assert_memory_equal(s.sent, "POST /contoso/oauth2/token HTTP/1.1\r\n", 37);
+  assert_true(contains(s.sent, s.sent_len, "&device_code=DEVSECRET&client_secret=s%2B1"));
+}
+
+static void bad_arguments(void **state) {
+  script s = { .n_scenes = 0 };
+  et_port p = make_port(&s);
+  et_app a = public_app();
+  et_work w = work();
+  et_token t;
+  et_device_code dc = code(5, 900);
+  (void)state;
+  /* The device code must not live in the workspace every poll reuses. */
+  memcpy(g_buf + 100, "DEVSECRET", 9);
+  dc.device_code = (et_str){ (const char *)g_buf + 100, 9 };
+  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
+  assert_non_null(w.why);
+  dc = code(5, 900);
+  p.mono_ms = NULL;
+  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
+  p = make_port(&s);
+  dc.device_code = ET_STR_NULL;
+  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
+  assert_int_equal(s.opened, 0);
+}
+
+/* et_device_login: request, prompt, poll, store. */
+
+typedef struct prompt_seen {
+  int calls;
+  char user_code[16];
+  bool saw_device_code;
+} prompt_seen;
+
+static void record_prompt(void *ctx, const et_device_code *dc) {
+  prompt_seen *ps = ctx;
+  ps->calls++;
+  assert_true(dc->user_code.n < sizeof ps->user_code);
+  memcpy(ps->user_code, dc->user_code.p, dc->user_code.n);
+  ps->saw_device_code = dc->device_code.n != 0;
+  assert_int_equal(dc->interval, 5);
+  assert_int_equal(dc->expires_in, 900);
+}
+
+static void login_prompts_polls_and_stores(void **state) {
+  script s = { .scenes = { { 0, DEVICECODE }, { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 3 };
+  et_port p = make_port(&s);
+  et_app a = public_app();
+  et_work w = work();
+  et_token t;
+  et_oauth_error err;
+  prompt_seen ps = { 0, { 0 }, false };
+  char cbuf[ET_DEVICE_CODE_BUF_SIZE];
+  et_device_login_cfg cfg = { ET_ENDPOINT_V2, ET_STR("app/.default offline_access"),
+                              record_prompt, &ps, cbuf, sizeof cbuf, NULL };
+  (void)state;
+  p.store = s_store;
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, &err), ET_OK);
+  assert_int_equal(ps.calls, 1);
+  assert_string_equal(ps.user_code, "UC123");
+  assert_false(ps.saw_device_code);
+  assert_true(et_str_eq(t.access_token, ET_STR("AT")));
+  assert_string_equal(s.stored_key, "refresh_token");
+  assert_int_equal(s.stored_len, 6);
+  assert_memory_equal(s.stored, "RT-0.x", 6);
+  /* The first poll comes one interval after the devicecode answer. */
+  assert_int_equal(s.at[1], 5000 + LATENCY_MS);
+  for (size_t i = 0; i < sizeof cbuf; i++)
+    assert_int_equal(cbuf[i], 0); /* wiped */
+  assert_false(contains((const char *)g_buf, sizeof g_buf, "DEVSECRET"));
+}
+
+static void login_code_buffer_too_small(void **state) {
+  script s = { .scenes = { { 0, DEVICECODE } }, .n_scenes = 1 };
+  et_port p = make_port(&s);
+  et_app a = public_app();
+  et_work w = work();
+  et_token t;
+  prompt_seen ps = { 0, { 0 }, false };
+  char cbuf[8];
+  et_device_login_cfg cfg = { ET_ENDPOINT_V2, ET_STR("x"), record_prompt, &ps, cbuf,
+                              sizeof cbuf, "k" };
+  (void)state;
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, NULL), ET_E_NOSPACE);
+  assert_int_equal(ps.calls, 0);
+  assert_false(contains((const char *)g_buf, sizeof g_buf, "DEVSECRET"));
+}
+
+static void login_store_failure_keeps_token(void **state) {
+  script s = { .scenes = { { 0, DEVICECODE }, { 0, TOKEN } }, .n_scenes = 2,
+               .store_err = ET_E_STORE };
+  et_port p = make_port(&s);
+  et_app a = public_app();
+  et_work w = work();
+  et_token t;
+  prompt_seen ps = { 0, { 0 }, false };
+  char cbuf[ET_DEVICE_CODE_BUF_SIZE];
+  et_device_login_cfg cfg = { ET_ENDPOINT_V1, ET_STR("https://r"), record_prompt, &ps, cbuf,
+                              sizeof cbuf, "rt" };
+  (void)state;
+  p.store = s_store;
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, NULL), ET_E_STORE);
+  assert_true(et_str_eq(t.access_token, ET_STR("AT")));
+  assert_non_null(w.why);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(pending_then_token_every_interval),
+    cmocka_unit_test(slow_down_adds_5s_to_every_later_poll),
+    cmocka_unit_test(interval_zero_means_default_5s),
+    cmocka_unit_test(terminal_answers),
+    cmocka_unit_test(deadline_ends_polling),
+    cmocka_unit_test(network_failure_retried_within_deadline),
+    cmocka_unit_test(server_errors_retried_within_deadline),
+    cmocka_unit_test(network_down_until_deadline_is_expired),
+    cmocka_unit_test(cancel_is_prompt),
+    cmocka_unit_test(confidential_client_sends_secret_and_v1_path),
+    cmocka_unit_test(bad_arguments),
+    cmocka_unit_test(login_prompts_polls_and_stores),
+    cmocka_unit_test(login_code_buffer_too_small),
+    cmocka_unit_test(login_store_failure_keeps_token),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Print the per-flavour flash/RAM table from linked images' GNU ld maps
+(tools/size-table.sh builds them), and core's peak stack per public entry
+point from gcc's -fcallgraph-info=su call graphs.
+
+    size-table.py [--arena N] [--arena-measured FILE] LABEL=DIR|LABEL=n/a ...
+"""
+
+import argparse
+import glob
+import os
+import re
+
+PARTS = ("core", "port", "mbedTLS", "libc", "bsp")
+KINDS = (".text", ".rodata", ".data", ".bss")
+ENTRIES = ("et_client_credentials", "et_signin_begin", "et_authorize_url", "et_redeem_code",
+           "et_refresh", "et_device_login")
+GOALS = "goals: client-credentials core <= 6 KB, all flows <= 12 KB; whole client <= 120 KB " \
+        "flash, <= 48 KB RAM for one token"
+
+
+def part_of(path):
+    name = os.path.basename(path)
+    if "libedgetoken.a(" in name:
+        return "core"
+    if "libmbedtls_et.a(" in name:
+        return "mbedTLS"
+    if name in ("et_mbedtls_port.o", "bsp_mbedtls.o"):
+        return "port"
+    if name.endswith(".o") and "(" not in name:
+        return "bsp"
+    return "libc"
+
+
+def kind_of(out_section):
+    for k in KINDS:
+        if out_section == k:
+            return k
+    return None
+
+
+def parse_map(path):
+    sizes = {(p, k): 0 for p in PARTS for k in KINDS}
+    out = None
+    pending = None
+    in_memmap = False
+    for line in open(path):
+        if line.startswith("Linker script and memory map"):
+            in_memmap = True
+            continue
+        if not in_memmap:
+            continue
+        m = re.match(r"^(\.[\w.]+)\s", line) or re.match(r"^(\.[\w.]+)$", line.rstrip())
+        if m:
+            out = m.group(1)
+            continue
+        k = kind_of(out)
+        if k is None:
+            continue
+        m = re.match(r"^ (\S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
+        if m and not m.group(1).startswith("*"):
+            sizes[(part_of(m.group(4).strip()), k)] += int(m.group(3), 16)
+            pending = None
+            continue
+        m = re.match(r"^ (\.\S+|COMMON)$", line.rstrip())
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
+        if m and pending:
+            sizes[(part_of(m.group(3).strip()), k)] += int(m.group(2), 16)
+            pending = None
+    return sizes
+
+
+def stack_walk(ci_dir):
+    """Deepest static stack from each entry point through core's call graph.
+    Calls through function pointers (port hooks, body builders) are not
+    followed: a port's own stack adds to these."""
+    own, edges = {}, {}
+    for ci in glob.glob(os.path.join(ci_dir, "*.ci")):
+        text = open(ci).read()
+        for m in re.finditer(r'node: \{ title: "([^"]+)" label: "[^"]*\\n(\d+) bytes', text):
+            own[m.group(1)] = int(m.group(2))
+        for m in re.finditer(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"', text):
+            edges.setdefault(m.group(1), set()).add(m.group(2))
+    memo = {}
+
+    def depth(fn, path):
+        if fn in memo:
+            return memo[fn]
+        if fn in path:
+            return 0  # core has no recursion; be safe
+        best = 0
+        for callee in edges.get(fn, ()):
+            best = max(best, depth(callee, path | {fn}))
+        memo[fn] = own.get(fn, 0) + best
+        return memo[fn]
+
+    return {e: depth(e, frozenset()) for e in ENTRIES if e in own}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arena", type=int, required=True)
+    ap.add_argument("--arena-measured")
+    ap.add_argument("flavours", nargs="+")
+    a = ap.parse_args()
+    print("edgetoken on Cortex-M4 (arm-none-eabi-gcc -Os -mthumb, linked with --gc-sections), "
+          "bytes")
+    print("%-20s %-8s %7s %7s %7s %7s %8s %8s" % ("flavour", "part", ".text", ".rodata",
+                                                    ".data", ".bss", "flash", "RAM"))
+    stacks = {}
+    for fl in a.flavours:
+        label, where = fl.split("=", 1)
+        if where == "n/a":
+            print("%-20s %-8s %7s %7s %7s %7s %8s %8s" % ((label, "n/a") + ("-",) * 6))
+            continue
+        s = parse_map(os.path.join(where, "image.map"))
+        tot = {k: sum(s[(p, k)] for p in PARTS) for k in KINDS}
+        for p in PARTS:
+            flash = s[(p, ".text")] + s[(p, ".rodata")] + s[(p, ".data")]
+            ram = s[(p, ".data")] + s[(p, ".bss")]
+            print("%-20s %-8s %7d %7d %7d %7d %8d %8d" % (
+                label, p, s[(p, ".text")], s[(p, ".rodata")], s[(p, ".data")], s[(p, ".bss")],
+                flash, ram))
+        print("%-20s %-8s %7d %7d %7d %7d %8d %8d" % (
+            label, "total", tot[".text"], tot[".rodata"], tot[".data"], tot[".bss"],
+            tot[".text"] + tot[".rodata"] + tot[".data"], tot[".data"] + tot[".bss"]))
+        stacks[label] = stack_walk(os.path.join(where, "core"))
+    print()
+    print("RAM (.bss) includes what the caller provides: the workspace buffer and jsmn tokens "
+          "(CONFIG_ET_WORK_BUF_SIZE, CONFIG_ET_JSON_TOKENS), the port with mbedTLS's contexts, "
+          "and mbedTLS's arena of %d bytes; add the stack below." % a.arena)
+    if a.arena_measured and os.path.exists(a.arena_measured):
+        peak, blocks, bound = open(a.arena_measured).read().split()
+        print("mbedTLS arena high-water for one token (zero-heap CLI on x86-64, TLS 1.2 to the "
+              "emulator, one CA): %s bytes in %s blocks, at most %s with block headers" %
+              (peak, blocks, bound))
+    print()
+    print("core's peak stack per entry point (-fcallgraph-info=su walk; port hooks and "
+          "mbedTLS not included):")
+    for label, st in stacks.items():
+        print("  %-20s %s" % (label, ", ".join("%s %d" % kv for kv in sorted(st.items()))))
+    print(GOALS)
+
+
+if __name__ == "__main__":
+    main()

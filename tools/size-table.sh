@@ -1,0 +1,47 @@
+#!/bin/sh
+# Flash and RAM per Kconfig flavour, measured on linked Cortex-M4 images
+# (-Os, thumb, --gc-sections): core with the flavour's CONFIG_ET_FLOW_*,
+# the bare-metal mbedTLS port, mbedTLS with our config. Run by
+# `make size-table` (which sets the variables below and builds the parts).
+set -eu
+: "${ARM_CC:?}" "${FW:?}" "${FW_CFLAGS:?}" "${FW_LDFLAGS:?}" "${FW_ARENA:?}"
+PYTHON=${PYTHON:-python3}
+out=$FW/size
+mkdir -p "$out"
+flavours="cc:client-credentials:CLIENT_CREDENTIALS
+signin:+sign-in:CLIENT_CREDENTIALS,AUTH_CODE
+device:+device-code:CLIENT_CREDENTIALS,DEVICE_CODE
+cert:+certificate:CERT
+all:all:CLIENT_CREDENTIALS,AUTH_CODE,DEVICE_CODE"
+known=$(grep -o 'CONFIG_ET_FLOW_[A-Z_]*' core/include/edgetoken/et_config.h | sort -u)
+maps=""
+for f in $flavours; do
+  id=${f%%:*}; rest=${f#*:}; label=${rest%%:*}; on=${rest#*:}
+  defs=""
+  missing=""
+  for flow in $(echo "$on" | tr ',' ' '); do
+    echo "$known" | grep -qx "CONFIG_ET_FLOW_$flow" || missing="$missing $flow"
+  done
+  if [ -n "$missing" ]; then
+    maps="$maps $label=n/a"
+    continue
+  fi
+  for k in $known; do
+    name=${k#CONFIG_ET_FLOW_}
+    case ",$on," in *",$name,"*) defs="$defs -D$k=1" ;; *) defs="$defs -D$k=0" ;; esac
+  done
+  d=$out/$id
+  rm -rf "$d"; mkdir -p "$d/core"
+  for c in core/src/*.c; do
+    $ARM_CC $FW_CFLAGS $defs -fstack-usage -fcallgraph-info=su -c "$c" \
+      -o "$d/core/$(basename "$c" .c).o"
+  done
+  arm-none-eabi-ar rcs "$d/libedgetoken.a" "$d"/core/*.o
+  $ARM_CC $FW_CFLAGS -DMBEDTLS_CONFIG_FILE='"et_mbedtls_config.h"' $defs -DFW_ARENA="$FW_ARENA" -c firmware/size_main.c -o "$d/size_main.o"
+  $ARM_CC $FW_LDFLAGS -Wl,-Map,"$d/image.map" "$d/size_main.o" "$FW/mbedtls/et_mbedtls_port.o" \
+    "$FW/mbedtls/bsp_mbedtls.o" "$FW/startup.o" "$FW/heap_trap.o" "$FW/fw_tests.o" \
+    "$d/libedgetoken.a" "$FW/libmbedtls_et.a" -o "$d/image.elf"
+  maps="$maps $label=$d"
+done
+# shellcheck disable=SC2086
+$PYTHON tools/size-table.py --arena "$FW_ARENA" --arena-measured "$FW/../zeroheap/arena-high-water.txt" $maps
