@@ -71,15 +71,17 @@ $(OUT)/libedgetoken_posix.a: $(PORT_OBJ)
 $(OUT)/edgetoken: $(CLI_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
 
-$(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
+# fake_port.o: the scripted port the flow tests share (not a test itself).
+$(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/tests/unit/fake_port.o \
+  $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LDLIBS_TLS) -o $@
 
 # libFuzzer: clang only, core sources compiled into each target.
 FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Icore/include
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) tests/fuzz/fuzz.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $^ -o $@
+	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)

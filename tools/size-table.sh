@@ -1,33 +1,34 @@
 #!/bin/sh
 # Flash and RAM per Kconfig flavour, measured on linked Cortex-M4 images
-# (-Os, thumb, --gc-sections): core with the flavour's CONFIG_ET_FLOW_*,
-# the bare-metal mbedTLS port, mbedTLS with our config. Run by
+# (-Os, thumb, --gc-sections): core with the flavour's CONFIG_ET_FLOW_* and
+# CONFIG_ET_CRED_* (the rest 0), the bare-metal mbedTLS port (with a client
+# key signer when CRED_CERTIFICATE is on), mbedTLS with our config. Run by
 # `make size-table` (which sets the variables below and builds the parts).
 set -eu
 : "${ARM_CC:?}" "${FW:?}" "${FW_CFLAGS:?}" "${FW_LDFLAGS:?}" "${FW_ARENA:?}"
 PYTHON=${PYTHON:-python3}
 out=$FW/size
 mkdir -p "$out"
-flavours="cc:client-credentials:CLIENT_CREDENTIALS
-signin:+sign-in:CLIENT_CREDENTIALS,AUTH_CODE
-device:+device-code:CLIENT_CREDENTIALS,DEVICE_CODE
-cert:+certificate:CERT
-all:all:CLIENT_CREDENTIALS,AUTH_CODE,DEVICE_CODE"
-known=$(grep -o 'CONFIG_ET_FLOW_[A-Z_]*' core/include/edgetoken/et_config.h | sort -u)
+flavours="cc:client-credentials:FLOW_CLIENT_CREDENTIALS
+signin:+sign-in:FLOW_CLIENT_CREDENTIALS,FLOW_AUTH_CODE
+device:+device-code:FLOW_CLIENT_CREDENTIALS,FLOW_DEVICE_CODE
+cert:+certificate:FLOW_CLIENT_CREDENTIALS,CRED_CERTIFICATE
+all:all:FLOW_CLIENT_CREDENTIALS,FLOW_AUTH_CODE,FLOW_DEVICE_CODE,CRED_CERTIFICATE"
+known=$(grep -o 'CONFIG_ET_\(FLOW\|CRED\)_[A-Z_]*' core/include/edgetoken/et_config.h | sort -u)
 maps=""
 for f in $flavours; do
   id=${f%%:*}; rest=${f#*:}; label=${rest%%:*}; on=${rest#*:}
   defs=""
   missing=""
-  for flow in $(echo "$on" | tr ',' ' '); do
-    echo "$known" | grep -qx "CONFIG_ET_FLOW_$flow" || missing="$missing $flow"
+  for feature in $(echo "$on" | tr ',' ' '); do
+    echo "$known" | grep -qx "CONFIG_ET_$feature" || missing="$missing $feature"
   done
   if [ -n "$missing" ]; then
     maps="$maps $label=n/a"
     continue
   fi
   for k in $known; do
-    name=${k#CONFIG_ET_FLOW_}
+    name=${k#CONFIG_ET_}
     case ",$on," in *",$name,"*) defs="$defs -D$k=1" ;; *) defs="$defs -D$k=0" ;; esac
   done
   d=$out/$id

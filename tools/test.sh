@@ -14,6 +14,7 @@ LOG=$BUILD/test-logs
 mkdir -p "$LOG"
 passed=0
 failed=0
+skipped=0
 failures=()
 
 pass() { passed=$((passed + 1)); }
@@ -32,28 +33,40 @@ step() {
   fi
 }
 
-# A binary that prints TAP: each "ok"/"not ok" line is one test, and a
-# crash or non-zero exit is one more failure.
+# A binary that prints TAP: each "ok"/"not ok" line is one test ("ok ...
+# # SKIP" counts as skipped, not passed), and a crash, a non-zero exit, or
+# a plan ("1..N") that is missing or not met is one more failure.
 tap() {
   local name=$1; shift
   local log="$LOG/$(echo "$name" | tr ' /' '__').log"
-  local rc ok notok
+  local rc ok notok skip plan why=
   CMOCKA_MESSAGE_OUTPUT=TAP "$@" >"$log" 2>&1
   rc=$?
-  ok=$(grep -c '^ok ' "$log")
+  skip=$(grep -ciE '^ok [^#]*#[[:space:]]*skip' "$log")
+  ok=$(($(grep -c '^ok ' "$log") - skip))
   notok=$(grep -c '^not ok ' "$log")
+  plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+  if [ $rc -ne 0 ]; then
+    why="exit $rc"
+  elif [ -z "$plan" ] || [ "$plan" -eq 0 ]; then
+    why="no tests planned"
+  elif [ $((ok + notok + skip)) -lt "$plan" ]; then
+    why="only $((ok + notok + skip)) of $plan planned tests reported"
+  fi
   passed=$((passed + ok))
+  skipped=$((skipped + skip))
   if [ "$notok" -gt 0 ]; then
     failed=$((failed + notok))
     while read -r l; do failures+=("$name: $l"); echo "FAIL: $name: $l"; done < <(grep '^not ok ' "$log")
   fi
-  if [ $rc -ne 0 ] && [ "$notok" -eq 0 ]; then
-    fail "$name (exit $rc)"
+  if [ -n "$why" ] && [ "$notok" -eq 0 ]; then
+    fail "$name ($why)"
   fi
-  if [ $rc -ne 0 ] || [ "$notok" -gt 0 ]; then
+  if [ -n "$why" ] || [ "$notok" -gt 0 ]; then
     tail -n 40 "$log" | sed 's/^/    | /'
   fi
-  echo "$([ $rc -eq 0 ] && [ "$notok" -eq 0 ] && echo ok || echo FAIL)   $name: $ok passed, $notok failed"
+  echo "$([ -z "$why" ] && [ "$notok" -eq 0 ] && echo ok || echo FAIL)   $name: $ok passed," \
+    "$notok failed$([ "$skip" -gt 0 ] && echo ", $skip skipped")"
 }
 
 # Test certificates for the emulator and the port tests.
@@ -93,6 +106,11 @@ else
   echo "SKIP (not counted): Cortex-M4 image under QEMU: qemu-system-arm is not installed"
 fi
 
+# The lwIP port (mk/lwip.mk): host and Cortex-M4 compiles, and the program
+# tests/integration/test_lwip.py runs over liblwip0's unix port.
+step "lwIP port compiles warning-free (host + Cortex-M4)" make -j"$JOBS" lwip-check
+step "build lwIP token program (liblwip0 unix port)" make -j"$JOBS" lwip-token
+
 # Each tests/integration/test_*.py runs the CLI against its own emulator.
 for t in tests/integration/test_*.py; do
   tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" \
@@ -110,5 +128,5 @@ if [ $failed -gt 0 ]; then
   echo "failures:"
   printf '  %s\n' "${failures[@]}"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
 [ $failed -eq 0 ]

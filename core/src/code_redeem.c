@@ -8,22 +8,14 @@
 /* AADSTS70008: the code is older than its ~10 minutes. */
 #define AADSTS_EXPIRED 70008u
 
-typedef struct redeem_args {
-  const et_port *port;
-  const et_app *app;
-  const et_code_grant *g;
-} redeem_args;
-
-static et_err redeem_body(const void *arg, et_buf *b) {
-  const redeem_args *a = (const redeem_args *)arg;
-  et_form_append(b, "grant_type", ET_STR("authorization_code"));
-  et_form_append(b, "client_id", a->app->client_id);
-  et_form_append(b, "scope", a->g->scope);
-  et_form_append_secret(b, "code", a->g->code);
-  et_form_append(b, "redirect_uri", a->g->redirect_uri);
-  if (a->g->code_verifier.n > 0)
-    et_form_append_secret(b, "code_verifier", a->g->code_verifier);
-  return et_cred_append(b, a->port, a->app, "/oauth2/v2.0/token", false);
+static et_err redeem_fields(const void *arg, et_buf *b) {
+  const et_code_grant *g = (const et_code_grant *)arg;
+  et_form_append(b, "scope", g->scope);
+  et_form_append_secret(b, "code", g->code);
+  et_form_append(b, "redirect_uri", g->redirect_uri);
+  if (g->code_verifier.n > 0)
+    et_form_append_secret(b, "code_verifier", g->code_verifier);
+  return ET_OK;
 }
 
 static bool has_code(const et_oauth_error *err, uint32_t code) {
@@ -36,8 +28,9 @@ static bool has_code(const et_oauth_error *err, uint32_t code) {
 et_err et_redeem_code(const et_port *port, const et_app *app,
                       const et_code_grant *g, et_work *w, et_token *tok,
                       et_oauth_error *err) {
+  /* A code is single-use: never resent once it may have reached Entra. */
+  et_grant rg = { "authorization_code", ET_ENDPOINT_V2, redeem_fields, g, false, false };
   et_oauth_error local;
-  redeem_args a;
   et_err e;
   if (app == NULL || g == NULL || w == NULL)
     return ET_E_ARG;
@@ -45,14 +38,9 @@ et_err et_redeem_code(const et_port *port, const et_app *app,
     w->why = "code, redirect URI and scope are required";
     return ET_E_ARG;
   }
-  a.port = port;
-  a.app = app;
-  a.g = g;
   if (err == NULL)
     err = &local; /* to tell an expired code from other refusals */
-  /* A code is single-use: never resend once it may have reached Entra. */
-  e = et_token_request(port, app, "/oauth2/v2.0/token", redeem_body, &a, false, w,
-                       tok, err);
+  e = et_token_request(port, app, &rg, w, tok, err);
   if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("invalid_grant")) &&
       has_code(err, AADSTS_EXPIRED)) {
     w->why = "the authorization code expired: sign in again";

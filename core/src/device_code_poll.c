@@ -13,21 +13,9 @@
  * sees port->cancelled at least this often. */
 #define ET_POLL_SLICE_MS 1000u
 
-typedef struct poll_args {
-  const et_port *port;
-  const et_app *app;
-  et_endpoint ep;
-  et_str device_code;
-} poll_args;
-
-static et_err poll_body(const void *arg, et_buf *b) {
-  const poll_args *a = (const poll_args *)arg;
-  et_form_append(b, "grant_type", ET_STR("urn:ietf:params:oauth:grant-type:device_code"));
-  et_form_append(b, "client_id", a->app->client_id);
-  et_form_append_secret(b, "device_code", a->device_code);
-  /* Confidential clients prove themselves here too; public ones send none. */
-  return et_cred_append(b, a->port, a->app,
-                        a->ep == ET_ENDPOINT_V1 ? "/oauth2/token" : "/oauth2/v2.0/token", false);
+static et_err poll_fields(const void *arg, et_buf *b) {
+  et_form_append_secret(b, "device_code", *(const et_str *)arg);
+  return ET_OK;
 }
 
 static bool cancelled(const et_port *port) {
@@ -70,8 +58,11 @@ static bool overlaps(et_str s, const et_work *w) {
 et_err et_device_code_poll(const et_port *port, const et_app *app,
                            et_endpoint ep, const et_device_code *dc,
                            et_work *w, et_token *tok, et_oauth_error *err) {
+  /* Confidential clients prove themselves here too; public ones send none.
+   * Polling has no effect until the person signs in: safe to resend. */
+  et_grant g = { "urn:ietf:params:oauth:grant-type:device_code", ep, poll_fields, NULL, false,
+                 true };
   et_oauth_error local;
-  poll_args a;
   uint64_t interval_ms, deadline, next;
   bool last_failed = false;
 
@@ -90,10 +81,7 @@ et_err et_device_code_poll(const et_port *port, const et_app *app,
     w->why = "the device code must be copied out of the workspace before polling";
     return ET_E_ARG;
   }
-  a.port = port;
-  a.app = app;
-  a.ep = ep;
-  a.device_code = dc->device_code;
+  g.arg = &dc->device_code;
   interval_ms = (uint64_t)(dc->interval ? dc->interval : ET_DEVICE_DEFAULT_INTERVAL_S) * 1000u;
   deadline = dc->issued_ms + (uint64_t)dc->expires_in * 1000u;
   /* From now, not from issued_ms: the devicecode answer arrived later than
@@ -115,8 +103,7 @@ et_err et_device_code_poll(const et_port *port, const et_app *app,
       memset(err, 0, sizeof *err);
       return e;
     }
-    e = et_token_request(port, app, ep == ET_ENDPOINT_V1 ? "/oauth2/token" : "/oauth2/v2.0/token",
-                         poll_body, &a, true, w, tok, err);
+    e = et_token_request(port, app, &g, w, tok, err);
     now = port->mono_ms(port->ctx);
     if (e == ET_OK)
       return ET_OK;

@@ -4,6 +4,7 @@
 
 #include "edgetoken/et_form.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static et_err fail(et_err e, const char **why, const char *text) {
@@ -12,14 +13,26 @@ static et_err fail(et_err e, const char **why, const char *text) {
   return e;
 }
 
-/* A required non-empty string, or an optional one (absent: empty span). */
-static et_err get_string(et_json *j, const char *key, bool required, et_str *out,
-                         const char **why, const char *why_bad) {
-  et_err e = et_json_member_string(j, 0, key, out);
-  if (e != ET_OK || (required && out->n == 0))
-    return fail(e == ET_E_JSON_SYNTAX ? e : ET_E_JSON_FIELD, why, why_bad);
-  return ET_OK;
-}
+/* One text per member, whatever is wrong with it. */
+#define REQUIRED(key, member)                                                  \
+  { key, offsetof(et_device_code, member), key ": missing, empty or not a string", \
+    key ": missing, empty or not a string", key ": missing, empty or not a string" }
+#define OPTIONAL(key, member)                                                  \
+  { key, offsetof(et_device_code, member), NULL, key ": not a string",        \
+    key ": not a string" }
+
+static const et_json_str_field str_fields[] = {
+  REQUIRED("device_code", device_code),
+  REQUIRED("user_code", user_code),
+  OPTIONAL("verification_uri", verification_uri),
+  OPTIONAL("message", message),
+};
+
+static const et_json_plan plan = {
+  str_fields, sizeof str_fields / sizeof str_fields[0],
+  "devicecode response: not a JSON object",
+  "devicecode response: more JSON tokens than the workspace has",
+};
 
 /* A number or digit string in 1..max; absent: dflt (0 = required). */
 static et_err get_seconds(const et_json *j, const char *key, uint32_t max, uint32_t dflt,
@@ -47,26 +60,14 @@ et_err et_device_code_decode(char *body, size_t len, jsmntok_t *tok,
   if (out == NULL)
     return ET_E_ARG;
   memset(out, 0, sizeof *out);
-  e = et_json_parse(&j, body, len, tok, ntok);
-  if (e == ET_E_JSON_TOKENS)
-    return fail(e, why, "devicecode response: more JSON tokens than the workspace has");
-  if (e != ET_OK)
-    return fail(e, why, "devicecode response: not a JSON object");
-
-  e = get_string(&j, "device_code", true, &out->device_code, why,
-                 "device_code: missing, empty or not a string");
-  if (e == ET_OK)
-    e = get_string(&j, "user_code", true, &out->user_code, why,
-                   "user_code: missing, empty or not a string");
+  e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
   /* v2.0 says verification_uri (RFC 8628), v1 verification_url. */
-  if (e == ET_OK)
-    e = get_string(&j, "verification_uri", false, &out->verification_uri, why,
-                   "verification_uri: not a string");
-  if (e == ET_OK && out->verification_uri.n == 0)
-    e = get_string(&j, "verification_url", true, &out->verification_uri, why,
-                   "verification_uri/verification_url: missing, empty or not a string");
-  if (e == ET_OK)
-    e = get_string(&j, "message", false, &out->message, why, "message: not a string");
+  if (e == ET_OK && out->verification_uri.n == 0) {
+    e = et_json_member_string(&j, 0, "verification_url", &out->verification_uri);
+    if (e != ET_OK || out->verification_uri.n == 0)
+      e = fail(e == ET_E_JSON_SYNTAX ? e : ET_E_JSON_FIELD, why,
+               "verification_uri/verification_url: missing, empty or not a string");
+  }
   if (e == ET_OK)
     e = get_seconds(&j, "expires_in", ET_DEVICE_MAX_EXPIRES_S, 0, &out->expires_in, why,
                     "expires_in: missing, or not 1..86400 seconds");

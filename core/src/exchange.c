@@ -226,8 +226,12 @@ et_err et_exchange(const et_port *port, const et_request *rq,
     uint32_t delay;
     et_err e = et_exchange_once(port, rq, timeout_ms, w, rs);
 
+    /* Once bytes may have reached the server, only a replayable request
+     * goes again: whatever came back (or did not) is the answer. */
+    if (rs->request_sent && !rq->replayable)
+      last = true;
     if (e != ET_OK) {
-      if (last || !transient(e) || (rs->request_sent && !rq->replayable))
+      if (last || !transient(e))
         return e;
       et_log(port, ET_LOG_WARN, "retrying after: ", et_str_from_cstr(et_strerror(e)));
       e = wait_ms(port, backoff_ms(port, attempt));

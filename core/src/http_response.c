@@ -95,27 +95,13 @@ static bool is_tchar(unsigned char c) {
          c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
 }
 
-static int hex_value(unsigned char c) {
-  if (is_digit(c))
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-static unsigned char lower(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 /* Word matching without storage: mask bit i stays set while the token read
  * so far is a prefix of t[i]; pos counts the token's bytes (saturating). */
 static uint8_t match_step(uint8_t mask, uint16_t pos, unsigned char c,
                           const word *t, size_t n) {
   for (size_t i = 0; i < n; i++)
     if ((mask >> i & 1u) &&
-        (pos >= t[i].n || lower(c) != (unsigned char)t[i].s[pos]))
+        (pos >= t[i].n || et_ascii_lower((char)c) != t[i].s[pos]))
       mask = (uint8_t)(mask & ~(1u << i));
   return mask;
 }
@@ -472,7 +458,7 @@ static et_err chunk_byte(et_http_response *r, unsigned char c, size_t room) {
     return ET_E_HTTP_TOO_LARGE;
   switch (r->state) {
   case S_CHUNK_SIZE: {
-    int v = hex_value(c);
+    int v = et_hex_value((char)c);
     if (v >= 0) {
       if (r->pos >= CHUNK_DIGITS_MAX)
         return ET_E_HTTP_TOO_LARGE;

@@ -1,4 +1,5 @@
-/* String values decoded in place inside the document's text. */
+/* String values decoded in place inside the document's text, and the
+ * table-driven decoding of a response's string members. */
 #include "edgetoken/et_json.h"
 
 et_err et_json_string(et_json *j, int idx, et_str *out) {
@@ -38,4 +39,35 @@ et_err et_json_member_string(et_json *j, int obj, const char *key,
   *out = ET_STR_NULL;
   idx = et_json_get(j, obj, key);
   return idx < 0 ? ET_OK : et_json_string(j, idx, out);
+}
+
+static et_err fail(et_err e, const char **why, const char *text) {
+  if (why != NULL)
+    *why = text;
+  return e;
+}
+
+et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
+                      size_t cap, const et_json_plan *plan, void *out,
+                      const char **why) {
+  et_err e;
+  if (why != NULL)
+    *why = NULL;
+  if (plan == NULL || out == NULL)
+    return ET_E_ARG;
+  e = et_json_parse(j, text, len, tok, cap);
+  if (e != ET_OK)
+    return fail(e, why, e == ET_E_JSON_TOKENS ? plan->why_tokens : plan->why_syntax);
+  for (size_t k = 0; k < plan->n_fields; k++) {
+    const et_json_str_field *f = &plan->fields[k];
+    et_str *s = (et_str *)((char *)out + f->off);
+    e = et_json_member_string(j, 0, f->key, s);
+    if (e == ET_E_JSON_FIELD)
+      return fail(e, why, f->why_type);
+    if (e != ET_OK)
+      return fail(e, why, f->why_escape);
+    if (f->why_missing != NULL && s->n == 0)
+      return fail(ET_E_JSON_FIELD, why, f->why_missing);
+  }
+  return ET_OK;
 }

@@ -4,23 +4,13 @@
  * reading and dst may equal src. */
 #include "edgetoken/et_json.h"
 
-static int hex_val(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* The code unit of "\uXXXX" at s[i], or -1. */
 static long read_u(const char *s, size_t n, size_t i) {
   long v = 0;
   if (n - i < 6 || s[i] != '\\' || s[i + 1] != 'u')
     return -1;
   for (size_t k = 2; k < 6; k++) {
-    int h = hex_val(s[i + k]);
+    int h = et_hex_value(s[i + k]);
     if (h < 0)
       return -1;
     v = v * 16 + h;

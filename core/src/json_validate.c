@@ -21,10 +21,6 @@ static bool is_ws(char c) {
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* s[*i] is the opening quote; on success *i is just past the closing one. */
 static bool scan_string(const char *s, size_t len, size_t *i) {
   size_t k = *i + 1;
@@ -48,9 +44,11 @@ static bool scan_string(const char *s, size_t len, size_t *i) {
       k += 2;
       break;
     case 'u':
-      if (len - k < 6 || !is_hex(s[k + 2]) || !is_hex(s[k + 3]) ||
-          !is_hex(s[k + 4]) || !is_hex(s[k + 5]))
+      if (len - k < 6)
         return false;
+      for (size_t h = k + 2; h < k + 6; h++)
+        if (et_hex_value(s[h]) < 0)
+          return false;
       k += 6;
       break;
     default:

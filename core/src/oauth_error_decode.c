@@ -4,23 +4,21 @@
 
 #include <stddef.h>
 
-#define STR_FIELD(key, member)                                             \
-  { key, offsetof(et_oauth_error, member), key ": expected a string",     \
-    key ": bad escape in string" }
+static const et_json_str_field str_fields[] = {
+  ET_JSON_REQUIRED(et_oauth_error, "error", error),
+  ET_JSON_OPTIONAL(et_oauth_error, "error_description", error_description),
+  ET_JSON_OPTIONAL(et_oauth_error, "suberror", suberror),
+  ET_JSON_OPTIONAL(et_oauth_error, "timestamp", timestamp),
+  ET_JSON_OPTIONAL(et_oauth_error, "trace_id", trace_id),
+  ET_JSON_OPTIONAL(et_oauth_error, "correlation_id", correlation_id),
+  ET_JSON_OPTIONAL(et_oauth_error, "error_uri", error_uri),
+  ET_JSON_OPTIONAL(et_oauth_error, "claims", claims),
+};
 
-static const struct {
-  const char *key;
-  size_t off;
-  const char *why_type, *why_escape;
-} str_fields[] = {
-  STR_FIELD("error", error),
-  STR_FIELD("error_description", error_description),
-  STR_FIELD("suberror", suberror),
-  STR_FIELD("timestamp", timestamp),
-  STR_FIELD("trace_id", trace_id),
-  STR_FIELD("correlation_id", correlation_id),
-  STR_FIELD("error_uri", error_uri),
-  STR_FIELD("claims", claims),
+static const et_json_plan plan = {
+  str_fields, sizeof str_fields / sizeof str_fields[0],
+  "error response: not a JSON object",
+  "error response: more JSON tokens than the workspace has",
 };
 
 static et_err fail(et_err e, const char **why, const char *text) {
@@ -66,22 +64,9 @@ et_err et_oauth_error_decode(char *body, size_t len, jsmntok_t *tok,
     out->error_codes[k] = 0;
   out->n_error_codes = 0;
 
-  e = et_json_parse(&j, body, len, tok, ntok);
-  if (e == ET_E_JSON_TOKENS)
-    return fail(e, why, "error response: more JSON tokens than the workspace has");
+  e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
   if (e != ET_OK)
-    return fail(e, why, "error response: not a JSON object");
-
-  for (k = 0; k < sizeof str_fields / sizeof str_fields[0]; k++) {
-    et_str *s = (et_str *)((char *)out + str_fields[k].off);
-    e = et_json_member_string(&j, 0, str_fields[k].key, s);
-    if (e == ET_E_JSON_FIELD)
-      return fail(e, why, str_fields[k].why_type);
-    if (e != ET_OK)
-      return fail(e, why, str_fields[k].why_escape);
-  }
-  if (out->error.n == 0)
-    return fail(ET_E_JSON_FIELD, why, "error: missing or empty");
+    return e;
 
   idx = et_json_get(&j, 0, "error_codes");
   if (idx >= 0 && read_codes(&j, idx, out) != ET_OK)

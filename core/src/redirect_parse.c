@@ -26,16 +26,6 @@ static et_str *field(et_redirect *r, int k) {
   }
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Query decoding of s[0..n): %XX and '+'. With dst NULL it only checks and
  * measures. Output never gets ahead of input, so dst may equal s. */
 static et_err decode(const char *s, size_t n, char *dst, size_t cap, size_t *out_n) {
@@ -46,8 +36,8 @@ static et_err decode(const char *s, size_t n, char *dst, size_t cap, size_t *out
       int hi, lo;
       if (n - i < 3)
         return ET_E_ARG;
-      hi = hexval(s[i + 1]);
-      lo = hexval(s[i + 2]);
+      hi = et_hex_value(s[i + 1]);
+      lo = et_hex_value(s[i + 2]);
       if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
         return ET_E_ARG; /* bad escape, or %00 that would cut C strings */
       c = (char)(hi << 4 | lo);

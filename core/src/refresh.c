@@ -1,30 +1,36 @@
 /* Refresh token grant (RFC 6749 §6). Entra rotates the refresh token on
- * every use; keeping the new one is the caller's job (et_refresh_stored). */
+ * every use; keeping the new one is the caller's job (et_refresh_stored).
+ *
+ * Not gated by a CONFIG_ET_FLOW_*: refresh tokens come from the device code
+ * flow (et_device_login stores one) as well as from sign-in, so every
+ * flavour that may hold one can refresh it. An image that never calls
+ * et_refresh loses it to --gc-sections. */
 #include "edgetoken/et_signin.h"
 
 #include "edgetoken/et_form.h"
 
 typedef struct refresh_args {
-  const et_port *port;
-  const et_app *app;
   et_str refresh_token;
   et_str scope;
 } refresh_args;
 
-static et_err refresh_body(const void *arg, et_buf *b) {
+static et_err refresh_fields(const void *arg, et_buf *b) {
   const refresh_args *a = (const refresh_args *)arg;
-  et_form_append(b, "grant_type", ET_STR("refresh_token"));
-  et_form_append(b, "client_id", a->app->client_id);
   et_form_append_secret(b, "refresh_token", a->refresh_token);
   et_form_append(b, "scope", a->scope);
-  return et_cred_append(b, a->port, a->app, "/oauth2/v2.0/token", false);
+  return ET_OK;
 }
 
 et_err et_refresh(const et_port *port, const et_app *app,
                   et_str refresh_token, et_str scope, et_work *w,
                   et_token *tok, et_oauth_error *err) {
   et_oauth_error local;
-  refresh_args a;
+  refresh_args a = { refresh_token, scope };
+  /* Replayable: Entra does not revoke a refresh token when it issues the
+   * next one (it stays valid until it expires), so a resend after a lost
+   * answer or a 5xx still works. A server that revoked it on use would
+   * answer the resend invalid_grant: ET_E_SIGNIN_REQUIRED. */
+  et_grant g = { "refresh_token", ET_ENDPOINT_V2, refresh_fields, &a, false, true };
   et_err e;
   if (app == NULL || w == NULL)
     return ET_E_ARG;
@@ -38,14 +44,9 @@ et_err et_refresh(const et_port *port, const et_app *app,
     w->why = "the refresh token must not live in the workspace";
     return ET_E_ARG;
   }
-  a.port = port;
-  a.app = app;
-  a.refresh_token = refresh_token;
-  a.scope = scope;
   if (err == NULL)
     err = &local;
-  e = et_token_request(port, app, "/oauth2/v2.0/token", refresh_body, &a, false, w,
-                       tok, err);
+  e = et_token_request(port, app, &g, w, tok, err);
   /* invalid_grant is the server's final word on this token, whatever the
    * AADSTS code (expired, revoked, inactive, MFA or consent needed): only a
    * new sign-in helps. Anything else may pass. */

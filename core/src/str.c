@@ -12,15 +12,24 @@ bool et_str_eq(et_str a, et_str b) {
   return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
-static char lower(char c) {
+char et_ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+int et_hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = et_ascii_lower(c);
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
 }
 
 bool et_str_eq_nocase(et_str a, et_str b) {
   if (a.n != b.n)
     return false;
   for (size_t i = 0; i < a.n; i++)
-    if (lower(a.p[i]) != lower(b.p[i]))
+    if (et_ascii_lower(a.p[i]) != et_ascii_lower(b.p[i]))
       return false;
   return true;
 }

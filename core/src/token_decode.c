@@ -4,27 +4,25 @@
 #include <stddef.h>
 #include <string.h>
 
+static const et_json_str_field str_fields[] = {
+  ET_JSON_REQUIRED(et_token, "access_token", access_token),
+  ET_JSON_REQUIRED(et_token, "token_type", token_type),
+  ET_JSON_OPTIONAL(et_token, "refresh_token", refresh_token),
+  ET_JSON_OPTIONAL(et_token, "id_token", id_token),
+  ET_JSON_OPTIONAL(et_token, "scope", scope),
+  ET_JSON_OPTIONAL(et_token, "resource", resource),
+};
+
+static const et_json_plan plan = {
+  str_fields, sizeof str_fields / sizeof str_fields[0],
+  "token response: not a JSON object",
+  "token response: more JSON tokens than the workspace has",
+};
+
 /* The static texts for *why are built from the key at compile time. */
-#define STR_FIELD(key, member, required)                                   \
-  { key, offsetof(et_token, member), required, key ": missing or empty",  \
-    key ": expected a string", key ": bad escape in string" }
 #define NUM_FIELD(key, member)                                             \
   { key, offsetof(et_token, member),                                      \
     key ": expected a number or digit string" }
-
-static const struct {
-  const char *key;
-  size_t off;
-  bool required;
-  const char *why_missing, *why_type, *why_escape;
-} str_fields[] = {
-  STR_FIELD("access_token", access_token, true),
-  STR_FIELD("token_type", token_type, true),
-  STR_FIELD("refresh_token", refresh_token, false),
-  STR_FIELD("id_token", id_token, false),
-  STR_FIELD("scope", scope, false),
-  STR_FIELD("resource", resource, false),
-};
 
 static const struct {
   const char *key;
@@ -58,22 +56,9 @@ et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
   for (k = 0; k < sizeof num_fields / sizeof num_fields[0]; k++)
     *(int64_t *)((char *)out + num_fields[k].off) = ET_ABSENT;
 
-  e = et_json_parse(&j, body, len, tok, ntok);
-  if (e == ET_E_JSON_TOKENS)
-    return fail(e, why, "token response: more JSON tokens than the workspace has");
+  e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
   if (e != ET_OK)
-    return fail(e, why, "token response: not a JSON object");
-
-  for (k = 0; k < sizeof str_fields / sizeof str_fields[0]; k++) {
-    et_str *s = (et_str *)((char *)out + str_fields[k].off);
-    e = et_json_member_string(&j, 0, str_fields[k].key, s);
-    if (e == ET_E_JSON_FIELD)
-      return fail(e, why, str_fields[k].why_type);
-    if (e != ET_OK)
-      return fail(e, why, str_fields[k].why_escape);
-    if (str_fields[k].required && s->n == 0)
-      return fail(ET_E_JSON_FIELD, why, str_fields[k].why_missing);
-  }
+    return e;
   if (!et_str_eq_nocase(out->token_type, ET_STR("Bearer")))
     return fail(ET_E_JSON_FIELD, why, "token_type is not Bearer");
 

@@ -2,6 +2,8 @@
  * success, Entra's OAuth error, or an HTTP failure. */
 #include "edgetoken/et_client.h"
 
+#include "edgetoken/et_form.h"
+
 #include <string.h>
 
 /* "{prefix}/{tenant}{endpoint_path}": prefix and tenant are checked, so the
@@ -82,16 +84,35 @@ et_err et_authority_post(const et_port *port, const et_app *app,
   return ET_E_HTTP_STATUS;
 }
 
+typedef struct grant_ctx {
+  const et_port *port;
+  const et_app *app;
+  const et_grant *g;
+  const char *path;
+} grant_ctx;
+
+static et_err grant_body(const void *arg, et_buf *b) {
+  const grant_ctx *c = (const grant_ctx *)arg;
+  et_err e;
+  et_form_append(b, "grant_type", et_str_from_cstr(c->g->type));
+  et_form_append(b, "client_id", c->app->client_id);
+  e = c->g->fields(c->g->arg, b);
+  if (e != ET_OK)
+    return e;
+  return et_cred_append(b, c->port, c->app, c->path, c->g->cred_required);
+}
+
 et_err et_token_request(const et_port *port, const et_app *app,
-                        const char *endpoint_path, et_body_fn body,
-                        const void *body_arg, bool replayable, et_work *w,
-                        et_token *tok, et_oauth_error *err) {
+                        const et_grant *g, et_work *w, et_token *tok,
+                        et_oauth_error *err) {
+  grant_ctx c = { port, app, g, NULL };
   et_response rs;
   et_err e;
-  if (tok == NULL)
+  if (tok == NULL || g == NULL)
     return ET_E_ARG;
   memset(tok, 0, sizeof *tok);
-  e = et_authority_post(port, app, endpoint_path, body, body_arg, replayable, w, &rs, err);
+  c.path = g->ep == ET_ENDPOINT_V1 ? "/oauth2/token" : "/oauth2/v2.0/token";
+  e = et_authority_post(port, app, c.path, grant_body, &c, g->replayable, w, &rs, err);
   if (e != ET_OK)
     return e;
   e = et_token_decode((char *)w->buf, rs.body.n, w->tok, w->ntok, tok, &w->why);

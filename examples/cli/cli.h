@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "edgetoken/edgetoken.h"
+#include "edgetoken/et_posix.h"
 
 /* Exit codes (documented in README.md and --help). */
 enum {
@@ -17,8 +18,9 @@ enum {
   CLI_EXIT_TLS = 5,       /* certificate rejected, handshake failed, CA file */
   CLI_EXIT_RESPONSE = 6,  /* unexpected HTTP status, malformed or too large */
   CLI_EXIT_THROTTLED = 7, /* asked to retry later */
-  CLI_EXIT_SIGNIN = 8     /* sign in again: no or dead refresh token, expired
+  CLI_EXIT_SIGNIN = 8,    /* sign in again: no or dead refresh token, expired
                              code, state mismatch, no answer from the browser */
+  CLI_EXIT_CANCELLED = 130 /* Ctrl-C: the shell's convention for SIGINT */
 };
 
 /* The CLI's workspace: generous for a desktop, still static. Devices size
@@ -35,10 +37,10 @@ typedef struct cli_opts {
   const char *authority;
   const char *ca_file;
   const char *secret_file;
-  const char *certificate; /* token: client certificate (PEM or DER) */
-  const char *private_key; /* token: its private key file (path only) */
-  const char *assertion_alg; /* token: PS256 (default for RSA), RS256, ES256 */
-  const char *store_dir;   /* device-login: where the refresh token goes */
+  const char *certificate; /* client certificate (PEM or DER) */
+  const char *private_key; /* its private key file (path only) */
+  const char *assertion_alg; /* PS256 (default for RSA), RS256, ES256 */
+  const char *store_dir;   /* where refresh tokens and sign-in state go */
   const char *redirect_uri;/* login, authorize-url: default http://localhost:8080 */
   const char *redirect;    /* redeem: the pasted redirect URL, or "-" (stdin) */
   const char *code;        /* redeem: the bare code, or "-" (stdin) */
@@ -74,8 +76,52 @@ void cli_usage(FILE *f);
  * buf. Returns its length, or -1 after printing why. */
 long cli_read_secret(const cli_opts *o, char *buf, size_t cap);
 
+/* cli_client.c: what every command talking to Entra ID sets up. */
+typedef struct cli_client {
+  et_posix px;
+  et_port port;
+  et_app app;
+  char secret[1024];
+} cli_client;
+
+/* Open the POSIX port (store_dir NULL: no store) and fill c->app with the
+ * options and the app's credential: --certificate/--private-key
+ * [--assertion-alg] (a client assertion, in every grant that takes a
+ * credential), else the client secret (cli_read_secret). need_cred: the
+ * command cannot go without one (token); otherwise a secret is read only
+ * when one is given, and a public client sends none.
+ * CLI_EXIT_OK, or an exit code after printing why (nothing to close). */
+int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
+/* Wipe the secret and free the port. */
+void cli_client_close(cli_client *c);
+
+/* cli_store.c: where the sign-in commands keep their state. */
+
+/* --store-dir, else $EDGETOKEN_STORE_DIR, else $XDG_STATE_HOME/edgetoken,
+ * else ~/.local/state/edgetoken (in buf); NULL when none can be named. */
+const char *cli_store_dir(const cli_opts *o, char *buf, size_t cap);
+
+/* Store keys: "<prefix><h>" with prefix CLI_KEY_REFRESH (the refresh
+ * token) or CLI_KEY_PENDING (state, PKCE verifier and redirect URI between
+ * authorize-url and redeem); <h> is the first CLI_KEY_HASH_BYTES bytes, in
+ * hex, of SHA-256("<authority>\n<tenant>\n<client-id>"), so apps and
+ * tenants do not overwrite each other's tokens, and login, device-login
+ * and refresh agree on the key. */
+#define CLI_KEY_REFRESH "rt-"
+#define CLI_KEY_PENDING "pending-"
+#define CLI_KEY_HASH_BYTES 16
+#define CLI_STORE_KEY_SIZE (sizeof CLI_KEY_PENDING + 2 * CLI_KEY_HASH_BYTES)
+
+/* The key for prefix (one of the above) into key; false when hashing
+ * fails or the options are too long to hash. */
+bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
+                   char key[CLI_STORE_KEY_SIZE]);
+
 /* Print the token (plain or --json) to stdout. */
 void cli_print_token(const et_token *t, bool json);
+
+/* True when Entra's answer lists AADSTS code. */
+bool cli_has_code(const et_oauth_error *err, uint32_t code);
 
 /* Print a failure to stderr in words and map it to an exit code. */
 int cli_report_error(et_err e, const et_work *w, const et_oauth_error *err,

@@ -12,8 +12,13 @@ void cli_usage(FILE *f) {
       "       edgetoken login|authorize-url|refresh --tenant T --client-id C [options]\n"
       "       edgetoken redeem --tenant T --client-id C --redirect -|URL [options]\n"
       "\n"
-      "Gets an Entra ID access token with the client credentials grant and\n"
-      "prints it. The client secret comes from EDGETOKEN_CLIENT_SECRET or\n"
+      "Gets an Entra ID access token and prints it:\n"
+      "  token          an app's own token (client credentials)\n"
+      "  login          a user signs in with a browser (authorization code + PKCE)\n"
+      "  authorize-url, redeem  the same in two steps, pasting the browser's address\n"
+      "  device-login   a user signs a device in from another screen (device code)\n"
+      "  refresh        a new token from the stored refresh token, no browser\n"
+      "The client secret comes from EDGETOKEN_CLIENT_SECRET or\n"
       "--client-secret-file, never from the command line.\n"
       "\n"
       "options:\n"
@@ -25,11 +30,12 @@ void cli_usage(FILE *f) {
       "  --authority URL         default https://login.microsoftonline.com\n"
       "  --ca-file F             trusted CA bundle (default: system bundle)\n"
       "  --client-secret-file F  read the secret from F (first line)\n"
-      "  --certificate F --private-key K  token: prove the app with a certificate\n"
-      "                          instead of a secret (PEM or DER files)\n"
+      "  --certificate F --private-key K  prove the app with a certificate instead\n"
+      "                          of a secret (PEM or DER files), in every command\n"
+      "                          that sends a credential\n"
       "  --assertion-alg A       PS256 (default, RSA key), RS256 (x5t SHA-1), ES256\n"
       "  --timeout S             seconds per network step (default 15)\n"
-      "  --store-dir D           device-login: refresh token directory (default\n"
+      "  --store-dir D           sign-in state and refresh tokens (default\n"
       "                          $EDGETOKEN_STORE_DIR or ~/.local/state/edgetoken)\n"
       "  --redirect-uri U        login, authorize-url: default http://localhost:8080\n"
       "  --redirect -|URL        redeem: the browser's final address (- reads stdin)\n"
@@ -42,7 +48,8 @@ void cli_usage(FILE *f) {
       "  --help, --version\n"
       "\n"
       "exit codes: 0 ok, 2 usage, 3 refused by Entra ID (OAuth error),\n"
-      "4 network, 5 TLS, 6 unexpected response, 7 throttled, 1 other\n",
+      "4 network, 5 TLS, 6 unexpected response, 7 throttled, 8 sign in again,\n"
+      "130 cancelled (Ctrl-C), 1 other\n",
       f);
 }
 

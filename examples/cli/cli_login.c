@@ -1,12 +1,7 @@
 /* edgetoken login, authorize-url, redeem, refresh: a user signs in with the
  * authorization code grant + PKCE; the refresh token is kept in the store
- * directory and refreshed later without a browser.
- *
- * Store keys (files in the store directory, 0600): "rt-<h>" holds the
- * refresh token, "pending-<h>" the state, PKCE verifier and redirect URI
- * between authorize-url and redeem; <h> is the first 16 bytes, in hex, of
- * SHA-256("<authority>\n<tenant>\n<client-id>"), so apps and tenants do not
- * overwrite each other's tokens. */
+ * directory (keys: cli_store_key, cli.h) and refreshed later without a
+ * browser. */
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -15,29 +10,22 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "edgetoken/et_posix.h"
 #include "edgetoken/et_posix_listener.h"
 
 #define DEFAULT_REDIRECT_URI "http://localhost:8080"
 #define PENDING_MAGIC "edgetoken-pending-1"
-#define CLI_EXIT_CANCELLED 130 /* the shell's convention for SIGINT */
-#define KEY_HASH_BYTES 16
 
 extern char **environ;
 
 typedef struct session {
-  et_posix px;
-  et_port port;
-  et_app app;
+  cli_client c;
   et_work w;
   et_token t;
   et_oauth_error err;
-  char secret[1024];
-  long slen;
   char dir[1024];
   const char *sdir;       /* NULL: no store */
-  char rt_key[8 + 2 * KEY_HASH_BYTES];
-  char pending_key[16 + 2 * KEY_HASH_BYTES];
+  char rt_key[CLI_STORE_KEY_SIZE];
+  char pending_key[CLI_STORE_KEY_SIZE];
   char scope[600];
 } session;
 
@@ -49,57 +37,19 @@ static char g_scratch[CLI_WORK_BUF_SIZE];
 static char g_input[ET_LISTENER_REQ_MAX + 1];
 static session g_s;
 
-/* --store-dir, else $EDGETOKEN_STORE_DIR, else $XDG_STATE_HOME/edgetoken,
- * else ~/.local/state/edgetoken; NULL when none can be named. */
-static const char *store_dir(const cli_opts *o, char *buf, size_t cap) {
-  const char *env = getenv("EDGETOKEN_STORE_DIR"), *base;
-  int n;
-  if (o->store_dir)
-    return o->store_dir;
-  if (env && env[0])
-    return env;
-  if ((base = getenv("XDG_STATE_HOME")) != NULL && base[0] == '/')
-    n = snprintf(buf, cap, "%s/edgetoken", base);
-  else if ((base = getenv("HOME")) != NULL && base[0] == '/')
-    n = snprintf(buf, cap, "%s/.local/state/edgetoken", base);
-  else
-    return NULL;
-  return n > 0 && (size_t)n < cap ? buf : NULL;
-}
-
-static bool make_keys(session *s, const cli_opts *o) {
-  static const char hex[] = "0123456789abcdef";
-  char id[1024], h[2 * KEY_HASH_BYTES + 1];
-  uint8_t d[32];
-  int n = snprintf(id, sizeof id, "%s\n%s\n%s", o->authority ? o->authority : ET_DEFAULT_AUTHORITY,
-                   o->tenant, o->client_id);
-  if (n <= 0 || (size_t)n >= sizeof id ||
-      s->port.sha256(s->port.ctx, (const uint8_t *)id, (size_t)n, d) != ET_OK)
-    return false;
-  for (size_t i = 0; i < KEY_HASH_BYTES; i++) {
-    h[2 * i] = hex[d[i] >> 4];
-    h[2 * i + 1] = hex[d[i] & 15];
-  }
-  h[2 * KEY_HASH_BYTES] = '\0';
-  snprintf(s->rt_key, sizeof s->rt_key, "rt-%s", h);
-  snprintf(s->pending_key, sizeof s->pending_key, "pending-%s", h);
-  return true;
-}
-
 static void close_session(session *s) {
   et_wipe(g_buf, sizeof g_buf);
   et_wipe(g_scratch, sizeof g_scratch);
   et_wipe(g_input, sizeof g_input);
-  et_posix_free(&s->px);
+  cli_client_close(&s->c);
   et_wipe(s, sizeof *s);
 }
 
-/* Options, secret, port, app, keys and scope for every command here.
+/* Options, credential, port, app, keys and scope for every command here.
  * CLI_EXIT_OK to go on; otherwise the exit code (nothing to close). */
 static int open_session(session *s, const cli_opts *o, const char *cmd, bool need_store) {
-  et_posix_config pc;
   et_buf sb;
-  et_err e;
+  int rc;
   memset(s, 0, sizeof *s);
   s->w = (et_work){ g_buf, sizeof g_buf, g_tok, CLI_JSON_TOKENS, NULL, 0 };
   if (!o->tenant || !o->client_id) {
@@ -110,42 +60,26 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
     fprintf(stderr, "edgetoken: %s uses the v2.0 endpoints only\n", cmd);
     return CLI_EXIT_USAGE;
   }
-  /* A Web app (ADME's default) sends its secret; a public client none. */
-  if (o->secret_file || getenv("EDGETOKEN_CLIENT_SECRET")) {
-    s->slen = cli_read_secret(o, s->secret, sizeof s->secret);
-    if (s->slen < 0)
-      return CLI_EXIT_USAGE;
-  }
-  s->sdir = store_dir(o, s->dir, sizeof s->dir);
+  s->sdir = cli_store_dir(o, s->dir, sizeof s->dir);
   if (need_store && s->sdir == NULL) {
     fprintf(stderr, "edgetoken: %s needs a store directory: set EDGETOKEN_STORE_DIR or "
             "--store-dir\n", cmd);
-    et_wipe(s->secret, sizeof s->secret);
     return CLI_EXIT_USAGE;
   }
-  memset(&pc, 0, sizeof pc);
-  pc.ca_file = o->ca_file;
-  pc.log_level = o->verbose ? ET_LOG_DEBUG : ET_LOG_WARN;
-  pc.cancel = &g_cli_cancel;
-  pc.store_dir = s->sdir;
-  e = et_posix_init(&s->px, &pc, &s->port);
-  if (e != ET_OK) {
-    et_wipe(s->secret, sizeof s->secret);
-    return cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->px));
-  }
-  s->app.authority = et_str_from_cstr(o->authority);
-  s->app.tenant = et_str_from_cstr(o->tenant);
-  s->app.client_id = et_str_from_cstr(o->client_id);
-  s->app.cred.kind = s->slen > 0 ? ET_CRED_SECRET : ET_CRED_NONE;
-  s->app.cred.secret = (et_str){ s->secret, s->slen > 0 ? (size_t)s->slen : 0 };
-  s->app.timeout_ms = o->timeout_s * 1000u;
+  /* A Web app (ADME's default) proves itself with its secret or
+   * certificate; a public client sends nothing. */
+  rc = cli_client_open(&s->c, o, s->sdir, false);
+  if (rc != CLI_EXIT_OK)
+    return rc;
 
   et_buf_init(&sb, s->scope, sizeof s->scope - 1);
   if (o->scope)
     et_buf_put_cstr(&sb, o->scope);
   else
-    et_signin_scope(&sb, s->app.client_id);
-  if (!make_keys(s, o) || et_buf_status(&sb) != ET_OK) {
+    et_signin_scope(&sb, s->c.app.client_id);
+  if (!cli_store_key(&s->c.port, o, CLI_KEY_REFRESH, s->rt_key) ||
+      !cli_store_key(&s->c.port, o, CLI_KEY_PENDING, s->pending_key) ||
+      et_buf_status(&sb) != ET_OK) {
     fputs("edgetoken: --tenant, --client-id or --scope is too long\n", stderr);
     close_session(s);
     return CLI_EXIT_USAGE;
@@ -154,20 +88,10 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
   return CLI_EXIT_OK;
 }
 
-static bool has_code(const et_oauth_error *err, uint32_t code) {
-  for (size_t i = 0; i < err->n_error_codes; i++)
-    if (err->error_codes[i] == code)
-      return true;
-  return false;
-}
-
 /* Failures of the sign-in commands, in words that say what to do next. */
 static int report(session *s, et_err e, const char *cmd) {
   const et_oauth_error *err = &s->err;
   switch (e) {
-  case ET_E_CANCELLED:
-    fputs("edgetoken: cancelled\n", stderr);
-    return CLI_EXIT_CANCELLED;
   case ET_E_STATE_MISMATCH:
     fputs("edgetoken: the answer's state does not match this sign-in: it may come from\n"
           "  another site (CSRF) or an older attempt. Nothing was signed in.\n"
@@ -193,13 +117,13 @@ static int report(session *s, et_err e, const char *cmd) {
     return CLI_EXIT_SIGNIN;
   case ET_E_SIGNIN_REQUIRED:
     cli_report_error(ET_E_OAUTH, &s->w, err, NULL);
-    if (has_code(err, 700082))
+    if (cli_has_code(err, 700082))
       fputs("edgetoken: the refresh token expired after 90 days of inactivity: run "
             "`edgetoken login`\n", stderr);
-    else if (has_code(err, 50173))
+    else if (cli_has_code(err, 50173))
       fputs("edgetoken: the refresh token was revoked (password change, sign-out, or an\n"
             "  older copy of a rotated token): run `edgetoken login`\n", stderr);
-    else if (has_code(err, 70008))
+    else if (cli_has_code(err, 70008))
       fputs("edgetoken: the refresh token expired: run `edgetoken login`\n", stderr);
     else
       fputs("edgetoken: the stored sign-in no longer works: run `edgetoken login`\n",
@@ -207,21 +131,22 @@ static int report(session *s, et_err e, const char *cmd) {
     return CLI_EXIT_SIGNIN;
   case ET_E_OAUTH: {
     int rc = cli_report_error(e, &s->w, err, NULL);
-    if (has_code(err, 54005))
+    if (cli_has_code(err, 54005))
       fputs("  what to do: a code works once; run `edgetoken login` again\n", stderr);
-    else if (has_code(err, 501481))
+    else if (cli_has_code(err, 501481))
       fputs("  what to do: the code belongs to another sign-in (PKCE verifier); run\n"
             "  `edgetoken authorize-url` and redeem the code it leads to\n", stderr);
-    else if (has_code(err, 50011))
+    else if (cli_has_code(err, 50011))
       fputs("  what to do: use the same --redirect-uri for the URL and the redemption,\n"
             "  registered in the app's Authentication page\n", stderr);
-    else if (has_code(err, 700025))
-      fputs("  what to do: this is a public client: unset EDGETOKEN_CLIENT_SECRET\n", stderr);
+    else if (cli_has_code(err, 700025))
+      fputs("  what to do: this is a public client: unset EDGETOKEN_CLIENT_SECRET and\n"
+            "  give no --certificate\n", stderr);
     return rc;
   }
   default:
     return cli_report_error(e, &s->w, err,
-                            cli_transport_error(e) ? et_posix_detail(&s->px) : NULL);
+                            cli_transport_error(e) ? et_posix_detail(&s->c.px) : NULL);
   }
 }
 
@@ -238,7 +163,7 @@ static et_err build_url(session *s, const cli_opts *o, const char *redirect_uri,
   ap.login_hint = et_str_from_cstr(o->login_hint);
   ap.prompt = et_str_from_cstr(o->prompt);
   et_buf_init(&b, out, cap - 1);
-  e = et_authorize_url(&s->app, &ap, &b);
+  e = et_authorize_url(&s->c.app, &ap, &b);
   out[e == ET_OK ? b.len : 0] = '\0';
   return e;
 }
@@ -264,8 +189,8 @@ static int deliver(session *s, const cli_opts *o) {
   et_token shown = s->t;
   et_err e = ET_E_DISABLED;
   show_user(&s->t);
-  if (s->t.refresh_token.n && s->port.store)
-    e = et_refresh_token_save(&s->port, s->rt_key, s->t.refresh_token);
+  if (s->t.refresh_token.n && s->c.port.store)
+    e = et_refresh_token_save(&s->c.port, s->rt_key, s->t.refresh_token);
   if (e == ET_OK)
     shown.refresh_token = ET_STR_NULL; /* kept in the store, not echoed */
   cli_print_token(&shown, o->json);
@@ -277,14 +202,14 @@ static int deliver(session *s, const cli_opts *o) {
           "--scope\n", stderr);
   else
     fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s %s\n",
-            et_strerror(e), et_posix_detail(&s->px));
+            et_strerror(e), et_posix_detail(&s->c.px));
   return CLI_EXIT_OK;
 }
 
 static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str verifier) {
   et_code_grant g = { code, et_str_from_cstr(redirect_uri), verifier,
                       et_str_from_cstr(s->scope) };
-  return et_redeem_code(&s->port, &s->app, &g, &s->w, &s->t, &s->err);
+  return et_redeem_code(&s->c.port, &s->c.app, &g, &s->w, &s->t, &s->err);
 }
 
 /* Open the URL in the desktop's browser, only when there is a desktop. */
@@ -308,8 +233,27 @@ static void open_browser(const char *url) {
   posix_spawn_file_actions_destroy(&fa);
 }
 
+/* With port 0 in the redirect URI the listener picked a free port: the URI
+ * sent to Entra ID (which accepts any port on a loopback redirect) must
+ * name it, or the browser would be sent to port 0. */
+static const char *bound_uri(const char *uri, uint16_t port, char *buf, size_t cap) {
+  const char *host = strstr(uri, "://");
+  const char *p;
+  int n;
+  if (host == NULL)
+    return uri;
+  host += 3;
+  p = host[0] == '[' ? strchr(host, ']') : host;
+  p = p ? p + strcspn(p, ":/") : NULL;
+  if (p == NULL || p[0] != ':' || p[1] != '0' || (p[2] != '/' && p[2] != '\0'))
+    return uri;
+  n = snprintf(buf, cap, "%.*s:%u%s", (int)(p - uri), uri, (unsigned)port, p + 2);
+  return n > 0 && (size_t)n < cap ? buf : uri;
+}
+
 int cli_cmd_login(const cli_opts *o) {
   static char url[4096];
+  static char bound[512];
   const char *uri = o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT_URI;
   session *s = &g_s;
   et_listener l;
@@ -330,7 +274,8 @@ int cli_cmd_login(const cli_opts *o) {
     close_session(s);
     return e == ET_E_URL ? CLI_EXIT_USAGE : CLI_EXIT_NETWORK;
   }
-  e = et_signin_begin(&s->port, 0, &si);
+  uri = bound_uri(uri, et_listener_port(&l), bound, sizeof bound);
+  e = et_signin_begin(&s->c.port, 0, &si);
   if (e == ET_OK)
     e = build_url(s, o, uri, &si, url, sizeof url);
   if (e != ET_OK) {
@@ -399,7 +344,7 @@ int cli_cmd_authorize_url(const cli_opts *o) {
   int rc = open_session(s, o, "authorize-url", true);
   if (rc != CLI_EXIT_OK)
     return rc;
-  e = et_signin_begin(&s->port, 0, &si);
+  e = et_signin_begin(&s->c.port, 0, &si);
   if (e == ET_OK)
     e = build_url(s, o, uri, &si, url, sizeof url);
   if (e == ET_OK) {
@@ -407,7 +352,7 @@ int cli_cmd_authorize_url(const cli_opts *o) {
     int k = snprintf(pending, sizeof pending, "%s\n%s\n%s\n%s\n", PENDING_MAGIC, si.state,
                      si.verifier, uri);
     n = k > 0 && (size_t)k < sizeof pending ? (size_t)k : 0;
-    e = n ? s->port.store(s->port.ctx, ET_STORE_SAVE, s->pending_key, (uint8_t *)pending,
+    e = n ? s->c.port.store(s->c.port.ctx, ET_STORE_SAVE, s->pending_key, (uint8_t *)pending,
                           sizeof pending, &n)
           : ET_E_ARG;
   }
@@ -422,7 +367,7 @@ int cli_cmd_authorize_url(const cli_opts *o) {
     rc = CLI_EXIT_OK;
   } else {
     if (e == ET_E_STORE || e == ET_E_ARG)
-      fprintf(stderr, "edgetoken: cannot keep the sign-in state: %s\n", et_posix_detail(&s->px));
+      fprintf(stderr, "edgetoken: cannot keep the sign-in state: %s\n", et_posix_detail(&s->c.px));
     rc = e == ET_E_STORE || e == ET_E_ARG ? CLI_EXIT_INTERNAL : report(s, e, "authorize-url");
   }
   et_wipe(&si, sizeof si);
@@ -488,10 +433,10 @@ int cli_cmd_redeem(const cli_opts *o) {
   rc = open_session(s, o, "redeem", true);
   if (rc != CLI_EXIT_OK)
     return rc;
-  e = s->port.store(s->port.ctx, ET_STORE_LOAD, s->pending_key, (uint8_t *)pending,
+  e = s->c.port.store(s->c.port.ctx, ET_STORE_LOAD, s->pending_key, (uint8_t *)pending,
                     sizeof pending - 1, &n);
   if (e != ET_OK) {
-    rc = e == ET_E_NOT_FOUND ? report(s, e, "redeem") : cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->px));
+    rc = e == ET_E_NOT_FOUND ? report(s, e, "redeem") : cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->c.px));
     goto out;
   }
   pending[n] = '\0';
@@ -539,7 +484,7 @@ int cli_cmd_redeem(const cli_opts *o) {
   if (e == ET_OK)
     e = redeem(s, code, uri, et_str_from_cstr(verifier));
   if (e == ET_OK || e == ET_E_EXPIRED)
-    (void)s->port.store(s->port.ctx, ET_STORE_DELETE, s->pending_key, NULL, 0, &n);
+    (void)s->c.port.store(s->c.port.ctx, ET_STORE_DELETE, s->pending_key, NULL, 0, &n);
   rc = e == ET_OK ? deliver(s, o) : report(s, e, "redeem");
 out:
   et_wipe(pending, sizeof pending);
@@ -553,7 +498,7 @@ int cli_cmd_refresh(const cli_opts *o) {
   int rc = open_session(s, o, "refresh", true);
   if (rc != CLI_EXIT_OK)
     return rc;
-  e = et_refresh_stored(&s->port, &s->app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
+  e = et_refresh_stored(&s->c.port, &s->c.app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
                         &s->t, &s->err);
   if (e == ET_OK || e == ET_E_STORE) {
     et_token shown = s->t;
@@ -561,7 +506,7 @@ int cli_cmd_refresh(const cli_opts *o) {
     cli_print_token(&shown, o->json);
     if (e == ET_E_STORE)
       fprintf(stderr, "edgetoken: warning: the new refresh token was not saved (%s); the "
-              "next refresh may need `edgetoken login`\n", et_posix_detail(&s->px));
+              "next refresh may need `edgetoken login`\n", et_posix_detail(&s->c.px));
     rc = CLI_EXIT_OK;
   } else {
     rc = report(s, e, "refresh");

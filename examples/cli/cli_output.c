@@ -60,29 +60,42 @@ static void print_span(const char *label, et_str v) {
     fprintf(stderr, "  %s: %.*s\n", label, (int)v.n, v.p);
 }
 
-static bool has_code(const et_oauth_error *err, uint32_t code) {
+bool cli_has_code(const et_oauth_error *err, uint32_t code) {
   for (size_t i = 0; i < err->n_error_codes; i++)
     if (err->error_codes[i] == code)
       return true;
   return false;
 }
 
+bool cli_transport_error(et_err e) {
+  return e == ET_E_DNS || e == ET_E_CONNECT || e == ET_E_TIMEOUT || e == ET_E_CLOSED ||
+         e == ET_E_IO || e == ET_E_TLS || e == ET_E_TLS_VERIFY || e == ET_E_TLS_CONFIG;
+}
+
 /* What to do next for the AADSTS codes people meet most. */
+static const struct {
+  uint32_t code;
+  const char *what_to_do;
+} hints[] = {
+  { 7000215, "the client secret is wrong: use the secret's value, not its ID" },
+  { 7000222, "the client secret has expired: create a new one in the app registration" },
+  { 7000218, "no credential was sent: set EDGETOKEN_CLIENT_SECRET or --client-secret-file, "
+             "or give --certificate and --private-key" },
+  { 700027, "the client assertion's signature was not accepted: upload this certificate's "
+            "public key in the app registration (Certificates & secrets), and check that "
+            "--private-key belongs to --certificate" },
+  { 700024, "the client assertion is expired or not yet valid: check the device clock "
+            "(date, NTP)" },
+  { 90002, "the tenant does not exist: check --tenant (GUID or domain)" },
+  { 700016, "the application is not registered in this tenant: check --client-id and --tenant" },
+  { 70011, "the scope is not valid: for client credentials use <client-id>/.default" },
+  { 90014, "a required field is missing from the request" },
+};
+
 static const char *hint(const et_oauth_error *err) {
-  if (has_code(err, 7000215))
-    return "the client secret is wrong: use the secret's value, not its ID";
-  if (has_code(err, 7000222))
-    return "the client secret has expired: create a new one in the app registration";
-  if (has_code(err, 7000218))
-    return "no credential was sent: set EDGETOKEN_CLIENT_SECRET or --client-secret-file";
-  if (has_code(err, 90002))
-    return "the tenant does not exist: check --tenant (GUID or domain)";
-  if (has_code(err, 700016))
-    return "the application is not registered in this tenant: check --client-id and --tenant";
-  if (has_code(err, 70011))
-    return "the scope is not valid: for client credentials use <client-id>/.default";
-  if (has_code(err, 90014))
-    return "a required field is missing from the request";
+  for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+    if (cli_has_code(err, hints[i].code))
+      return hints[i].what_to_do;
   return NULL;
 }
 
@@ -118,6 +131,10 @@ int cli_report_error(et_err e, const et_work *w, const et_oauth_error *err,
   if (e == ET_E_OAUTH) {
     print_oauth_error(err);
     return CLI_EXIT_OAUTH;
+  }
+  if (e == ET_E_CANCELLED) {
+    fputs("edgetoken: cancelled\n", stderr);
+    return CLI_EXIT_CANCELLED;
   }
   fprintf(stderr, "edgetoken: %s", et_strerror(e));
   if (port_detail && port_detail[0])

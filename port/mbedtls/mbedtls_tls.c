@@ -1,15 +1,13 @@
 /* TLS over the port's non-blocking sockets with mbedTLS: one client config
  * (CA chain, DRBG, TLS 1.2 minimum, verification required) shared by the
- * connections, our own bio callbacks, and deadlines enforced with poll. */
+ * connections, our own bio callbacks on the socket layer (px_sock_*, BSD or
+ * lwIP), and deadlines enforced by polling it. */
 #include "../posix/posix_internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h> /* MBEDTLS_ERR_NET_* codes only */
@@ -25,7 +23,8 @@ static const char *tls_strerror(int ret, char *buf, size_t cap) {
   return buf;
 }
 
-et_err px_tls_init(et_posix *px, const char *ca_file) {
+et_err px_tls_init(et_posix *px, const char *ca_file, const unsigned char *ca,
+                   size_t ca_len) {
   char msg[128];
   mbedtls_entropy_init(&px->entropy);
   mbedtls_ctr_drbg_init(&px->drbg);
@@ -49,15 +48,26 @@ et_err px_tls_init(et_posix *px, const char *ca_file) {
                 tls_strerror(ret, msg, sizeof msg));
     goto out;
   }
-  FILE *f = fopen(ca_file, "rb"); /* for a precise reason; mbedTLS only says "failed" */
-  if (f == NULL) {
-    e = px_fail(px, ET_E_TLS_CONFIG, "CA file '%s': %s", ca_file, strerror(errno));
+  if (ca != NULL) {
+    ca_file = "<in memory>"; /* for the messages below */
+    ret = mbedtls_x509_crt_parse(&px->ca, ca, ca_len);
+  } else {
+#if defined(MBEDTLS_FS_IO)
+    FILE *f = fopen(ca_file, "rb"); /* for a precise reason; mbedTLS only says "failed" */
+    if (f == NULL) {
+      e = px_fail(px, ET_E_TLS_CONFIG, "CA file '%s': %s", ca_file, strerror(errno));
+      goto out;
+    }
+    fclose(f);
+    ret = mbedtls_x509_crt_parse_file(&px->ca, ca_file);
+#else
+    e = px_fail(px, ET_E_TLS_CONFIG, "CA file '%s': mbedTLS has no file system "
+                "(MBEDTLS_FS_IO); give the CA in memory", ca_file);
     goto out;
+#endif
   }
-  fclose(f);
   /* A positive result counts certificates mbedTLS could not parse; system
    * bundles may hold a few, so only an empty chain is fatal. */
-  ret = mbedtls_x509_crt_parse_file(&px->ca, ca_file);
   if (ret < 0) {
     e = px_fail(px, ET_E_TLS_CONFIG, "CA file '%s': %s", ca_file,
                 tls_strerror(ret, msg, sizeof msg));
@@ -106,29 +116,22 @@ void px_tls_free(et_posix *px) {
  * loops below poll the socket until the deadline. */
 static int bio_send(void *ctx, const unsigned char *buf, size_t len) {
   et_conn *c = ctx;
-  if (len > INT_MAX)
-    len = INT_MAX;
-  ssize_t r = send(c->fd, buf, len, MSG_NOSIGNAL);
+  long r = px_sock_send(c, buf, len > INT_MAX ? INT_MAX : len);
   if (r >= 0)
     return (int)r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+  if (r == PX_IO_AGAIN)
     return MBEDTLS_ERR_SSL_WANT_WRITE;
-  c->sys_errno = errno;
-  return (errno == EPIPE || errno == ECONNRESET) ? MBEDTLS_ERR_NET_CONN_RESET
-                                                 : MBEDTLS_ERR_NET_SEND_FAILED;
+  return r == PX_IO_RESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len) {
   et_conn *c = ctx;
-  if (len > INT_MAX)
-    len = INT_MAX;
-  ssize_t r = recv(c->fd, buf, len, 0);
+  long r = px_sock_recv(c, buf, len > INT_MAX ? INT_MAX : len);
   if (r >= 0)
     return (int)r; /* 0: EOF, which mbedTLS reports as end of stream */
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+  if (r == PX_IO_AGAIN)
     return MBEDTLS_ERR_SSL_WANT_READ;
-  c->sys_errno = errno;
-  return errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_RECV_FAILED;
+  return r == PX_IO_RESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
 static bool want_io(int ret) {
@@ -137,8 +140,7 @@ static bool want_io(int ret) {
 
 /* Wait for the direction mbedTLS asked for. */
 static et_err wait_io(et_conn *c, int ret, uint64_t deadline_ms) {
-  short ev = ret == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT;
-  return px_wait(c->px, c->fd, ev, deadline_ms);
+  return px_wait_conn(c, ret == MBEDTLS_ERR_SSL_WANT_WRITE, deadline_ms);
 }
 
 /* Why a record-layer call failed, for humans: errno from the bio when it has
@@ -151,6 +153,11 @@ static const char *io_reason(const et_conn *c, int ret, char *buf, size_t cap) {
   return tls_strerror(ret, buf, cap);
 }
 
+#if defined(MBEDTLS_X509_REMOVE_INFO) /* small device builds drop the texts */
+static void verify_text(uint32_t flags, char *out, size_t cap) {
+  snprintf(out, cap, "verification flags 0x%08lx", (unsigned long)flags);
+}
+#else
 /* "The certificate is X\nThe certificate Y\n" -> "the certificate is X; the
  * certificate Y". */
 static void verify_text(uint32_t flags, char *out, size_t cap) {
@@ -178,10 +185,14 @@ static void verify_text(uint32_t flags, char *out, size_t cap) {
   if (len == 0)
     snprintf(out, cap, "verification flags 0x%08lx", (unsigned long)flags);
 }
+#endif
 
+/* IPv6 literals hold ':', IPv4 ones only digits and dots (a hint for the
+ * message below, not a parser). */
 static bool is_ip_literal(const char *host) {
-  unsigned char addr[16];
-  return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+  size_t n = strlen(host);
+  return strchr(host, ':') != NULL ||
+         (n > 0 && strspn(host, "0123456789.") == n);
 }
 
 static et_err handshake_error(et_conn *c, int ret) {

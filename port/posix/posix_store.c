@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_KEY_MAX 64
 #define STORE_PATH_MAX 1024
 /* Temp files older than this belong to a writer that died. */
 #define STORE_STALE_S 60
@@ -40,7 +39,7 @@ static bool key_ok(const char *key) {
     return false;
   for (; key[n]; n++) {
     char c = key[n];
-    if (n >= STORE_KEY_MAX ||
+    if (n >= ET_POSIX_STORE_KEY_MAX ||
         !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
           c == '.' || c == '_' || c == '-'))
       return false;
@@ -95,7 +94,7 @@ static et_err sync_dir(const char *dir, why *w) {
 /* Remove ".<key>.tmp.*" files left by writers that died (they may hold a
  * token). Young ones may belong to a writer still running: left alone. */
 static void remove_stale_temps(const char *dir, const char *key) {
-  char prefix[STORE_KEY_MAX + 8];
+  char prefix[sizeof "." ".tmp." + ET_POSIX_STORE_KEY_MAX]; /* ".<key>.tmp." */
   char path[STORE_PATH_MAX];
   struct dirent *de;
   struct stat st;

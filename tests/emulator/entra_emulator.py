@@ -101,6 +101,13 @@ DEFAULT_REGISTRY = {
                      "certificates": ["client-rsa.pem", "client-ec.pem"]},
         "cert-skew-app": {"tenant": "contoso-tenant", "certificates": ["client-rsa.pem"],
                           "assertion_clock_skew": 3600},
+        # A Web app and a device-flow app that prove themselves with
+        # certificates: assertions on the code, refresh and device grants.
+        "cert-web-app": {"tenant": "contoso-tenant",
+                         "certificates": ["client-rsa.pem", "client-ec.pem"],
+                         "redirect_uris": ["http://localhost/"]},
+        "cert-device-app": {"tenant": "contoso-tenant", "certificates": ["client-ec.pem"],
+                            "device_interval": 1, "device_pending": 1},
     },
 }
 
@@ -184,18 +191,25 @@ class SigninStore:
             self._codes[code] = dict(grant, used=False)
         return code
 
-    def claim_code(self, code, client_id):
-        """(grant, None) once; else (None, "unknown"|"used"|"expired")."""
+    def _spend(self, table, key, client_id, flag):
+        """Sets the flag of table[key], issued to client_id: (grant, None)
+        the first time, (grant, flag) after, (None, "unknown") if never
+        issued to it."""
         with self._lock:
-            g = self._codes.get(code)
+            g = table.get(key)
             if g is None or g["client_id"] != client_id:
                 return None, "unknown"
-            if g["used"]:
-                return None, "used"
-            g["used"] = True
-            if time.time() > g["expires"]:
-                return None, "expired"
+            if g[flag]:
+                return g, flag
+            g[flag] = True
             return g, None
+
+    def claim_code(self, code, client_id):
+        """(grant, None) once; else (None, "unknown"|"used"|"expired")."""
+        g, why = self._spend(self._codes, code, client_id, "used")
+        if why is None and time.time() > g["expires"]:
+            why = "expired"
+        return (None, why) if why else (g, None)
 
     def new_refresh(self, grant):
         token = "1.AX" + b64url(os.urandom(650))
@@ -205,14 +219,7 @@ class SigninStore:
 
     def use_refresh(self, token, client_id):
         """(grant, None) and revoke token; else (grant or None, reason)."""
-        with self._lock:
-            g = self._refresh.get(token)
-            if g is None or g["client_id"] != client_id:
-                return None, "unknown"
-            if g["revoked"]:
-                return g, "revoked"
-            g["revoked"] = True
-            return g, None
+        return self._spend(self._refresh, token, client_id, "revoked")
 
 
 def redirect_uri_matches(registered, requested):
@@ -620,9 +627,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         form = self.form()
         if "grant_type" not in form:
-            self.error(400, "invalid_request", 900144,
-                       "The request body must contain the following parameter: "
-                       "'grant_type'.")
+            self.missing_parameter("grant_type")
             return
         grant = self.GRANTS.get(form["grant_type"])
         if grant is None:
@@ -632,13 +637,16 @@ class Handler(BaseHTTPRequestHandler):
             return
         getattr(self, "grant_" + grant)(version, tkey, tenant, tenant_name)
 
+    def missing_parameter(self, name):
+        """Entra's answer to a token request without a required parameter."""
+        self.error(400, "invalid_request", 900144,
+                   "The request body must contain the following parameter: '%s'." % name)
+
     def find_app(self, tkey, tenant_name):
         """(client_id, app) of the calling client, or None after an error."""
         client_id, _ = self.client_auth(self.form())
         if not client_id:
-            self.error(400, "invalid_request", 900144,
-                       "The request body must contain the following parameter: "
-                       "'client_id'.")
+            self.missing_parameter("client_id")
             return None
         app = self.server.registry.app(tkey, client_id)
         if app is None:
@@ -772,9 +780,7 @@ class Handler(BaseHTTPRequestHandler):
     def client_credentials_v2(self, tenant, client_id, app):
         scope = self.form().get("scope")
         if not scope:
-            self.error(400, "invalid_request", 900144,
-                       "The request body must contain the following parameter: "
-                       "'scope'.")
+            self.missing_parameter("scope")
             return
         if " " in scope.strip() or not scope.endswith("/.default") or \
                 len(scope) == len("/.default"):
@@ -825,9 +831,7 @@ class Handler(BaseHTTPRequestHandler):
         field = "resource" if version == "1.0" else "scope"
         target = self.form().get(field)
         if not target:
-            self.error(400, "invalid_request", 900144,
-                       "The request body must contain the following parameter: '%s'."
-                       % field)
+            self.missing_parameter(field)
             return
         interval = int(app.get("device_interval", 5))
         expires = int(app.get("device_expires_in", 900))
@@ -906,9 +910,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         code = self.form().get("device_code")
         if not code:
-            self.error(400, "invalid_request", 900144,
-                       "The request body must contain the following parameter: "
-                       "'device_code'.")
+            self.missing_parameter("device_code")
             return
         answer, st = self.device_poll_answer(client_id, app, code)
         if answer == "bad":
@@ -935,7 +937,14 @@ class Handler(BaseHTTPRequestHandler):
         """A user token response: refresh_token with offline_access (v1:
         always), id_token with openid."""
         scopes = target.split()
-        refresh = "0.AXoA" + b64url(os.urandom(400))
+        # The refresh token is a real one: `edgetoken refresh` redeems it
+        # like a sign-in's (v1 always grants offline access).
+        user = {"oid": str(uuid.uuid5(uuid.NAMESPACE_URL, "device-user")),
+                "name": "Device User",
+                "preferred_username": "device.user@contoso.onmicrosoft.com"}
+        refresh = self.server.registry.signin.new_refresh({
+            "client_id": client_id, "user": user,
+            "scope": target + (" offline_access" if version == "1.0" else "")})
         if version == "1.0":
             token, now, life = self.access_token(tenant, app, client_id, target, "1.0")
             self.send_json(200, {
@@ -956,9 +965,8 @@ class Handler(BaseHTTPRequestHandler):
             body["id_token"] = fake_jwt({
                 "aud": client_id, "iss": "https://login.microsoftonline.com/%s/v2.0" % tid,
                 "tid": tid, "iat": now, "nbf": now, "exp": now + life,
-                "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, "device-user")),
-                "preferred_username": "device.user@contoso.onmicrosoft.com",
-                "name": "Device User"})
+                "sub": user["oid"], "oid": user["oid"],
+                "preferred_username": user["preferred_username"], "name": user["name"]})
         self.send_json(200, body)
 
     # --- sign-in: authorize endpoint, code and refresh grants -----------
@@ -1106,9 +1114,7 @@ class Handler(BaseHTTPRequestHandler):
         client_id, app = found
         form = self.form()
         if not form.get("code"):
-            return self.error(400, "invalid_request", 900144,
-                              "The request body must contain the following parameter: "
-                              "'code'.")
+            return self.missing_parameter("code")
         grant, why = self.server.registry.signin.claim_code(form["code"], client_id)
         if why == "used":
             return self.error(400, "invalid_grant", 54005,
@@ -1145,9 +1151,7 @@ class Handler(BaseHTTPRequestHandler):
         client_id, app = found
         form = self.form()
         if not form.get("refresh_token"):
-            return self.error(400, "invalid_request", 900144,
-                              "The request body must contain the following parameter: "
-                              "'refresh_token'.")
+            return self.missing_parameter("refresh_token")
         grant, why = self.server.registry.signin.use_refresh(form["refresh_token"],
                                                              client_id)
         if why == "revoked":

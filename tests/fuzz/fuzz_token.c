@@ -5,19 +5,9 @@
 #include <string.h>
 
 #include "edgetoken/et_token.h"
+#include "fuzz.h"
 
 #define NTOK 64
-
-#define CHECK(c)                                                           \
-  do {                                                                     \
-    if (!(c))                                                              \
-      abort();                                                             \
-  } while (0)
-
-static void check_span(const char *buf, size_t len, et_str s) {
-  CHECK(s.p == NULL ? s.n == 0 : (s.p >= buf && s.p + s.n <= buf + len));
-  CHECK(s.p == NULL || memchr(s.p, '\0', s.n) == NULL);
-}
 
 static bool typed(et_err e) {
   return e == ET_OK || e == ET_E_JSON_SYNTAX || e == ET_E_JSON_TOKENS ||
@@ -28,15 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static jsmntok_t tok[NTOK];
-  char *buf = malloc(size ? size : 1);
+  char *buf = fuzz_copy(data, size);
   const char *why = NULL;
   et_token t;
   et_oauth_error oe;
   et_err e;
 
-  CHECK(buf);
-  if (size)
-    memcpy(buf, data, size);
   e = et_token_decode(buf, size, tok, NTOK, &t, &why);
   CHECK(typed(e) && (e == ET_OK) == (why == NULL));
   if (e == ET_OK) {

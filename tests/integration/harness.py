@@ -4,14 +4,21 @@
         emu.authority          # "https://localhost:<port>"
         emu.wrong_authority    # same server, certificate for another name
         emu.requests()         # the emulator's request log (no secrets)
+
+and run an integration test file's unittest cases against it as TAP:
+
+    a = cli_args()             # --cli, --certs, -k
+    sys.exit(run_tap(SomeTest, a.certs, a.k))
 """
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -34,9 +41,10 @@ def make_certs(certs_dir):
 
 
 class Emulator:
-    def __init__(self, certs_dir, startup_timeout=20.0):
+    def __init__(self, certs_dir, startup_timeout=20.0, bind="127.0.0.1"):
         self.certs = certs_dir
         self.startup_timeout = startup_timeout
+        self.bind = bind  # the address the emulator listens on
         self.proc = None
 
     def __enter__(self):
@@ -44,7 +52,7 @@ class Emulator:
         ready = os.path.join(self.tmp.name, "ready")
         self.log_path = os.path.join(self.tmp.name, "requests.jsonl")
         self.proc = subprocess.Popen(
-            [sys.executable, EMULATOR, "--port", "0",
+            [sys.executable, EMULATOR, "--bind", self.bind, "--port", "0",
              "--cert", os.path.join(self.certs, "server.pem"),
              "--key", os.path.join(self.certs, "server.key"),
              "--wrong-name-port", "0",
@@ -87,3 +95,64 @@ class Emulator:
             self.proc.stderr.close()
         self.tmp.cleanup()
         return False
+
+
+class TapResult(unittest.TextTestResult):
+    """One TAP line per test: "ok N - id", "not ok N - id" with the
+    traceback as comments, or "ok N - id # SKIP reason"."""
+    n = 0
+
+    def _line(self, ok, test, extra=""):
+        TapResult.n += 1
+        print("%s %d - %s%s" % ("ok" if ok else "not ok", TapResult.n, test.id(), extra),
+              flush=True)
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._line(True, test)
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self._line(True, test, " # SKIP " + reason)
+
+    def _not_ok(self, test, err):
+        self._line(False, test)
+        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._not_ok(test, err)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._not_ok(test, err)
+
+
+def cli_args():
+    """The arguments tools/test.sh gives every integration test: the CLI
+    (made absolute) and the test certificates' directory (made if needed),
+    and -k to pick tests by name."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--certs", required=True)
+    ap.add_argument("-k", help="only tests whose name contains this")
+    a = ap.parse_args()
+    a.cli = os.path.abspath(a.cli)
+    a.certs = make_certs(os.path.abspath(a.certs))
+    return a
+
+
+def run_tap(case, certs, only=None, bind="127.0.0.1"):
+    """Run the unittest.TestCase class case (only the tests whose id
+    contains only, if given) against one emulator listening on bind,
+    printing TAP. The tests find the emulator in their module's EMU global.
+    Returns the exit status: 0 when tests ran and all passed."""
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    if only:
+        suite = unittest.TestSuite(t for t in suite if only in t.id())
+    with Emulator(certs, bind=bind) as emu, open(os.devnull, "w") as devnull:
+        sys.modules[case.__module__].EMU = emu
+        res = unittest.TextTestRunner(resultclass=TapResult, stream=devnull,
+                                      verbosity=0).run(suite)
+    print("1..%d" % res.testsRun)
+    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1

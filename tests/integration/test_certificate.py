@@ -11,7 +11,6 @@ Assertions made here with openssl check the emulator's refusals.
 Prints TAP; exits non-zero on failure.
 """
 
-import argparse
 import base64
 import hashlib
 import http.server
@@ -30,7 +29,7 @@ import urllib.parse
 import urllib.request
 import uuid
 
-from harness import HERE, TENANT, Emulator, make_certs
+from harness import HERE, TENANT, cli_args, run_tap
 
 MAKE_CLIENT_CERTS = os.path.join(os.path.dirname(HERE), "emulator", "make_client_certs.sh")
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -336,50 +335,108 @@ class CertificateTest(unittest.TestCase):
         self.assert_refused(make_assertion(nbf=now + 3600, iat=now + 3600, exp=now + 4200),
                             400, 700024)
 
+    # --- certificates in the user flows (code, refresh, device code) -----
 
-class TapResult(unittest.TextTestResult):
-    n = 0
+    def user_cli(self, store, cmd, app, cert, key, extra=(), stdin=None):
+        env = {k: v for k, v in os.environ.items() if k != "EDGETOKEN_CLIENT_SECRET"}
+        env["EDGETOKEN_STORE_DIR"] = store
+        return subprocess.run(
+            [CLI, cmd, "--tenant", TENANT, "--client-id", app, "--authority", EMU.authority,
+             "--ca-file", EMU.ca, "--certificate", cert_file(cert),
+             "--private-key", cert_file(key)] + list(extra),
+            env=env, input=stdin, capture_output=True, text=True, timeout=60)
 
-    def _line(self, ok, test, extra=""):
-        TapResult.n += 1
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", TapResult.n, test.id(), extra),
-              flush=True)
+    def signed_in_redirect(self, store, app, cert, key):
+        """authorize-url, then the emulator's redirect as a browser gets it."""
+        p = self.user_cli(store, "authorize-url", app, cert, key,
+                          ["--redirect-uri", "http://localhost:8080"])
+        self.assertEqual(p.returncode, 0, p.stderr)
 
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self._line(True, test)
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=EMU.ca)),
+            NoRedirect)
+        try:
+            opener.open(p.stdout.strip(), timeout=10)
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 302)
+            return e.headers["Location"]
+        self.fail("the authorize URL did not redirect")
 
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
+    def assert_assertion_sent(self, reqs, grant):
+        forms = [r["form"] for r in reqs if r["form"].get("grant_type") == grant]
+        self.assertTrue(forms, reqs)
+        for form in forms:
+            self.assertEqual(form["client_assertion_type"], ASSERTION_TYPE)
+            self.assertEqual(form["client_assertion"], "***")
+            self.assertNotIn("client_secret", form)
 
-    def addError(self, test, err):
-        super().addError(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
+    def test_redeem_and_refresh_with_a_certificate(self):
+        with tempfile.TemporaryDirectory() as store:
+            loc = self.signed_in_redirect(store, "cert-web-app", "client-rsa.pem",
+                                          "client-rsa.key")
+            before = len(EMU.requests())
+            p = self.user_cli(store, "redeem", "cert-web-app", "client-rsa.pem",
+                              "client-rsa.key", ["--redirect", "-"], stdin=loc + "\n")
+            self.assert_token(p)
+            self.assert_assertion_sent(self.requests_since(before), "authorization_code")
+            rt = [n for n in os.listdir(store) if n.startswith("rt-")]
+            self.assertEqual(len(rt), 1)
+            with open(os.path.join(store, rt[0])) as f:
+                first = f.read()
+            # The other registered certificate (ES256) refreshes as well.
+            before = len(EMU.requests())
+            p = self.user_cli(store, "refresh", "cert-web-app", "client-ec.pem",
+                              "client-ec.key")
+            self.assert_token(p)
+            self.assert_assertion_sent(self.requests_since(before), "refresh_token")
+            with open(os.path.join(store, rt[0])) as f:
+                self.assertNotEqual(f.read(), first)  # rotated and kept
+
+    def test_user_flows_refuse_an_unregistered_certificate(self):
+        with tempfile.TemporaryDirectory() as store:
+            loc = self.signed_in_redirect(store, "cert-web-app", "client-rsa.pem",
+                                          "client-rsa.key")
+            p = self.user_cli(store, "redeem", "cert-web-app", "client-unreg.pem",
+                              "client-unreg.key", ["--redirect", "-"], stdin=loc + "\n")
+            self.assertEqual(p.returncode, 3, p.stderr)
+            self.assertIn("AADSTS700027", p.stderr)
+            self.assertIn("upload this certificate's public key", p.stderr)
+            # The refused redemption did not spend the code: the right
+            # certificate still redeems it.
+            p = self.user_cli(store, "redeem", "cert-web-app", "client-rsa.pem",
+                              "client-rsa.key", ["--redirect", "-"], stdin=loc + "\n")
+            self.assert_token(p)
+            p = self.user_cli(store, "refresh", "cert-web-app", "client-unreg.pem",
+                              "client-unreg.key")
+            self.assertEqual(p.returncode, 3, p.stderr)
+            self.assertIn("AADSTS700027", p.stderr)
+
+    def test_expired_assertion_hint_names_the_clock(self):
+        p = run(token_args("client-rsa.pem", "client-rsa.key", app="cert-skew-app"))
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("check the device clock", p.stderr)
+
+    def test_device_login_with_a_certificate(self):
+        with tempfile.TemporaryDirectory() as store:
+            before = len(EMU.requests())
+            p = self.user_cli(store, "device-login", "cert-device-app", "client-ec.pem",
+                              "client-ec.key")
+            self.assert_token(p)
+            self.assert_assertion_sent(self.requests_since(before),
+                                       "urn:ietf:params:oauth:grant-type:device_code")
+            self.assertEqual(len([n for n in os.listdir(store) if n.startswith("rt-")]), 1)
 
 
 def main():
-    global CLI, CERTS, EMU
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--certs", required=True)
-    ap.add_argument("-k", help="only tests whose name contains this")
-    a = ap.parse_args()
-    CLI = os.path.abspath(a.cli)
-    CERTS = make_certs(os.path.abspath(a.certs))
+    global CLI, CERTS
+    a = cli_args()
+    CLI, CERTS = a.cli, a.certs
     # Before the emulator starts: it registers the client certificates then.
     subprocess.run([MAKE_CLIENT_CERTS, CERTS], check=True)
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(CertificateTest)
-    if a.k:
-        suite = unittest.TestSuite(t for t in suite if a.k in t.id())
-    with Emulator(CERTS) as emu:
-        EMU = emu
-        res = unittest.TextTestRunner(resultclass=TapResult, stream=open(os.devnull, "w"),
-                                      verbosity=0).run(suite)
-    print("1..%d" % res.testsRun)
-    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1
+    return run_tap(CertificateTest, CERTS, a.k)
 
 
 if __name__ == "__main__":

@@ -6,16 +6,17 @@
 Prints TAP ("ok N - name" / "not ok N - name"); exits non-zero on failure.
 """
 
-import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
-from harness import TENANT, Emulator, make_certs, secret_of
+from harness import TENANT, cli_args, run_tap, secret_of
 
 CLI = None
 CERTS = None
@@ -194,6 +195,27 @@ class CliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 4, p.stderr)
         self.assertIn("connect", p.stderr)
 
+    def test_ctrl_c_while_waiting_exits_130(self):
+        env = {k: v for k, v in os.environ.items() if k != "EDGETOKEN_CLIENT_SECRET"}
+        env["EDGETOKEN_CLIENT_SECRET"] = secret_of("slow-app")  # answers after 2 s
+        before = len(EMU.requests())
+        proc = subprocess.Popen([CLI] + token_args(app="slow-app"), env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.7)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertLess(time.monotonic() - start, 1.0, "cancel took too long")
+        self.assertIn("cancelled", err)
+        self.assertEqual(out, "")
+        # The emulator logs the abandoned request once it answers: wait, so
+        # that later tests count only their own requests.
+        deadline = time.monotonic() + 5
+        while len(self.requests_since(before)) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(len(self.requests_since(before)), 1)
+
     def test_plain_http_authority_refused(self):
         p = run(token_args(authority="http://localhost:%d" % EMU.port), secret=secret_of(APP))
         self.assertEqual(p.returncode, 2, p.stderr)
@@ -209,47 +231,11 @@ class CliTest(unittest.TestCase):
         self.assertIn("exit codes", p.stdout)
 
 
-class TapResult(unittest.TextTestResult):
-    n = 0
-
-    def _line(self, ok, test, extra=""):
-        TapResult.n += 1
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", TapResult.n, test.id(), extra),
-              flush=True)
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self._line(True, test)
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-
 def main():
-    global CLI, CERTS, EMU
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--certs", required=True)
-    ap.add_argument("-k", help="only tests whose name contains this")
-    a = ap.parse_args()
-    CLI = os.path.abspath(a.cli)
-    CERTS = make_certs(os.path.abspath(a.certs))
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(CliTest)
-    if a.k:
-        suite = unittest.TestSuite(t for t in suite if a.k in t.id())
-    with Emulator(CERTS) as emu:
-        EMU = emu
-        res = unittest.TextTestRunner(resultclass=TapResult, stream=open(os.devnull, "w"),
-                                      verbosity=0).run(suite)
-    print("1..%d" % res.testsRun)
-    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1
+    global CLI, CERTS
+    a = cli_args()
+    CLI, CERTS = a.cli, a.certs
+    return run_tap(CliTest, CERTS, a.k)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ checked quickly, from its request log (arrival times, "mono").
 Prints TAP; exits non-zero on failure.
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -24,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import TENANT, Emulator, make_certs, secret_of
+from harness import TENANT, cli_args, run_tap, secret_of
 
 CLI = None
 EMU = None
@@ -110,8 +109,27 @@ class DeviceCodeTest(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         with open(path) as f:
             rt = f.read()
-        self.assertTrue(rt.startswith("0.AXoA") and len(rt) > 100)
+        self.assertTrue(rt.startswith("1.AX") and len(rt) > 100)
         self.assertNotIn(rt, p.stdout + p.stderr)
+
+    def test_refresh_after_device_login_rotates_stored_token(self):
+        p = self.run_cli("device-app")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        path = os.path.join(self.store.name, rt_key("device-app"))
+        with open(path) as f:
+            first = f.read()
+        args = [CLI, "refresh", "--tenant", TENANT, "--client-id", "device-app",
+                "--authority", EMU.authority, "--ca-file", EMU.ca]
+        r = subprocess.run(args, env=clean_env(None, self.store.name),
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.strip().split(".")), 3, "a JWT on stdout")
+        with open(path) as f:
+            second = f.read()
+        self.assertNotEqual(first, second, "rotated")
+        last = self.requests()[-1]
+        self.assertEqual(last["form"]["grant_type"], "refresh_token")
+        self.assertEqual(last["status"], 200)
 
     def test_json_output_leaves_stored_refresh_token_out(self):
         p = self.run_cli("device-app", ["--json", "--scope", "api://x/.default openid"])
@@ -254,47 +272,11 @@ class DeviceCodeTest(unittest.TestCase):
         self.assertIn("verification_url", dc1)
 
 
-class TapResult(unittest.TextTestResult):
-    n = 0
-
-    def _line(self, ok, test, extra=""):
-        TapResult.n += 1
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", TapResult.n, test.id(), extra),
-              flush=True)
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self._line(True, test)
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-
 def main():
-    global CLI, EMU
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--certs", required=True)
-    ap.add_argument("-k", help="only tests whose name contains this")
-    a = ap.parse_args()
-    CLI = os.path.abspath(a.cli)
-    certs = make_certs(os.path.abspath(a.certs))
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(DeviceCodeTest)
-    if a.k:
-        suite = unittest.TestSuite(t for t in suite if a.k in t.id())
-    with Emulator(certs) as emu:
-        EMU = emu
-        res = unittest.TextTestRunner(resultclass=TapResult, stream=open(os.devnull, "w"),
-                                      verbosity=0).run(suite)
-    print("1..%d" % res.testsRun)
-    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1
+    global CLI
+    a = cli_args()
+    CLI = a.cli
+    return run_tap(DeviceCodeTest, a.certs, a.k)
 
 
 if __name__ == "__main__":

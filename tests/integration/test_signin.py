@@ -10,7 +10,6 @@ the redirect, then delivers the Location to the CLI's loopback listener,
 as a real browser would. Prints TAP; exits non-zero on failure.
 """
 
-import argparse
 import os
 import re
 import socket
@@ -25,7 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import TENANT, Emulator, make_certs, secret_of
+from harness import TENANT, cli_args, run_tap, secret_of
 
 CLI = None
 EMU = None
@@ -198,6 +197,20 @@ class SigninTest(unittest.TestCase):
         tok = [r for r in EMU.requests()[before:] if r["path"].endswith("/token")]
         self.assertNotIn("client_secret", tok[0]["form"])
         self.assertTrue(self.refresh_token())
+
+    def test_login_port_0_sends_the_picked_port(self):
+        p, url, _ = self.cli.start_login(PUBLIC, extra=["--redirect-uri",
+                                                        "http://localhost:0/"])
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        port = urllib.parse.urlsplit(q["redirect_uri"]).port
+        self.assertTrue(port and port > 0, q["redirect_uri"])
+        self.assertEqual(q["redirect_uri"], "http://localhost:%d/" % port)
+        self.assertIn("on http://localhost:%d/" % port, p.early_stderr)
+        status, loc, _ = browse(url)
+        self.assertEqual(status, 302)
+        self.assertEqual(deliver(loc)[0], 200)
+        rc, out, err = Cli.finish(p)
+        self.assertEqual(rc, 0, err)
 
     def test_stray_requests_do_not_end_the_wait(self):
         p, url, uri = self.cli.start_login(PUBLIC)
@@ -377,47 +390,11 @@ class SigninTest(unittest.TestCase):
         self.assertTrue(self.refresh_token(), "a refused refresh keeps the token")
 
 
-class TapResult(unittest.TextTestResult):
-    n = 0
-
-    def _line(self, ok, test, extra=""):
-        TapResult.n += 1
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", TapResult.n, test.id(), extra),
-              flush=True)
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self._line(True, test)
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-
 def main():
-    global CLI, EMU
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--certs", required=True)
-    ap.add_argument("-k", help="only tests whose name contains this")
-    a = ap.parse_args()
-    CLI = os.path.abspath(a.cli)
-    certs = make_certs(os.path.abspath(a.certs))
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(SigninTest)
-    if a.k:
-        suite = unittest.TestSuite(t for t in suite if a.k in t.id())
-    with Emulator(certs) as emu:
-        EMU = emu
-        res = unittest.TextTestRunner(resultclass=TapResult, stream=open(os.devnull, "w"),
-                                      verbosity=0).run(suite)
-    print("1..%d" % res.testsRun)
-    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1
+    global CLI
+    a = cli_args()
+    CLI = a.cli
+    return run_tap(SigninTest, a.certs, a.k)
 
 
 if __name__ == "__main__":

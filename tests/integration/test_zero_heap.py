@@ -20,7 +20,7 @@ import subprocess
 import sys
 import unittest
 
-from harness import TENANT, Emulator, make_certs, secret_of
+from harness import TENANT, make_certs, run_tap, secret_of
 
 ZH_CLI = None
 EMU = None
@@ -81,35 +81,8 @@ class ZeroHeapTest(unittest.TestCase):
         self.assertEqual(int(m.group(5)), 0, "mbedTLS memory leaked from the arena")
 
 
-class TapResult(unittest.TextTestResult):
-    n = 0
-
-    def _line(self, ok, test, extra=""):
-        TapResult.n += 1
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", TapResult.n, test.id(), extra),
-              flush=True)
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self._line(True, test)
-
-    def addSkip(self, test, reason):
-        super().addSkip(test, reason)
-        print("# skipped %s: %s" % (test.id(), reason))
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self._line(False, test)
-        print("# " + self._exc_info_to_string(err, test).replace("\n", "\n# "))
-
-
 def main():
-    global ZH_CLI, EMU
+    global ZH_CLI
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", help="ignored: the regular CLI")
     ap.add_argument("--zero-heap-cli", default=os.path.join(
@@ -121,14 +94,7 @@ def main():
         print("not ok 1 - zero-heap CLI %s not built (make zero-heap)" % ZH_CLI)
         print("1..1")
         return 1
-    certs = make_certs(os.path.abspath(a.certs))
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(ZeroHeapTest)
-    with Emulator(certs) as emu:
-        EMU = emu
-        res = unittest.TextTestRunner(resultclass=TapResult, stream=open(os.devnull, "w"),
-                                      verbosity=0).run(suite)
-    print("1..%d" % res.testsRun)
-    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1
+    return run_tap(ZeroHeapTest, make_certs(os.path.abspath(a.certs)))
 
 
 if __name__ == "__main__":

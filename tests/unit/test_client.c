@@ -1,8 +1,5 @@
 /* The client-credentials flow and the exchange's retry policy, driven
- * through a scripted port: every connection plays one scene (an open
- * failure, or a canned response fed in small pieces) and records what the
- * client sent. The real port and server are covered by test_posix_port and
- * the integration tests. */
+ * through the scripted port of fake_port.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,136 +9,7 @@
 #include <cmocka.h>
 
 #include "edgetoken/edgetoken.h"
-
-#define MAX_SCENES 4
-
-typedef struct scene {
-  et_err open_err;        /* ET_OK: connect and answer */
-  const char *response;   /* bytes the "server" sends, then closes */
-  size_t piece;           /* bytes per recv (0: all at once) */
-} scene;
-
-struct et_conn {
-  int unused;
-};
-
-typedef struct script {
-  scene scenes[MAX_SCENES];
-  size_t n_scenes;
-  size_t opened;          /* open() calls so far */
-  size_t pos;             /* position in the current response */
-  char sent[4096];
-  size_t sent_len;
-  uint64_t slept_ms;
-  unsigned sleeps;
-  bool cancel;
-  char log[2048];
-  size_t log_len;
-  struct et_conn conn;
-  et_str host;
-  uint16_t port;
-} script;
-
-static et_err s_open(void *ctx, et_str host, uint16_t port, bool tls,
-                     uint32_t timeout_ms, et_conn **out) {
-  script *s = ctx;
-  const scene *sc;
-  (void)timeout_ms;
-  assert_true(tls); /* core never asks for clear text */
-  assert_true(s->opened < s->n_scenes);
-  sc = &s->scenes[s->opened++];
-  s->host = host;
-  s->port = port;
-  s->pos = 0;
-  s->sent_len = 0;
-  if (sc->open_err != ET_OK)
-    return sc->open_err;
-  *out = &s->conn;
-  return ET_OK;
-}
-
-static script *of(et_conn *c) {
-  return (script *)((char *)c - offsetof(script, conn));
-}
-
-static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
-                     uint32_t timeout_ms) {
-  script *s = of(c);
-  size_t k = n > 100 ? 100 : n; /* short writes must be handled */
-  (void)timeout_ms;
-  assert_true(s->sent_len + k <= sizeof s->sent);
-  memcpy(s->sent + s->sent_len, p, k);
-  s->sent_len += k;
-  *sent = k;
-  return ET_OK;
-}
-
-static et_err s_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
-                     uint32_t timeout_ms) {
-  script *s = of(c);
-  const scene *sc = &s->scenes[s->opened - 1];
-  size_t left = strlen(sc->response) - s->pos, k = left;
-  (void)timeout_ms;
-  if (left == 0)
-    return ET_E_CLOSED;
-  if (sc->piece && k > sc->piece)
-    k = sc->piece;
-  if (k > cap)
-    k = cap;
-  memcpy(p, sc->response + s->pos, k);
-  s->pos += k;
-  *got = k;
-  return ET_OK;
-}
-
-static void s_close(et_conn *c) { (void)c; }
-
-static et_err s_random(void *ctx, uint8_t *p, size_t n) {
-  (void)ctx;
-  memset(p, 0x5a, n);
-  return ET_OK;
-}
-
-static void s_sleep(void *ctx, uint32_t ms) {
-  script *s = ctx;
-  s->slept_ms += ms;
-  s->sleeps++;
-}
-
-static void s_log(void *ctx, et_level lvl, const char *msg, size_t n) {
-  script *s = ctx;
-  (void)lvl;
-  if (s->log_len + n + 1 <= sizeof s->log) {
-    memcpy(s->log + s->log_len, msg, n);
-    s->log_len += n;
-    s->log[s->log_len++] = '\n';
-  }
-}
-
-static bool s_cancelled(void *ctx) { return ((script *)ctx)->cancel; }
-
-static et_port make_port(script *s) {
-  et_port p;
-  memset(&p, 0, sizeof p);
-  p.ctx = s;
-  p.open = s_open;
-  p.send = s_send;
-  p.recv = s_recv;
-  p.close = s_close;
-  p.random = s_random;
-  p.sleep_ms = s_sleep;
-  p.log = s_log;
-  p.cancelled = s_cancelled;
-  return p;
-}
-
-static bool contains(const char *hay, size_t n, const char *needle) {
-  size_t k = strlen(needle);
-  for (size_t i = 0; i + k <= n; i++)
-    if (memcmp(hay + i, needle, k) == 0)
-      return true;
-  return false;
-}
+#include "fake_port.h"
 
 #define OK_V2                                                                  \
   "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"       \
@@ -176,9 +44,18 @@ static et_app app_with(const char *authority) {
   return a;
 }
 
+/* et_client_credentials as most tests call it: the default app, v2, scope
+ * "x", the whole workspace. */
+static et_err fetch(script *s, et_work *w, et_token *t, et_oauth_error *err) {
+  et_port p = script_port(s);
+  et_app a = app_with(NULL);
+  *w = work(sizeof g_buf);
+  return et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), w, t, err);
+}
+
 static void v2_request_and_token(void **state) {
   script s = { .scenes = { { ET_OK, OK_V2, 7 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = app_with(NULL);
   et_work w = work(sizeof g_buf);
   et_token t;
@@ -214,7 +91,7 @@ static void v1_request_with_resource(void **state) {
       "61\r\nearer\",\"expires_in\":\"3599\",\"expires_on\":\"1622089429\","
       "\"resource\":\"https://r\",\"access_token\":\"abc\"}\r\n0\r\n\r\n";
   script s = { .scenes = { { ET_OK, resp, 1 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = app_with("https://localhost:8443/emu");
   et_work w = work(sizeof g_buf);
   et_token t;
@@ -232,14 +109,11 @@ static void v1_request_with_resource(void **state) {
 
 static void oauth_error_is_returned_not_retried(void **state) {
   script s = { .scenes = { { ET_OK, BAD_SECRET, 3 }, { ET_OK, OK_V2, 0 } }, .n_scenes = 2 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   et_oauth_error err;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &err),
-                   ET_E_OAUTH);
+  assert_int_equal(fetch(&s, &w, &t, &err), ET_E_OAUTH);
   assert_int_equal(s.opened, 1);
   assert_int_equal(err.http_status, 401);
   assert_true(et_str_eq(err.error, ET_STR("invalid_client")));
@@ -255,13 +129,10 @@ static void server_error_is_retried_after_backoff(void **state) {
   script s = { .scenes = { { ET_OK, "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy", 0 },
                            { ET_OK, OK_V2, 0 } },
                .n_scenes = 2 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_OK);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
   assert_int_equal(s.opened, 2);
   assert_int_equal(s.sleeps, 1);
   assert_true(s.slept_ms >= 1000 && s.slept_ms <= 1250);
@@ -272,13 +143,10 @@ static void short_retry_after_is_waited_out(void **state) {
                                     "Content-Length: 17\r\n\r\nToo Many Requests", 0 },
                            { ET_OK, OK_V2, 0 } },
                .n_scenes = 2 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_OK);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
   assert_int_equal(s.opened, 2);
   assert_int_equal(s.slept_ms, 2000);
 }
@@ -287,14 +155,11 @@ static void long_retry_after_is_returned(void **state) {
   script s = { .scenes = { { ET_OK, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\n"
                                     "Content-Length: 17\r\n\r\nToo Many Requests", 0 } },
                .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   et_oauth_error err;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &err),
-                   ET_E_THROTTLED);
+  assert_int_equal(fetch(&s, &w, &t, &err), ET_E_THROTTLED);
   assert_int_equal(s.opened, 1);
   assert_int_equal(s.sleeps, 0);
   assert_int_equal(err.http_status, 429);
@@ -305,14 +170,11 @@ static void persistent_5xx_is_reported(void **state) {
   static const char r500[] = "HTTP/1.1 500 Oops\r\nContent-Length: 6\r\n\r\n<html>";
   script s = { .scenes = { { ET_OK, r500, 0 }, { ET_OK, r500, 0 }, { ET_OK, r500, 0 } },
                .n_scenes = 3 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   et_oauth_error err;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &err),
-                   ET_E_HTTP_STATUS);
+  assert_int_equal(fetch(&s, &w, &t, &err), ET_E_HTTP_STATUS);
   assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
   assert_int_equal(w.http_status, 500);
   assert_int_equal(err.http_status, 500);
@@ -322,13 +184,10 @@ static void transport_failures_are_retried(void **state) {
   script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_E_TIMEOUT, NULL, 0 },
                            { ET_OK, OK_V2, 0 } },
                .n_scenes = 3 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_OK);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
   assert_int_equal(s.opened, 3);
   assert_int_equal(s.sleeps, 2);
 }
@@ -336,13 +195,10 @@ static void transport_failures_are_retried(void **state) {
 static void certificate_errors_are_final(void **state) {
   script s = { .scenes = { { ET_E_TLS_VERIFY, NULL, 0 }, { ET_OK, OK_V2, 0 } },
                .n_scenes = 2 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_E_TLS_VERIFY);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_TLS_VERIFY);
   assert_int_equal(s.opened, 1);
 }
 
@@ -350,13 +206,10 @@ static void truncated_response_is_retried_then_reported(void **state) {
   static const char cut[] = "HTTP/1.1 200 OK\r\nContent-Length: 87\r\n\r\n{\"token_type\"";
   script s = { .scenes = { { ET_OK, cut, 0 }, { ET_OK, cut, 0 }, { ET_OK, cut, 0 } },
                .n_scenes = 3 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_E_TRUNCATED);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_TRUNCATED);
   assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
 }
 
@@ -405,7 +258,7 @@ static bool has_run_of_a(size_t n) {
 
 static void request_larger_than_workspace(void **state) {
   script s = { .n_scenes = 0 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = app_with(NULL);
   et_work w = work(sizeof g_buf);
   et_token t;
@@ -421,7 +274,7 @@ static void body_exactly_filling_workspace(void **state) {
   /* The chunked framing after the last body byte arrives when the
    * workspace is already full: it must still be read. */
   script s = { .scenes = { { ET_OK, NULL, 50 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = app_with(NULL);
   et_work w = work(sizeof g_buf);
   et_token t;
@@ -443,7 +296,7 @@ static void body_exactly_filling_workspace(void **state) {
 
 static void response_larger_than_workspace(void **state) {
   script s = { .scenes = { { ET_OK, NULL, 50 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = app_with(NULL);
   et_work w = work(sizeof g_buf);
   et_token t;
@@ -463,13 +316,10 @@ static void response_larger_than_workspace(void **state) {
 
 static void debug_log_redacts_the_secret(void **state) {
   script s = { .scenes = { { ET_OK, OK_V2, 0 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_OK);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
 #if CONFIG_ET_LOG_LEVEL >= 4
   assert_true(contains(s.log, s.log_len, "client_secret=***"));
   assert_true(contains(s.log, s.log_len, "> POST https://login.microsoftonline.com:443/contoso"));
@@ -481,20 +331,17 @@ static void debug_log_redacts_the_secret(void **state) {
 
 static void cancel_stops_before_connecting_again(void **state) {
   script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_OK, OK_V2, 0 } }, .n_scenes = 2 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
   s.cancel = true;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_E_CANCELLED);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_CANCELLED);
   assert_int_equal(s.opened, 1);
 }
 
 static void bad_configuration_never_connects(void **state) {
   script s = { .n_scenes = 0 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = app_with("http://login.microsoftonline.com");
   et_work w = work(sizeof g_buf);
   et_token t;
@@ -519,13 +366,10 @@ static void bad_configuration_never_connects(void **state) {
 static void bad_json_on_success_status(void **state) {
   script s = { .scenes = { { ET_OK, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0 } },
                .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = app_with(NULL);
-  et_work w = work(sizeof g_buf);
+  et_work w;
   et_token t;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
-                   ET_E_JSON_SYNTAX);
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_JSON_SYNTAX);
 }
 
 int main(void) {

@@ -148,24 +148,40 @@ static void b64(const uint8_t *p, size_t n, char *out, size_t cap) {
 
 /* --- JWT layout with the fake signer ------------------------------------ */
 
-static void test_ps256_header_claims_and_signing_input(void **state) {
-  char body[2048], thumb[64], want[512];
+/* What each of these tests starts from: the fake port, an app signing with
+ * alg, and room for one assertion. */
+typedef struct signing {
   et_port port;
   et_app app;
   fake f;
+  char body[2048];
   jwt j;
+} signing;
+
+static void signing_init(signing *s, et_sig_alg alg) {
+  fake_port(&s->port, &s->f);
+  cert_app(&s->app, alg);
+}
+
+/* An assertion for path, which must succeed, split into s->j. */
+static const jwt *sign_path(signing *s, const char *path) {
+  split_jwt(s->body, build(&s->port, &s->app, path, s->body, sizeof s->body, ET_OK), &s->j);
+  return &s->j;
+}
+
+static void test_ps256_header_claims_and_signing_input(void **state) {
+  char thumb[64], want[512];
+  signing s;
   uint8_t digest[32];
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  size_t n = build(&port, &app, "/oauth2/v2.0/token", body, sizeof body, ET_OK);
-  split_jwt(body, n, &j);
+  signing_init(&s, ET_SIG_PS256);
+  sign_path(&s, "/oauth2/v2.0/token");
 
-  b64(app.cred.x5t_s256, 32, thumb, sizeof thumb);
+  b64(s.app.cred.x5t_s256, 32, thumb, sizeof thumb);
   snprintf(want, sizeof want, "{\"alg\":\"PS256\",\"typ\":\"JWT\",\"x5t#S256\":\"%s\"}", thumb);
-  assert_string_equal(j.header, want);
+  assert_string_equal(s.j.header, want);
   /* jti: the 16 counting bytes 00..0f with the v4 version and variant bits. */
-  assert_string_equal(j.claims,
+  assert_string_equal(s.j.claims,
                       "{\"aud\":\"https://login.microsoftonline.com/contoso/oauth2/v2.0/token\","
                       "\"iss\":\"00000000-1111-2222-3333-444444444444\","
                       "\"sub\":\"00000000-1111-2222-3333-444444444444\","
@@ -173,180 +189,142 @@ static void test_ps256_header_claims_and_signing_input(void **state) {
                       "\"nbf\":1700000000,\"iat\":1700000000,\"exp\":1700000600}");
 
   /* One signature, over SHA-256 of "header.claims" exactly as sent. */
-  assert_int_equal(f.sign_calls, 1);
-  assert_int_equal(f.alg, ET_SIG_PS256);
-  f_sha256(NULL, (const uint8_t *)j.h64.p, j.h64.n + 1 + j.c64.n, digest);
-  assert_memory_equal(f.digest, digest, 32);
-  assert_int_equal(j.sig_len, 256);
-  for (size_t i = 0; i < j.sig_len; i++)
-    assert_int_equal(j.sig[i], (uint8_t)(0xA0 + i));
+  assert_int_equal(s.f.sign_calls, 1);
+  assert_int_equal(s.f.alg, ET_SIG_PS256);
+  f_sha256(NULL, (const uint8_t *)s.j.h64.p, s.j.h64.n + 1 + s.j.c64.n, digest);
+  assert_memory_equal(s.f.digest, digest, 32);
+  assert_int_equal(s.j.sig_len, 256);
+  for (size_t i = 0; i < s.j.sig_len; i++)
+    assert_int_equal(s.j.sig[i], (uint8_t)(0xA0 + i));
 }
 
 static void test_rs256_uses_sha1_thumbprint_and_es256_sha256(void **state) {
-  char body[2048], thumb[64], want[256];
-  et_port port;
-  et_app app;
-  fake f;
-  jwt j;
+  char thumb[64], want[256];
+  signing s;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_RS256);
-  split_jwt(body, build(&port, &app, "/oauth2/token", body, sizeof body, ET_OK), &j);
-  b64(app.cred.x5t_sha1, 20, thumb, sizeof thumb);
+  signing_init(&s, ET_SIG_RS256);
+  sign_path(&s, "/oauth2/token");
+  b64(s.app.cred.x5t_sha1, 20, thumb, sizeof thumb);
   snprintf(want, sizeof want, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":\"%s\"}", thumb);
-  assert_string_equal(j.header, want);
-  assert_int_equal(f.alg, ET_SIG_RS256);
+  assert_string_equal(s.j.header, want);
+  assert_int_equal(s.f.alg, ET_SIG_RS256);
 
-  cert_app(&app, ET_SIG_ES256);
-  f.sig_len = 64;
-  split_jwt(body, build(&port, &app, "/oauth2/token", body, sizeof body, ET_OK), &j);
-  b64(app.cred.x5t_s256, 32, thumb, sizeof thumb);
+  cert_app(&s.app, ET_SIG_ES256);
+  s.f.sig_len = 64;
+  sign_path(&s, "/oauth2/token");
+  b64(s.app.cred.x5t_s256, 32, thumb, sizeof thumb);
   snprintf(want, sizeof want, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"x5t#S256\":\"%s\"}", thumb);
-  assert_string_equal(j.header, want);
-  assert_int_equal(j.sig_len, 64);
+  assert_string_equal(s.j.header, want);
+  assert_int_equal(s.j.sig_len, 64);
 
-  app.cred.alg = (et_sig_alg)7;
-  build(&port, &app, "/oauth2/token", body, sizeof body, ET_E_ARG);
+  s.app.cred.alg = (et_sig_alg)7;
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_ARG);
 }
 
 static void test_aud_is_the_posted_url(void **state) {
-  char body[2048];
-  et_port port;
-  et_app app;
-  fake f;
-  jwt j;
+  signing s;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  app.authority = ET_STR("https://localhost:8443/adfs/");
-  split_jwt(body, build(&port, &app, "/oauth2/token", body, sizeof body, ET_OK), &j);
-  assert_non_null(strstr(j.claims, "\"aud\":\"https://localhost:8443/adfs/contoso/oauth2/token\""));
-  app.authority = ET_STR("https://[::1]:9000");
-  split_jwt(body, build(&port, &app, "/oauth2/token", body, sizeof body, ET_OK), &j);
-  assert_non_null(strstr(j.claims, "\"aud\":\"https://[::1]:9000/contoso/oauth2/token\""));
-  app.authority = ET_STR("http://login.example");
-  build(&port, &app, "/oauth2/token", body, sizeof body, ET_E_ARG);
-  assert_int_equal(f.sign_calls, 2);
+  signing_init(&s, ET_SIG_PS256);
+  s.app.authority = ET_STR("https://localhost:8443/adfs/");
+  assert_non_null(strstr(sign_path(&s, "/oauth2/token")->claims,
+                         "\"aud\":\"https://localhost:8443/adfs/contoso/oauth2/token\""));
+  s.app.authority = ET_STR("https://[::1]:9000");
+  assert_non_null(strstr(sign_path(&s, "/oauth2/token")->claims,
+                         "\"aud\":\"https://[::1]:9000/contoso/oauth2/token\""));
+  s.app.authority = ET_STR("http://login.example");
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_ARG);
+  assert_int_equal(s.f.sign_calls, 2);
 }
 
 static void test_client_id_is_json_escaped(void **state) {
-  char body[2048];
-  et_port port;
-  et_app app;
-  fake f;
-  jwt j;
+  signing s;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  app.client_id = ET_STR("a\"b\\c\n");
-  split_jwt(body, build(&port, &app, "/oauth2/token", body, sizeof body, ET_OK), &j);
-  assert_non_null(strstr(j.claims, "\"iss\":\"a\\\"b\\\\c\\u000a\",\"sub\":\"a\\\"b\\\\c\\u000a\""));
+  signing_init(&s, ET_SIG_PS256);
+  s.app.client_id = ET_STR("a\"b\\c\n");
+  assert_non_null(strstr(sign_path(&s, "/oauth2/token")->claims,
+                         "\"iss\":\"a\\\"b\\\\c\\u000a\",\"sub\":\"a\\\"b\\\\c\\u000a\""));
 }
 
 static void test_injected_clock_sets_the_valid_window(void **state) {
-  char body[2048];
-  et_port port;
-  et_app app;
-  fake f;
-  jwt j;
+  signing s;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  f.now = 4102444800; /* 2100-01-01: 64-bit seconds throughout */
-  split_jwt(body, build(&port, &app, "/oauth2/token", body, sizeof body, ET_OK), &j);
-  assert_non_null(strstr(j.claims, "\"nbf\":4102444800,\"iat\":4102444800,\"exp\":4102445400}"));
+  signing_init(&s, ET_SIG_PS256);
+  s.f.now = 4102444800; /* 2100-01-01: 64-bit seconds throughout */
+  assert_non_null(strstr(sign_path(&s, "/oauth2/token")->claims,
+                         "\"nbf\":4102444800,\"iat\":4102444800,\"exp\":4102445400}"));
   assert_int_equal(ET_ASSERTION_LIFETIME_S, 600); /* Entra's 10-minute guidance */
 }
 
 static void test_each_assertion_gets_a_new_jti(void **state) {
-  char b1[2048], b2[2048];
-  et_port port;
-  et_app app;
-  fake f;
-  jwt j1, j2;
+  signing s;
+  char first[sizeof s.j.claims];
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  split_jwt(b1, build(&port, &app, "/oauth2/token", b1, sizeof b1, ET_OK), &j1);
-  split_jwt(b2, build(&port, &app, "/oauth2/token", b2, sizeof b2, ET_OK), &j2);
-  char *t1 = strstr(j1.claims, "\"jti\":"), *t2 = strstr(j2.claims, "\"jti\":");
+  signing_init(&s, ET_SIG_PS256);
+  memcpy(first, sign_path(&s, "/oauth2/token")->claims, sizeof first);
+  sign_path(&s, "/oauth2/token");
+  char *t1 = strstr(first, "\"jti\":"), *t2 = strstr(s.j.claims, "\"jti\":");
   assert_non_null(t1);
   assert_non_null(t2);
   assert_memory_not_equal(t1, t2, 44);
 }
 
 static void test_redact_mode_signs_nothing(void **state) {
-  char body[512];
-  et_port port;
-  et_app app;
-  fake f;
+  signing s;
   et_buf b;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  et_buf_init(&b, body, sizeof body);
+  signing_init(&s, ET_SIG_PS256);
+  et_buf_init(&b, s.body, 512);
   b.redact = true;
-  assert_int_equal(et_assertion_append(&b, &port, &app, "/oauth2/token"), ET_OK);
-  assert_int_equal(f.sign_calls, 0);
+  assert_int_equal(et_assertion_append(&b, &s.port, &s.app, "/oauth2/token"), ET_OK);
+  assert_int_equal(s.f.sign_calls, 0);
   assert_int_equal(b.len, strlen("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3A"
                                  "client-assertion-type%3Ajwt-bearer&client_assertion=***"));
-  assert_memory_equal(body + b.len - 21, "&client_assertion=***", 21);
+  assert_memory_equal(s.body + b.len - 21, "&client_assertion=***", 21);
 }
 
 static void test_every_short_buffer_is_refused(void **state) {
-  char full[2048], body[2048];
-  et_port port;
-  et_app app;
-  fake f;
+  char full[2048];
+  signing s;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  size_t n = build(&port, &app, "/oauth2/token", full, sizeof full, ET_OK);
+  signing_init(&s, ET_SIG_PS256);
+  size_t n = build(&s.port, &s.app, "/oauth2/token", full, sizeof full, ET_OK);
   for (size_t cap = 0; cap < n; cap++) {
     et_buf b;
-    et_buf_init(&b, body, cap);
-    assert_int_equal(et_assertion_append(&b, &port, &app, "/oauth2/token"), ET_E_NOSPACE);
+    et_buf_init(&b, s.body, cap);
+    assert_int_equal(et_assertion_append(&b, &s.port, &s.app, "/oauth2/token"), ET_E_NOSPACE);
   }
-  build(&port, &app, "/oauth2/token", body, n, ET_OK);
+  build(&s.port, &s.app, "/oauth2/token", s.body, n, ET_OK);
 }
 
 static void test_signer_failures(void **state) {
-  char body[2048];
-  et_port port;
-  et_app app;
-  fake f;
+  signing s;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  f.sign_err = ET_E_CRYPTO;
-  build(&port, &app, "/oauth2/token", body, sizeof body, ET_E_CRYPTO);
-  f.sign_err = ET_OK;
-  f.sig_len = ET_ASSERTION_SIG_MAX + 1; /* a signer that overruns is not trusted */
-  build(&port, &app, "/oauth2/token", body, sizeof body, ET_E_ARG);
-  f.sig_len = 0;
-  build(&port, &app, "/oauth2/token", body, sizeof body, ET_E_ARG);
-  port.sign = NULL;
-  build(&port, &app, "/oauth2/token", body, sizeof body, ET_E_DISABLED);
-  fake_port(&port, &f);
-  app.cred.kind = ET_CRED_SECRET;
-  build(&port, &app, "/oauth2/token", body, sizeof body, ET_E_ARG);
+  signing_init(&s, ET_SIG_PS256);
+  s.f.sign_err = ET_E_CRYPTO;
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_CRYPTO);
+  s.f.sign_err = ET_OK;
+  s.f.sig_len = ET_ASSERTION_SIG_MAX + 1; /* a signer that overruns is not trusted */
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_ARG);
+  s.f.sig_len = 0;
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_ARG);
+  s.port.sign = NULL;
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_DISABLED);
+  fake_port(&s.port, &s.f);
+  s.app.cred.kind = ET_CRED_SECRET;
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_ARG);
 }
 
 static void test_cred_append_dispatches_to_the_assertion(void **state) {
-  char body[2048];
-  et_port port;
-  et_app app;
-  fake f;
+  signing s;
   et_buf b;
   (void)state;
-  fake_port(&port, &f);
-  cert_app(&app, ET_SIG_PS256);
-  et_buf_init(&b, body, sizeof body - 1);
-  assert_int_equal(et_cred_append(&b, &port, &app, "/oauth2/v2.0/token", true), ET_OK);
-  assert_int_equal(f.sign_calls, 1);
-  body[b.len] = '\0';
-  assert_null(strstr(body, "client_secret"));
-  assert_non_null(strstr(body, "&client_assertion=eyJ"));
+  signing_init(&s, ET_SIG_PS256);
+  et_buf_init(&b, s.body, sizeof s.body - 1);
+  assert_int_equal(et_cred_append(&b, &s.port, &s.app, "/oauth2/v2.0/token", true), ET_OK);
+  assert_int_equal(s.f.sign_calls, 1);
+  s.body[b.len] = '\0';
+  assert_null(strstr(s.body, "client_secret"));
+  assert_non_null(strstr(s.body, "&client_assertion=eyJ"));
 }
 
 /* --- the mbedTLS signer of the POSIX port ------------------------------- */

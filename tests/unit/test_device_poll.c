@@ -1,7 +1,7 @@
 /* The device code polling schedule and its outcomes, on a scripted port
  * with a fake clock: sleep_ms advances the clock, every connection costs
- * LATENCY_MS, and each open() records when a poll reached the "server".
- * (The scripted port is the one of test_client.c.) */
+ * LATENCY_MS, and each open() records when a poll reached the "server"
+ * (the scripted port of fake_port.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,143 +11,25 @@
 #include <cmocka.h>
 
 #include "edgetoken/edgetoken.h"
+#include "fake_port.h"
 
-#define MAX_SCENES 24
 #define LATENCY_MS 300u
 
-typedef struct scene {
-  et_err open_err;
-  const char *response;
-} scene;
-
-struct et_conn {
-  int unused;
-};
-
-typedef struct script {
-  scene scenes[MAX_SCENES];
-  size_t n_scenes;
-  size_t opened;
-  size_t pos;
-  uint64_t now;
-  uint64_t at[MAX_SCENES];   /* clock at each open() */
-  uint32_t longest_sleep;
-  uint64_t cancel_at;        /* 0: never */
-  char sent[4096];
-  size_t sent_len;
-  et_err store_err;
-  char stored_key[64];
-  char stored[1024];
-  size_t stored_len;
-  struct et_conn conn;
-} script;
-
-static et_err s_open(void *ctx, et_str host, uint16_t port, bool tls,
-                     uint32_t timeout_ms, et_conn **out) {
-  script *s = ctx;
-  const scene *sc;
-  (void)host, (void)port, (void)timeout_ms;
-  assert_true(tls);
-  assert_true(s->opened < s->n_scenes);
-  s->at[s->opened] = s->now;
-  sc = &s->scenes[s->opened++];
-  s->now += LATENCY_MS;
-  s->pos = 0;
-  s->sent_len = 0;
-  if (sc->open_err != ET_OK)
-    return sc->open_err;
-  *out = &s->conn;
-  return ET_OK;
-}
-
-static script *of(et_conn *c) {
-  return (script *)((char *)c - offsetof(script, conn));
-}
-
-static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
-                     uint32_t timeout_ms) {
-  script *s = of(c);
-  (void)timeout_ms;
-  assert_true(s->sent_len + n <= sizeof s->sent);
-  memcpy(s->sent + s->sent_len, p, n);
-  s->sent_len += n;
-  *sent = n;
-  return ET_OK;
-}
-
-static et_err s_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
-                     uint32_t timeout_ms) {
-  script *s = of(c);
-  const char *r = s->scenes[s->opened - 1].response;
-  size_t k = strlen(r) - s->pos;
-  (void)timeout_ms;
-  if (k == 0)
-    return ET_E_CLOSED;
-  if (k > cap)
-    k = cap;
-  memcpy(p, r + s->pos, k);
-  s->pos += k;
-  *got = k;
-  return ET_OK;
-}
-
-static void s_close(et_conn *c) { (void)c; }
-
-static et_err s_random(void *ctx, uint8_t *p, size_t n) {
-  (void)ctx;
-  memset(p, 0, n); /* no jitter: exact back-off times */
-  return ET_OK;
-}
-
-static uint64_t s_mono(void *ctx) { return ((script *)ctx)->now; }
-
-static void s_sleep(void *ctx, uint32_t ms) {
-  script *s = ctx;
-  s->now += ms;
-  if (ms > s->longest_sleep)
-    s->longest_sleep = ms;
-}
-
-static bool s_cancelled(void *ctx) {
-  script *s = ctx;
-  return s->cancel_at != 0 && s->now >= s->cancel_at;
-}
-
-static et_err s_store(void *ctx, et_store_op op, const char *key, uint8_t *buf,
-                      size_t cap, size_t *len) {
-  script *s = ctx;
-  (void)cap;
+/* The device flow only ever saves a refresh token. */
+static et_err save_only(void *ctx, et_store_op op, const char *key, uint8_t *buf, size_t cap,
+                        size_t *len) {
   assert_int_equal(op, ET_STORE_SAVE);
-  if (s->store_err != ET_OK)
-    return s->store_err;
-  assert_true(strlen(key) < sizeof s->stored_key && *len <= sizeof s->stored);
-  strcpy(s->stored_key, key);
-  memcpy(s->stored, buf, *len);
-  s->stored_len = *len;
-  return ET_OK;
+  return script_store(ctx, op, key, buf, cap, len);
 }
 
-static et_port make_port(script *s) {
+/* Every connection costs LATENCY_MS on the fake clock; no jitter. */
+static et_port clock_port(script *s) {
   et_port p;
-  memset(&p, 0, sizeof p);
-  p.ctx = s;
-  p.open = s_open;
-  p.send = s_send;
-  p.recv = s_recv;
-  p.close = s_close;
-  p.random = s_random;
-  p.mono_ms = s_mono;
-  p.sleep_ms = s_sleep;
-  p.cancelled = s_cancelled;
+  s->latency_ms = LATENCY_MS;
+  s->no_jitter = true;
+  p = script_port(s);
+  p.store = save_only;
   return p;
-}
-
-static bool contains(const char *hay, size_t n, const char *needle) {
-  size_t k = strlen(needle);
-  for (size_t i = 0; i + k <= n; i++)
-    if (memcmp(hay + i, needle, k) == 0)
-      return true;
-  return false;
 }
 
 #define ERR400(e)                                                              \
@@ -202,7 +84,7 @@ static et_device_code code(uint32_t interval, uint32_t expires_in) {
 
 static et_err poll(script *s, et_endpoint ep, const et_app *a, et_device_code dc,
                    et_token *t, et_oauth_error *err) {
-  et_port p = make_port(s);
+  et_port p = clock_port(s);
   et_work w = work();
   return et_device_code_poll(&p, a, ep, &dc, &w, t, err);
 }
@@ -216,7 +98,7 @@ static void check_times(const script *s, const uint64_t *want, size_t n) {
 }
 
 static void pending_then_token_every_interval(void **state) {
-  script s = { .scenes = { { 0, PENDING }, { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 3 };
+  script s = { .scenes = { { 0, PENDING, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } }, .n_scenes = 3 };
   et_app a = public_app();
   et_token t;
   et_oauth_error err;
@@ -236,8 +118,8 @@ static void pending_then_token_every_interval(void **state) {
 }
 
 static void slow_down_adds_5s_to_every_later_poll(void **state) {
-  script s = { .scenes = { { 0, PENDING }, { 0, SLOW }, { 0, PENDING }, { 0, SLOW },
-                           { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 6 };
+  script s = { .scenes = { { 0, PENDING, 0 }, { 0, SLOW, 0 }, { 0, PENDING, 0 }, { 0, SLOW, 0 },
+                           { 0, PENDING, 0 }, { 0, TOKEN, 0 } }, .n_scenes = 6 };
   et_app a = public_app();
   et_token t;
   /* intervals: 2, 2, 7, 7, 12, 12 s (each measured from the last answer) */
@@ -248,7 +130,7 @@ static void slow_down_adds_5s_to_every_later_poll(void **state) {
 }
 
 static void interval_zero_means_default_5s(void **state) {
-  script s = { .scenes = { { 0, TOKEN } }, .n_scenes = 1 };
+  script s = { .scenes = { { 0, TOKEN, 0 } }, .n_scenes = 1 };
   et_app a = public_app();
   et_token t;
   static const uint64_t want[] = { 5000 };
@@ -270,7 +152,7 @@ static void terminal_answers(void **state) {
   };
   (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    script s = { .scenes = { { 0, PENDING }, { 0, cases[i].response }, { 0, TOKEN } },
+    script s = { .scenes = { { 0, PENDING, 0 }, { 0, cases[i].response, 0 }, { 0, TOKEN, 0 } },
                  .n_scenes = 3 };
     et_app a = public_app();
     et_token t;
@@ -284,7 +166,8 @@ static void terminal_answers(void **state) {
 }
 
 static void deadline_ends_polling(void **state) {
-  script s = { .scenes = { { 0, PENDING }, { 0, PENDING }, { 0, PENDING } }, .n_scenes = 3 };
+  script s = { .scenes = { { 0, PENDING, 0 }, { 0, PENDING, 0 }, { 0, PENDING, 0 } },
+               .n_scenes = 3 };
   et_app a = public_app();
   et_token t;
   et_oauth_error err;
@@ -300,8 +183,8 @@ static void deadline_ends_polling(void **state) {
 static void network_failure_retried_within_deadline(void **state) {
   /* A poll whose three connection attempts fail (1 s, 2 s back-off inside
    * the exchange) is not fatal: the next interval polls again. */
-  script s = { .scenes = { { 0, PENDING }, { ET_E_CONNECT, NULL }, { ET_E_CONNECT, NULL },
-                           { ET_E_CONNECT, NULL }, { 0, PENDING }, { 0, TOKEN } },
+  script s = { .scenes = { { 0, PENDING, 0 }, { ET_E_CONNECT, NULL, 0 }, { ET_E_CONNECT, NULL, 0 },
+                           { ET_E_CONNECT, NULL, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } },
                .n_scenes = 6 };
   et_app a = public_app();
   et_token t;
@@ -312,7 +195,7 @@ static void network_failure_retried_within_deadline(void **state) {
 }
 
 static void server_errors_retried_within_deadline(void **state) {
-  script s = { .scenes = { { 0, E500 }, { 0, E500 }, { 0, E500 }, { 0, TOKEN } },
+  script s = { .scenes = { { 0, E500, 0 }, { 0, E500, 0 }, { 0, E500, 0 }, { 0, TOKEN, 0 } },
                .n_scenes = 4 };
   et_app a = public_app();
   et_token t;
@@ -326,7 +209,7 @@ static void network_down_until_deadline_is_expired(void **state) {
   script s = { .n_scenes = MAX_SCENES };
   et_app a = public_app();
   et_token t;
-  et_port p = make_port(&s);
+  et_port p = clock_port(&s);
   et_work w = work();
   et_device_code dc = code(5, 30);
   (void)state;
@@ -341,7 +224,7 @@ static void network_down_until_deadline_is_expired(void **state) {
 }
 
 static void cancel_is_prompt(void **state) {
-  script s = { .scenes = { { 0, PENDING }, { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 3,
+  script s = { .scenes = { { 0, PENDING, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } }, .n_scenes = 3,
                .cancel_at = 7000 };
   et_app a = public_app();
   et_token t;
@@ -354,7 +237,7 @@ static void cancel_is_prompt(void **state) {
 }
 
 static void confidential_client_sends_secret_and_v1_path(void **state) {
-  script s = { .scenes = { { 0, TOKEN } }, .n_scenes = 1 };
+  script s = { .scenes = { { 0, TOKEN, 0 } }, .n_scenes = 1 };
   et_app a = public_app();
   et_token t;
   (void)state;
@@ -367,7 +250,7 @@ static void confidential_client_sends_secret_and_v1_path(void **state) {
 
 static void bad_arguments(void **state) {
   script s = { .n_scenes = 0 };
-  et_port p = make_port(&s);
+  et_port p = clock_port(&s);
   et_app a = public_app();
   et_work w = work();
   et_token t;
@@ -381,7 +264,7 @@ static void bad_arguments(void **state) {
   dc = code(5, 900);
   p.mono_ms = NULL;
   assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
-  p = make_port(&s);
+  p = clock_port(&s);
   dc.device_code = ET_STR_NULL;
   assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
   assert_int_equal(s.opened, 0);
@@ -406,8 +289,9 @@ static void record_prompt(void *ctx, const et_device_code *dc) {
 }
 
 static void login_prompts_polls_and_stores(void **state) {
-  script s = { .scenes = { { 0, DEVICECODE }, { 0, PENDING }, { 0, TOKEN } }, .n_scenes = 3 };
-  et_port p = make_port(&s);
+  script s = { .scenes = { { 0, DEVICECODE, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } },
+               .n_scenes = 3 };
+  et_port p = clock_port(&s);
   et_app a = public_app();
   et_work w = work();
   et_token t;
@@ -417,13 +301,12 @@ static void login_prompts_polls_and_stores(void **state) {
   et_device_login_cfg cfg = { ET_ENDPOINT_V2, ET_STR("app/.default offline_access"),
                               record_prompt, &ps, cbuf, sizeof cbuf, NULL };
   (void)state;
-  p.store = s_store;
   assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, &err), ET_OK);
   assert_int_equal(ps.calls, 1);
   assert_string_equal(ps.user_code, "UC123");
   assert_false(ps.saw_device_code);
   assert_true(et_str_eq(t.access_token, ET_STR("AT")));
-  assert_string_equal(s.stored_key, "refresh_token");
+  assert_string_equal(s.key, "refresh_token");
   assert_int_equal(s.stored_len, 6);
   assert_memory_equal(s.stored, "RT-0.x", 6);
   /* The first poll comes one interval after the devicecode answer. */
@@ -434,8 +317,8 @@ static void login_prompts_polls_and_stores(void **state) {
 }
 
 static void login_code_buffer_too_small(void **state) {
-  script s = { .scenes = { { 0, DEVICECODE } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
+  script s = { .scenes = { { 0, DEVICECODE, 0 } }, .n_scenes = 1 };
+  et_port p = clock_port(&s);
   et_app a = public_app();
   et_work w = work();
   et_token t;
@@ -450,9 +333,9 @@ static void login_code_buffer_too_small(void **state) {
 }
 
 static void login_store_failure_keeps_token(void **state) {
-  script s = { .scenes = { { 0, DEVICECODE }, { 0, TOKEN } }, .n_scenes = 2,
-               .store_err = ET_E_STORE };
-  et_port p = make_port(&s);
+  script s = { .scenes = { { 0, DEVICECODE, 0 }, { 0, TOKEN, 0 } }, .n_scenes = 2,
+               .save_err = ET_E_STORE };
+  et_port p = clock_port(&s);
   et_app a = public_app();
   et_work w = work();
   et_token t;
@@ -461,7 +344,6 @@ static void login_store_failure_keeps_token(void **state) {
   et_device_login_cfg cfg = { ET_ENDPOINT_V1, ET_STR("https://r"), record_prompt, &ps, cbuf,
                               sizeof cbuf, "rt" };
   (void)state;
-  p.store = s_store;
   assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, NULL), ET_E_STORE);
   assert_true(et_str_eq(t.access_token, ET_STR("AT")));
   assert_non_null(w.why);

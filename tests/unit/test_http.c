@@ -469,18 +469,25 @@ static void interim_responses_skipped(void **state) {
   assert_int_equal(res.err, ET_E_HTTP_UNSUPPORTED);
 }
 
-static void retry_after_value(const char *line, bool has, uint32_t secs) {
+/* A response given as head, then the header line a test varies, then the
+ * rest, fed whole. */
+static void feed_with_line(result *res, const char *head, const char *line, const char *rest) {
   char msg[256];
   size_t n = 0;
+  const char *parts[] = { head, line, rest };
+  for (size_t i = 0; i < 3; i++) {
+    size_t k = strlen(parts[i]);
+    assert_true(n + k <= sizeof msg);
+    memcpy(msg + n, parts[i], k);
+    n += k;
+  }
+  feed_whole(res, msg, n, CAP, false);
+}
+
+static void retry_after_value(const char *line, bool has, uint32_t secs) {
   result res;
-  const char *head = "HTTP/1.1 503 Service Unavailable\r\n";
-  memcpy(msg, head, strlen(head));
-  n += strlen(head);
-  memcpy(msg + n, line, strlen(line));
-  n += strlen(line);
-  memcpy(msg + n, "Content-Length: 0\r\n\r\n", 21);
-  n += 21;
-  feed_whole(&res, msg, n, CAP, false);
+  feed_with_line(&res, "HTTP/1.1 503 Service Unavailable\r\n", line,
+                 "Content-Length: 0\r\n\r\n");
   assert_int_equal(res.err, ET_OK);
   assert_true(res.r.done);
   assert_int_equal(res.r.has_retry_after, has);
@@ -503,16 +510,8 @@ static void retry_after(void **state) {
 
 static void connection_value(const char *status_line, const char *line,
                              bool close) {
-  char msg[256];
-  size_t n = 0;
   result res;
-  memcpy(msg, status_line, strlen(status_line));
-  n += strlen(status_line);
-  memcpy(msg + n, line, strlen(line));
-  n += strlen(line);
-  memcpy(msg + n, "Content-Length: 0\r\n\r\n", 21);
-  n += 21;
-  feed_whole(&res, msg, n, CAP, false);
+  feed_with_line(&res, status_line, line, "Content-Length: 0\r\n\r\n");
   assert_int_equal(res.err, ET_OK);
   assert_int_equal(res.r.close, close);
 }
@@ -533,17 +532,8 @@ static void connection_close(void **state) {
 }
 
 static void content_type_value(const char *line, bool json) {
-  char msg[256];
-  size_t n = 0;
   result res;
-  const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n";
-  memcpy(msg, head, strlen(head));
-  n += strlen(head);
-  memcpy(msg + n, line, strlen(line));
-  n += strlen(line);
-  memcpy(msg + n, "\r\n", 2);
-  n += 2;
-  feed_whole(&res, msg, n, CAP, false);
+  feed_with_line(&res, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n", line, "\r\n");
   assert_int_equal(res.err, ET_OK);
   assert_int_equal(res.r.json, json);
 }

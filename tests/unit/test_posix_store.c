@@ -328,6 +328,27 @@ static void test_sigkill_never_leaves_a_torn_token(void **state) {
                 KILL_ROUNDS, mid_write);
 }
 
+/* ET_POSIX_STORE_KEY_MAX characters work end to end; one more is refused. */
+static void test_longest_key_is_the_constant(void **state) {
+  fixture *f = *state;
+  char key[ET_POSIX_STORE_KEY_MAX + 2];
+  uint8_t buf[8];
+  size_t len = 3;
+  memset(key, 'k', ET_POSIX_STORE_KEY_MAX);
+  key[ET_POSIX_STORE_KEY_MAX] = '\0';
+  assert_int_equal(et_posix_store(f->dir, ET_STORE_SAVE, key, (uint8_t *)"abc", 3, &len), ET_OK);
+  assert_int_equal(et_posix_store(f->dir, ET_STORE_LOAD, key, buf, sizeof buf, &len), ET_OK);
+  assert_int_equal(len, 3);
+  assert_memory_equal(buf, "abc", 3);
+  assert_int_equal(et_posix_store(f->dir, ET_STORE_DELETE, key, NULL, 0, &len), ET_OK);
+  key[ET_POSIX_STORE_KEY_MAX] = 'k';
+  key[ET_POSIX_STORE_KEY_MAX + 1] = '\0';
+  len = 3;
+  assert_int_equal(et_posix_store(f->dir, ET_STORE_SAVE, key, (uint8_t *)"abc", 3, &len),
+                   ET_E_ARG);
+  assert_int_equal(et_posix_store(f->dir, ET_STORE_LOAD, key, buf, sizeof buf, &len), ET_E_ARG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_round_trip_creates_private_dir_and_file, setup,
@@ -341,6 +362,7 @@ int main(void) {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_port_hook_uses_store_dir, setup, teardown),
     cmocka_unit_test_setup_teardown(test_sigkill_never_leaves_a_torn_token, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_longest_key_is_the_constant, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,5 @@
-/* Code redemption, refresh and the stored-refresh flow through a scripted
- * port (after test_client.c): every connection plays one scene and records
- * what the client sent; the store hook is an in-memory fake. */
+/* Code redemption, refresh and the stored-refresh flow through the
+ * scripted port of fake_port.h, whose store hook is an in-memory fake. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,155 +10,7 @@
 #include <cmocka.h>
 
 #include "edgetoken/edgetoken.h"
-
-#define MAX_SCENES 4
-#define STORE_CAP 4096
-
-typedef struct scene {
-  et_err open_err;        /* ET_OK: connect and answer */
-  const char *response;   /* bytes the "server" sends, then closes */
-  size_t piece;           /* bytes per recv (0: all at once) */
-} scene;
-
-struct et_conn {
-  int unused;
-};
-
-typedef struct script {
-  scene scenes[MAX_SCENES];
-  size_t n_scenes;
-  size_t opened;          /* open() calls so far */
-  size_t pos;             /* position in the current response */
-  char sent[4096];
-  size_t sent_len;
-  uint64_t slept_ms;
-  unsigned sleeps;
-  bool cancel;
-  char log[2048];
-  size_t log_len;
-  struct et_conn conn;
-  et_str host;
-  uint16_t port;
-  /* The fake store: one key. */
-  char key[64];
-  uint8_t stored[STORE_CAP];
-  size_t stored_len;
-  bool has_value;
-  unsigned saves, loads, deletes;
-  et_err save_err;
-} script;
-
-static et_err s_open(void *ctx, et_str host, uint16_t port, bool tls,
-                     uint32_t timeout_ms, et_conn **out) {
-  script *s = ctx;
-  const scene *sc;
-  (void)timeout_ms;
-  assert_true(tls); /* core never asks for clear text */
-  assert_true(s->opened < s->n_scenes);
-  sc = &s->scenes[s->opened++];
-  s->host = host;
-  s->port = port;
-  s->pos = 0;
-  s->sent_len = 0;
-  if (sc->open_err != ET_OK)
-    return sc->open_err;
-  *out = &s->conn;
-  return ET_OK;
-}
-
-static script *of(et_conn *c) {
-  return (script *)((char *)c - offsetof(script, conn));
-}
-
-static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
-                     uint32_t timeout_ms) {
-  script *s = of(c);
-  size_t k = n > 100 ? 100 : n; /* short writes must be handled */
-  (void)timeout_ms;
-  assert_true(s->sent_len + k <= sizeof s->sent);
-  memcpy(s->sent + s->sent_len, p, k);
-  s->sent_len += k;
-  *sent = k;
-  return ET_OK;
-}
-
-static et_err s_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
-                     uint32_t timeout_ms) {
-  script *s = of(c);
-  const scene *sc = &s->scenes[s->opened - 1];
-  size_t left = strlen(sc->response) - s->pos, k = left;
-  (void)timeout_ms;
-  if (left == 0)
-    return ET_E_CLOSED;
-  if (sc->piece && k > sc->piece)
-    k = sc->piece;
-  if (k > cap)
-    k = cap;
-  memcpy(p, sc->response + s->pos, k);
-  s->pos += k;
-  *got = k;
-  return ET_OK;
-}
-
-static void s_close(et_conn *c) { (void)c; }
-
-static et_err s_random(void *ctx, uint8_t *p, size_t n) {
-  (void)ctx;
-  memset(p, 0x5a, n);
-  return ET_OK;
-}
-
-static void s_sleep(void *ctx, uint32_t ms) {
-  script *s = ctx;
-  s->slept_ms += ms;
-  s->sleeps++;
-}
-
-static void s_log(void *ctx, et_level lvl, const char *msg, size_t n) {
-  script *s = ctx;
-  (void)lvl;
-  if (s->log_len + n + 1 <= sizeof s->log) {
-    memcpy(s->log + s->log_len, msg, n);
-    s->log_len += n;
-    s->log[s->log_len++] = '\n';
-  }
-}
-
-static bool s_cancelled(void *ctx) { return ((script *)ctx)->cancel; }
-
-static et_err s_store(void *ctx, et_store_op op, const char *key, uint8_t *buf, size_t cap,
-                      size_t *len) {
-  script *s = ctx;
-  switch (op) {
-  case ET_STORE_LOAD:
-    s->loads++;
-    if (!s->has_value || strcmp(key, s->key) != 0)
-      return ET_E_NOT_FOUND;
-    if (s->stored_len > cap) {
-      *len = s->stored_len;
-      return ET_E_NOSPACE;
-    }
-    memcpy(buf, s->stored, s->stored_len);
-    *len = s->stored_len;
-    return ET_OK;
-  case ET_STORE_SAVE:
-    s->saves++;
-    if (s->save_err != ET_OK)
-      return s->save_err;
-    assert_true(*len <= sizeof s->stored);
-    assert_true(strlen(key) < sizeof s->key);
-    strcpy(s->key, key);
-    memcpy(s->stored, buf, *len);
-    s->stored_len = *len;
-    s->has_value = true;
-    return ET_OK;
-  case ET_STORE_DELETE:
-    s->deletes++;
-    s->has_value = false;
-    return ET_OK;
-  }
-  return ET_E_ARG;
-}
+#include "fake_port.h"
 
 static void put(script *s, const char *key, const char *value) {
   strcpy(s->key, key);
@@ -171,31 +22,6 @@ static void put(script *s, const char *key, const char *value) {
 static bool stored_is(const script *s, const char *value) {
   return s->has_value && s->stored_len == strlen(value) &&
          memcmp(s->stored, value, s->stored_len) == 0;
-}
-
-static et_port make_port(script *s) {
-  et_port p;
-  memset(&p, 0, sizeof p);
-  p.ctx = s;
-  p.open = s_open;
-  p.send = s_send;
-  p.recv = s_recv;
-  p.close = s_close;
-  p.random = s_random;
-  p.sleep_ms = s_sleep;
-  p.log = s_log;
-  p.cancelled = s_cancelled;
-  p.store = s_store;
-  return p;
-}
-
-
-static bool contains(const char *hay, size_t n, const char *needle) {
-  size_t k = strlen(needle);
-  for (size_t i = 0; i + k <= n; i++)
-    if (memcmp(hay + i, needle, k) == 0)
-      return true;
-  return false;
 }
 
 /* The request body: what follows the blank line. */
@@ -253,18 +79,35 @@ static et_code_grant grant(void) {
   return g;
 }
 
+/* The calls as most tests make them: the web app and grant() on s. */
+static et_err redeem(script *s, et_work *w, et_token *t, et_oauth_error *err) {
+  et_port p = script_port(s);
+  et_app a = web_app();
+  et_code_grant g = grant();
+  return et_redeem_code(&p, &a, &g, w, t, err);
+}
+
+static et_err refresh(script *s, const char *rt, et_work *w, et_token *t, et_oauth_error *err) {
+  et_port p = script_port(s);
+  et_app a = web_app();
+  return et_refresh(&p, &a, et_str_from_cstr(rt), ET_STR(SCOPE), w, t, err);
+}
+
+static et_err refresh_stored(script *s, et_work *w, et_token *t, et_oauth_error *err) {
+  et_port p = script_port(s);
+  et_app a = web_app();
+  return et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), w, t, err);
+}
+
 /* ---- code redemption ---- */
 
 static void redeem_web_app(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS, 5 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
-  et_code_grant g = grant();
   et_work w = work(sizeof g_buf);
   et_token t;
   et_oauth_error err;
   (void)state;
-  assert_int_equal(et_redeem_code(&p, &a, &g, &w, &t, &err), ET_OK);
+  assert_int_equal(redeem(&s, &w, &t, &err), ET_OK);
   assert_memory_equal(s.sent, "POST /contoso/oauth2/v2.0/token HTTP/1.1\r\n", 42);
   assert_true(body_is(&s, "grant_type=authorization_code&client_id=app&scope=" SCOPE_ENC
                           "&code=C0DE%2B1&redirect_uri=http%3A%2F%2Flocalhost%3A8080"
@@ -284,7 +127,7 @@ static void redeem_web_app(void **state) {
 
 static void redeem_public_client_without_pkce(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS, 0 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = web_app();
   et_code_grant g = grant();
   et_work w = work(sizeof g_buf);
@@ -302,14 +145,11 @@ static void redeem_is_not_replayed_once_sent(void **state) {
   /* The first connection dies after the request went out: a code is
    * single-use, so there is no second attempt (the script has no scene). */
   script s = { .scenes = { { ET_OK, "", 0 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
-  et_code_grant g = grant();
   et_work w = work(sizeof g_buf);
   et_token t;
   et_err e;
   (void)state;
-  e = et_redeem_code(&p, &a, &g, &w, &t, NULL);
+  e = redeem(&s, &w, &t, NULL);
   assert_true(e == ET_E_TRUNCATED || e == ET_E_CLOSED);
   assert_int_equal(s.opened, 1);
   assert_true(s.sent_len > 0);
@@ -317,13 +157,10 @@ static void redeem_is_not_replayed_once_sent(void **state) {
 
 static void redeem_retries_before_sending(void **state) {
   script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
-  et_code_grant g = grant();
   et_work w = work(sizeof g_buf);
   et_token t;
   (void)state;
-  assert_int_equal(et_redeem_code(&p, &a, &g, &w, &t, NULL), ET_OK);
+  assert_int_equal(redeem(&s, &w, &t, NULL), ET_OK);
   assert_int_equal(s.opened, 2);
 }
 
@@ -333,25 +170,22 @@ static void redeem_expired_and_reused_codes(void **state) {
                            { ET_OK, INVALID_GRANT("54005", "OAuth2 Authorization code was "
                                                   "already redeemed"), 0 } },
                .n_scenes = 2 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
-  et_code_grant g = grant();
   et_work w = work(sizeof g_buf);
   et_token t;
   et_oauth_error err;
   (void)state;
-  assert_int_equal(et_redeem_code(&p, &a, &g, &w, &t, &err), ET_E_EXPIRED);
+  assert_int_equal(redeem(&s, &w, &t, &err), ET_E_EXPIRED);
   assert_true(et_str_eq(err.error, ET_STR("invalid_grant")));
   assert_int_equal(err.error_codes[0], 70008);
   assert_int_equal(err.http_status, 400);
   assert_non_null(w.why);
-  assert_int_equal(et_redeem_code(&p, &a, &g, &w, &t, NULL), ET_E_OAUTH); /* 54005 */
+  assert_int_equal(redeem(&s, &w, &t, NULL), ET_E_OAUTH); /* 54005 */
   assert_int_equal(s.opened, 2);
 }
 
 static void redeem_refuses_missing_fields(void **state) {
   script s = { .n_scenes = 0 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = web_app();
   et_code_grant g = grant();
   et_work w = work(sizeof g_buf);
@@ -375,12 +209,10 @@ static void redeem_refuses_missing_fields(void **state) {
 
 static void refresh_request_body(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS, 3 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;
   (void)state;
-  assert_int_equal(et_refresh(&p, &a, ET_STR("RT1/old="), ET_STR(SCOPE), &w, &t, NULL), ET_OK);
+  assert_int_equal(refresh(&s, "RT1/old=", &w, &t, NULL), ET_OK);
   assert_true(body_is(&s, "grant_type=refresh_token&client_id=app&refresh_token=RT1%2Fold%3D"
                           "&scope=" SCOPE_ENC "&client_secret=s%2Bx%2F%3D"));
   assert_true(et_str_eq(t.refresh_token, ET_STR("RT2.new")));
@@ -398,14 +230,11 @@ static void refresh_invalid_grant_means_signin(void **state) {
   (void)state;
   for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
     script s = { .scenes = { { ET_OK, codes[i][0], 0 } }, .n_scenes = 1 };
-    et_port p = make_port(&s);
-    et_app a = web_app();
     et_work w = work(sizeof g_buf);
     et_token t;
     et_oauth_error err;
     char num[16];
-    assert_int_equal(et_refresh(&p, &a, ET_STR("RT1"), ET_STR(SCOPE), &w, &t, &err),
-                     ET_E_SIGNIN_REQUIRED);
+    assert_int_equal(refresh(&s, "RT1", &w, &t, &err), ET_E_SIGNIN_REQUIRED);
     /* The reason stays available for the user. */
     assert_true(et_str_eq(err.error, ET_STR("invalid_grant")));
     assert_int_equal(err.n_error_codes, 1);
@@ -422,34 +251,29 @@ static void refresh_other_failures_are_not_signin(void **state) {
       ERR_CLOSE("401 Unauthorized") "{\"error\":\"invalid_client\",\"error_codes\":[7000222]}";
   script s = { .scenes = { { ET_OK, r503, 0 }, { ET_OK, r503, 0 }, { ET_OK, r503, 0 } },
                .n_scenes = 3 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;
   et_oauth_error err;
   (void)state;
-  assert_int_equal(et_refresh(&p, &a, ET_STR("RT1"), ET_STR(SCOPE), &w, &t, &err),
-                   ET_E_HTTP_STATUS);
+  assert_int_equal(refresh(&s, "RT1", &w, &t, &err), ET_E_HTTP_STATUS);
   assert_int_equal(err.http_status, 503);
   assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
   {
     script s2 = { .scenes = { { ET_OK, bad_client, 0 } }, .n_scenes = 1 };
-    p = make_port(&s2);
-    assert_int_equal(et_refresh(&p, &a, ET_STR("RT1"), ET_STR(SCOPE), &w, &t, &err), ET_E_OAUTH);
+    assert_int_equal(refresh(&s2, "RT1", &w, &t, &err), ET_E_OAUTH);
     assert_true(et_str_eq(err.error, ET_STR("invalid_client")));
   }
   {
     script s3 = { .scenes = { { ET_E_DNS, NULL, 0 }, { ET_E_DNS, NULL, 0 },
                               { ET_E_DNS, NULL, 0 } },
                   .n_scenes = 3 };
-    p = make_port(&s3);
-    assert_int_equal(et_refresh(&p, &a, ET_STR("RT1"), ET_STR(SCOPE), &w, &t, &err), ET_E_DNS);
+    assert_int_equal(refresh(&s3, "RT1", &w, &t, &err), ET_E_DNS);
   }
 }
 
 static void refresh_refuses_bad_arguments(void **state) {
   script s = { .n_scenes = 0 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;
@@ -467,7 +291,7 @@ static void refresh_refuses_bad_arguments(void **state) {
 
 static void store_helpers(void **state) {
   script s = { .n_scenes = 0 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   uint8_t buf[64];
   size_t len = 99;
   (void)state;
@@ -506,14 +330,12 @@ static void store_helpers(void **state) {
 
 static void stored_refresh_rotates(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS, 0 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;
   et_oauth_error err;
   (void)state;
   put(&s, "user1", "RT1.old");
-  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &err), ET_OK);
+  assert_int_equal(refresh_stored(&s, &w, &t, &err), ET_OK);
   assert_true(body_is(&s, "grant_type=refresh_token&client_id=app&refresh_token=RT1.old"
                           "&scope=" SCOPE_ENC "&client_secret=s%2Bx%2F%3D"));
   assert_true(et_str_eq(t.access_token, ET_STR("AT1")));
@@ -526,13 +348,11 @@ static void stored_refresh_rotates(void **state) {
 
 static void stored_refresh_keeps_token_without_rotation(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS_NO_RT, 0 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;
   (void)state;
   put(&s, "user1", "RT1.old");
-  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, NULL), ET_OK);
+  assert_int_equal(refresh_stored(&s, &w, &t, NULL), ET_OK);
   assert_true(stored_is(&s, "RT1.old"));
   assert_int_equal(s.saves, 0);
 }
@@ -542,20 +362,16 @@ static void stored_refresh_failures_keep_the_token(void **state) {
   script s = { .scenes = { { ET_OK, INVALID_GRANT("700082", "inactive"), 0 },
                            { ET_OK, r503, 0 }, { ET_OK, r503, 0 }, { ET_OK, r503, 0 } },
                .n_scenes = 4 };
-  et_port p = make_port(&s);
-  et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;
   et_oauth_error err;
   (void)state;
   put(&s, "user1", "RT1.old");
-  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &err),
-                   ET_E_SIGNIN_REQUIRED);
+  assert_int_equal(refresh_stored(&s, &w, &t, &err), ET_E_SIGNIN_REQUIRED);
   assert_int_equal(err.error_codes[0], 700082);
   assert_true(stored_is(&s, "RT1.old"));
   assert_int_equal(w.http_status, 400);
-  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &err),
-                   ET_E_HTTP_STATUS);
+  assert_int_equal(refresh_stored(&s, &w, &t, &err), ET_E_HTTP_STATUS);
   assert_true(stored_is(&s, "RT1.old"));
   assert_int_equal(s.saves, 0);
   assert_int_equal(s.deletes, 0);
@@ -564,7 +380,7 @@ static void stored_refresh_failures_keep_the_token(void **state) {
 
 static void stored_refresh_edge_cases(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS, 0 } }, .n_scenes = 1 };
-  et_port p = make_port(&s);
+  et_port p = script_port(&s);
   et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;

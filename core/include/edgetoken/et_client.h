@@ -72,10 +72,22 @@ et_err et_authority_post(const et_port *port, const et_app *app,
                          const void *body_arg, bool replayable, et_work *w,
                          et_response *rs, et_oauth_error *err);
 
-/* et_authority_post, then et_token_decode of the 2xx body. */
+/* One grant to the token endpoint. Its form is grant_type, client_id, the
+ * grant's own fields, then the app's credential (et_cred_append), whose
+ * assertion audience is the token URL the request goes to. */
+typedef struct et_grant {
+  const char *type;     /* grant_type */
+  et_endpoint ep;       /* /oauth2/token (v1) or /oauth2/v2.0/token */
+  et_body_fn fields;    /* appends the grant's own fields */
+  const void *arg;      /* for fields */
+  bool cred_required;   /* a public client (ET_CRED_NONE) is ET_E_ARG */
+  bool replayable;      /* et_request.replayable: see et_exchange */
+} et_grant;
+
+/* et_authority_post of the grant's form, then et_token_decode of the 2xx
+ * body. */
 et_err et_token_request(const et_port *port, const et_app *app,
-                        const char *endpoint_path, et_body_fn body,
-                        const void *body_arg, bool replayable, et_work *w,
-                        et_token *tok, et_oauth_error *err);
+                        const et_grant *g, et_work *w, et_token *tok,
+                        et_oauth_error *err);
 
 #endif

@@ -33,7 +33,8 @@ typedef struct et_request {
   size_t n_extra;
   et_body_fn body;              /* NULL: no body */
   const void *body_arg;
-  bool replayable;              /* may be resent after it reached the server */
+  bool replayable;              /* may be resent after it reached the server
+                                   (see et_exchange) */
 } et_request;
 
 typedef struct et_response {
@@ -53,11 +54,21 @@ et_err et_exchange_once(const et_port *port, const et_request *rq,
                         uint32_t timeout_ms, et_work *w, et_response *rs);
 
 /* et_exchange_once plus the retry policy: up to CONFIG_ET_RETRY_ATTEMPTS
- * attempts on transport failures (only before the request was sent unless
- * rq->replayable), on 5xx after a jittered back-off, and on 429/503 after
- * Retry-After when that is at most CONFIG_ET_RETRY_MAX_WAIT_MS; a longer
- * wait returns ET_E_THROTTLED with rs->retry_after_s set. HTTP statuses are
- * not errors here: the caller reads rs->status. */
+ * attempts on transport failures, on 5xx after a jittered back-off, and on
+ * 429/503 after Retry-After when that is at most CONFIG_ET_RETRY_MAX_WAIT_MS;
+ * a longer wait (or a 429 on the last attempt) returns ET_E_THROTTLED with
+ * rs->retry_after_s set. HTTP statuses are not errors here: the caller
+ * reads rs->status.
+ *
+ * Replays: a request that is not rq->replayable is sent at most once. It
+ * is retried only when the attempt failed before the connection was open
+ * (rs->request_sent false: DNS, connect, TLS handshake); once it may have
+ * reached the server, its first answer or failure is returned as it is,
+ * 5xx and 429 included. Flows mark as replayable only what the server may
+ * see twice: client credentials, device code requests and polls, and
+ * refresh (Entra keeps a used refresh token valid, see refresh.c). An
+ * authorization code is single-use: a resent redemption could only end in
+ * invalid_grant AADSTS54005, hiding the real failure. */
 et_err et_exchange(const et_port *port, const et_request *rq,
                    uint32_t timeout_ms, et_work *w, et_response *rs);
 

@@ -10,6 +10,8 @@
 #undef JSMN_HEADER
 #endif
 
+#include <stddef.h>
+
 #include "et_str.h"
 
 /* Deepest nesting et_json_validate accepts (the root object is depth 1).
@@ -72,6 +74,44 @@ et_err et_json_string(et_json *j, int idx, et_str *out);
  * ET_E_JSON_SYNTAX. */
 et_err et_json_member_string(et_json *j, int obj, const char *key,
                              et_str *out);
+
+/* One string member for et_json_decode: its key, where its et_str lives in
+ * the output struct, and the texts for *why when it is wrong. why_missing
+ * NULL makes it optional (absent: ET_STR_NULL); otherwise it must be
+ * present and non-empty. */
+typedef struct et_json_str_field {
+  const char *key;
+  size_t off;
+  const char *why_missing, *why_type, *why_escape;
+} et_json_str_field;
+
+/* Entries whose texts name the key: "<key>: missing or empty",
+ * "<key>: expected a string", "<key>: bad escape in string". */
+#define ET_JSON_REQUIRED(type, key, member)                                    \
+  { key, offsetof(type, member), key ": missing or empty",                    \
+    key ": expected a string", key ": bad escape in string" }
+#define ET_JSON_OPTIONAL(type, key, member)                                    \
+  { key, offsetof(type, member), NULL, key ": expected a string",             \
+    key ": bad escape in string" }
+
+/* A response decoder's plan: its string members, and the texts for a body
+ * that is not a JSON object or has more tokens than the workspace. */
+typedef struct et_json_plan {
+  const et_json_str_field *fields;
+  size_t n_fields;
+  const char *why_syntax, *why_tokens;
+} et_json_plan;
+
+/* et_json_parse text[0..len), then decode each string member of the plan
+ * from the root object into the struct at out (et_json_string: decoded in
+ * place). Stops at the first failure with *why (may be NULL) set to the
+ * plan's text: ET_E_JSON_TOKENS, ET_E_JSON_SYNTAX (not an object, or a bad
+ * escape), ET_E_JSON_FIELD (not a string, or a required member absent or
+ * empty); members before it are already decoded. On ET_OK *why is NULL
+ * and j is ready for the caller's other members. */
+et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
+                      size_t cap, const et_json_plan *plan, void *out,
+                      const char **why);
 
 /* Unescape a JSON string body (the bytes between the quotes) from src into
  * dst. dst may equal src; dst may be NULL to only check and measure.

@@ -23,9 +23,16 @@ typedef enum et_sig_alg {
   ET_SIG_ES256 = 2  /* ECDSA P-256, raw r||s (64 bytes) */
 } et_sig_alg;
 
+/* What the store hook does with the value under key:
+ *   LOAD    read it into buf[0..cap), *len = its size. Nothing stored under
+ *           key: ET_E_NOT_FOUND (et_refresh_stored reports "sign in
+ *           first"; any other error is a failing store). Larger than cap:
+ *           ET_E_NOSPACE.
+ *   SAVE    replace it with buf[0..*len), atomically (see the hook below).
+ *   DELETE  remove it; nothing stored is ET_OK. */
 typedef enum et_store_op {
-  ET_STORE_LOAD = 0,  /* read into buf (cap bytes), *len = size; ET_E_IO if absent */
-  ET_STORE_SAVE = 1,  /* replace atomically with buf[0..*len) */
+  ET_STORE_LOAD = 0,
+  ET_STORE_SAVE = 1,
   ET_STORE_DELETE = 2
 } et_store_op;
 
@@ -60,8 +67,10 @@ typedef struct et_port {
    * assertions); the key may live in a secure element. */
   et_err (*sign)(void *ctx, et_sig_alg alg, const uint8_t digest[32],
                  uint8_t *sig, size_t cap, size_t *sig_len);
-  /* Optional: persistent storage (refresh tokens); SAVE must leave either
-   * the old or the new value after a crash at any instant. */
+  /* Optional: persistent storage (refresh tokens), ops as et_store_op
+   * says; SAVE must leave either the old or the new value after a crash at
+   * any instant. Which keys are valid is the port's business. Other
+   * failures: ET_E_STORE (ET_E_ARG for a key the port refuses). */
   et_err (*store)(void *ctx, et_store_op op, const char *key, uint8_t *buf,
                   size_t cap, size_t *len);
   /* Optional: messages for humans. Core never passes secrets here. */

@@ -186,15 +186,16 @@ typedef struct et_code_grant {
 
 /* Redeem an authorization code on {authority}/{tenant}/oauth2/v2.0/token:
  *   grant_type=authorization_code&client_id&scope&code&redirect_uri
- *   [&code_verifier][&client_secret]
+ *   [&code_verifier][&client_secret or &client_assertion_type&client_assertion]
  * The code and the verifier are written with et_form_append_secret. The
- * client secret is sent when app->cred has one (Web apps, ADME's default);
- * a public client (ET_CRED_NONE) sends none.
- * A code is single-use, so the request is NOT replayable: a transport
- * failure is retried only when the request never reached the server.
- * (429/5xx answers are retried as for every request: Entra did not redeem
- * the code then; should a 500 follow a redemption, the retry ends in
- * invalid_grant AADSTS54005, ET_E_OAUTH.)
+ * app's credential (et_cred_append) is sent when app->cred has one (Web
+ * apps, ADME's default: a secret or a certificate); a public client
+ * (ET_CRED_NONE) sends none.
+ * A code is single-use, so the request is NOT replayable (et_exchange):
+ * it is retried only when the connection failed before anything was sent.
+ * Once sent, its first answer is final: a 5xx is ET_E_HTTP_STATUS, a 429
+ * or 503 with Retry-After ET_E_THROTTLED (sign in again; a resent code
+ * could only end in invalid_grant AADSTS54005).
  * On ET_OK *tok has access_token, refresh_token (with offline_access) and
  * id_token (with openid), pointing into w->buf.
  * Errors: as et_token_request, and
@@ -209,8 +210,11 @@ et_err et_redeem_code(const et_port *port, const et_app *app,
                       const et_code_grant *g, et_work *w, et_token *tok,
                       et_oauth_error *err);
 
-/* Trade a refresh token for new tokens on /{tenant}/oauth2/v2.0/token:
- *   grant_type=refresh_token&client_id&refresh_token&scope[&client_secret]
+/* Trade a refresh token for new tokens on /{tenant}/oauth2/v2.0/token.
+ * Compiled in every flavour, CONFIG_ET_FLOW_AUTH_CODE off included: device
+ * code sign-ins (et_device_login) bring refresh tokens too. The form:
+ *   grant_type=refresh_token&client_id&refresh_token&scope
+ *   [&client_secret or &client_assertion_type&client_assertion]
  * refresh_token is written with et_form_append_secret; it must not point
  * into w->buf[0..w->cap) (the request is built there).
  *
@@ -219,8 +223,9 @@ et_err et_redeem_code(const et_port *port, const et_app *app,
  * (tok->refresh_token.n == 0), keep the old one. et_refresh_stored
  * (et_store.h) does this.
  *
- * Not replayable (a used refresh token may be refused): a transport
- * failure is retried only when the request never reached the server.
+ * Replayable (et_exchange): Entra keeps a refresh token valid after it
+ * issued the next one, so a transport failure after sending and 5xx/429
+ * answers are retried like client credentials.
  * Errors: as et_token_request, and
  *   ET_E_SIGNIN_REQUIRED  the server answered invalid_grant (AADSTS700082
  *                  inactive 90 days, 50173 revoked, 70008 expired, 54005

@@ -2,8 +2,8 @@
  * store hook (port->store; on POSIX a 0600 file replaced atomically).
  *
  * A key names one stored token (e.g. one per tenant + client + user); which
- * keys are valid is the port's business (POSIX: 1..63 of [A-Za-z0-9._-],
- * not starting with '.'). A stored token is its bytes, nothing else. */
+ * keys are valid is the port's business (POSIX: 1..ET_POSIX_STORE_KEY_MAX,
+ * 63, of [A-Za-z0-9._-], not starting with '.'). A stored token is its bytes, nothing else. */
 #ifndef EDGETOKEN_ET_STORE_H
 #define EDGETOKEN_ET_STORE_H
 

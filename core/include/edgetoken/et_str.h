@@ -25,6 +25,11 @@ bool et_str_eq(et_str a, et_str b);
 bool et_str_eq_nocase(et_str a, et_str b);
 bool et_str_starts_with(et_str s, et_str prefix);
 
+/* ASCII lower case of c; other bytes unchanged. */
+char et_ascii_lower(char c);
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+int et_hex_value(char c);
+
 /* Equality whose time depends only on the lengths, not on the contents:
  * for state and other values an attacker may probe. */
 bool et_ct_eq(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);

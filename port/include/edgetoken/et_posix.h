@@ -51,7 +51,7 @@ struct et_conn {
   int fd;              /* -1 when the slot is free */
   bool tls;
   bool peer_closed;    /* EOF or close_notify seen: skip our close_notify */
-  int sys_errno;       /* errno seen inside the TLS bio, for details */
+  int sys_errno;       /* errno of the last failed socket call, for details */
   char host[256];      /* NUL-terminated copy, for SNI and details */
   uint16_t port;
   mbedtls_ssl_context ssl;
@@ -104,8 +104,12 @@ void et_posix_free(et_posix *px);
  * call on px. */
 const char *et_posix_detail(const et_posix *px);
 
+/* Longest key the file store takes, in characters (its NUL not counted). */
+#define ET_POSIX_STORE_KEY_MAX 63
+
 /* The store hook on files (posix_store.c): key -> "<dir>/<key>", keys of
- * 1..64 bytes of [A-Za-z0-9._-] not starting with '.'. Files are 0600, a
+ * 1..ET_POSIX_STORE_KEY_MAX characters of [A-Za-z0-9._-] not starting with
+ * '.'. Files are 0600, a
  * directory it creates 0700. SAVE writes a temp file in dir, fsyncs it,
  * renames it over the key and fsyncs dir: after a crash or power cut the
  * key holds the old or the new value, never a torn one. LOAD: ET_OK with

@@ -54,6 +54,23 @@
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_SHA512_C         /* SHA-384 in 2.28 */
 #define MBEDTLS_SHA384_C         /* 3.x spelling */
+/* SHA-1, for certificate credentials only: an RS256 client assertion
+ * names its certificate by the SHA-1 thumbprint ("x5t"; PS256 and ES256
+ * use SHA-256, "x5t#S256"). The POSIX port hashes the certificate file, so
+ * its build has SHA-1 while CONFIG_ET_CRED_CERTIFICATE is on (as in
+ * et_config.h, on unless defined to 0; this file does not read Kconfig's
+ * header). Devices do not: core takes both thumbprints ready-made in
+ * et_cred (computed when the certificate is provisioned), and SHA-1 here
+ * would cost every flavour about 4 KB of flash, since mbedTLS's digest
+ * tables link it whether or not it is called; a device that hashes its
+ * certificate itself adds MBEDTLS_SHA1_C. TLS takes nothing from SHA-1:
+ * chains are checked with the default profile (SHA-2 only), and SHA-1 in
+ * the key exchange needs MBEDTLS_TLS_DEFAULT_ALLOW_SHA1_IN_KEY_EXCHANGE,
+ * which stays off. */
+#if !defined(ET_MBEDTLS_DEVICE) && \
+    (!defined(CONFIG_ET_CRED_CERTIFICATE) || CONFIG_ET_CRED_CERTIFICATE)
+#define MBEDTLS_SHA1_C
+#endif
 #if defined(ET_MBEDTLS_DEVICE)
 #define MBEDTLS_AES_FEWER_TABLES
 #define MBEDTLS_SHA256_SMALLER

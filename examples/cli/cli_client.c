@@ -1,0 +1,95 @@
+/* The port and the app every command talking to Entra ID opens, with the
+ * app's credential: a certificate (client assertion) or a client secret. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* --certificate/--private-key/--assertion-alg: both files or neither; the
+ * key as a path, never its bytes (argv is visible to other users). */
+static bool cert_args_ok(const cli_opts *o, et_sig_alg *alg, bool *has_alg) {
+  *has_alg = o->assertion_alg != NULL;
+  if (!o->certificate != !o->private_key) {
+    fputs("edgetoken: --certificate and --private-key go together\n", stderr);
+    return false;
+  }
+  if (o->private_key && strstr(o->private_key, "-----BEGIN")) {
+    fputs("edgetoken: --private-key takes a file name, never the key itself\n", stderr);
+    return false;
+  }
+  if (o->assertion_alg && !o->certificate) {
+    fputs("edgetoken: --assertion-alg needs --certificate\n", stderr);
+    return false;
+  }
+  if (!o->assertion_alg)
+    return true;
+  if (!strcmp(o->assertion_alg, "PS256")) *alg = ET_SIG_PS256;
+  else if (!strcmp(o->assertion_alg, "RS256")) *alg = ET_SIG_RS256;
+  else if (!strcmp(o->assertion_alg, "ES256")) *alg = ET_SIG_ES256;
+  else {
+    fprintf(stderr, "edgetoken: --assertion-alg must be PS256, RS256 or ES256, not '%s'\n",
+            o->assertion_alg);
+    return false;
+  }
+  return true;
+}
+
+int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred) {
+  et_posix_config pc;
+  et_sig_alg alg = ET_SIG_PS256;
+  bool has_alg;
+  long slen = 0;
+  et_err e;
+
+  memset(c, 0, sizeof *c);
+  if (!cert_args_ok(o, &alg, &has_alg))
+    return CLI_EXIT_USAGE;
+  if (!o->certificate && (need_cred || o->secret_file || getenv("EDGETOKEN_CLIENT_SECRET"))) {
+    slen = cli_read_secret(o, c->secret, sizeof c->secret);
+    if (slen < 0)
+      return CLI_EXIT_USAGE;
+  }
+
+  memset(&pc, 0, sizeof pc);
+  pc.ca_file = o->ca_file;
+  pc.log_level = o->verbose ? ET_LOG_DEBUG : ET_LOG_WARN;
+  pc.cancel = &g_cli_cancel;
+  pc.store_dir = store_dir;
+  pc.cert_file = o->certificate;
+  pc.key_file = o->private_key;
+  e = et_posix_init(&c->px, &pc, &c->port);
+  if (e != ET_OK) {
+    et_work none = { NULL, 0, NULL, 0, NULL, 0 };
+    et_oauth_error no_err;
+    memset(&no_err, 0, sizeof no_err);
+    et_wipe(c->secret, sizeof c->secret);
+    if (o->certificate && (e == ET_E_IO || e == ET_E_CRYPTO || e == ET_E_ARG)) {
+      fprintf(stderr, "edgetoken: %s\n", et_posix_detail(&c->px));
+      return CLI_EXIT_USAGE;
+    }
+    return cli_report_error(e, &none, &no_err, et_posix_detail(&c->px));
+  }
+
+  c->app.authority = et_str_from_cstr(o->authority);
+  c->app.tenant = et_str_from_cstr(o->tenant);
+  c->app.client_id = et_str_from_cstr(o->client_id);
+  c->app.timeout_ms = o->timeout_s * 1000u;
+  if (o->certificate) {
+    e = et_posix_cert_cred(&c->px, has_alg ? &alg : NULL, &c->app.cred);
+    if (e != ET_OK) {
+      fprintf(stderr, "edgetoken: the key in '%s' cannot sign %s\n", o->private_key,
+              o->assertion_alg ? o->assertion_alg : "PS256 or ES256");
+      cli_client_close(c);
+      return CLI_EXIT_USAGE;
+    }
+  } else if (slen > 0) {
+    c->app.cred.kind = ET_CRED_SECRET;
+    c->app.cred.secret = (et_str){ c->secret, (size_t)slen };
+  }
+  return CLI_EXIT_OK;
+}
+
+void cli_client_close(cli_client *c) {
+  et_posix_free(&c->px);
+  et_wipe(c, sizeof *c);
+}

@@ -1,0 +1,81 @@
+/* The lwIP port: TCP over lwIP's socket API (lwip_socket, lwip_connect,
+ * lwip_poll, ...) with TLS and SHA-256 from mbedTLS, for an RTOS with lwIP
+ * or lwIP's unix port on Linux. It shares the POSIX port's connection slot,
+ * TLS layer and failure details (port/posix/posix_conn.c, posix_log.c,
+ * port/mbedtls/mbedtls_tls.c, mbedtls_sha256.c); only the socket layer
+ * (port/lwip/lwip_net.c) and the clock (port/lwip/lwip_port.c) are its own.
+ * Do not link it together with the POSIX port's posix_net.c.
+ *
+ * Hooks et_lwip_init fills: open, send, recv, close, sha256, log, cancelled,
+ * mono_ms (lwIP's sys_now(), widened to 64 bits: call it at least once per
+ * 49 days, which any token request does) and sleep_ms (sys_msleep).
+ * Hooks the integrator sets after et_lwip_init: random (a CSPRNG, e.g. the
+ * TRNG) and unix_s (RTC or SNTP: certificate validity needs the date), and
+ * when wanted store and sign. mbedTLS itself wants an entropy source and
+ * the time (see port/mbedtls/config/et_mbedtls_config.h, ET_MBEDTLS_DEVICE).
+ *
+ * TLS always verifies the chain and the host name, as in the POSIX port;
+ * with mbedTLS 2.28 the host must be a DNS name. Names resolve in this
+ * order: an IP literal; cfg->resolve when set; lwIP's DNS
+ * (netconn_gethostbyname) when LWIP_DNS is on.
+ *
+ * Threads: call from an application thread after tcpip_init and with a
+ * netif up, never from the tcpip thread. One et_lwip holds one connection;
+ * it is not thread-safe (one per thread).
+ *
+ * lwipopts.h needs: NO_SYS 0, LWIP_SOCKET 1, LWIP_SOCKET_POLL 1 (lwIP's
+ * default), LWIP_TCP 1, and errno values from the C library
+ * (LWIP_ERRNO_STDINCLUDE, or an arch whose errno is the libc's); LWIP_DNS 1
+ * (with LWIP_UDP) for name resolution. port/lwip/config/lwipopts.h is a
+ * small one for Cortex-M. */
+#ifndef EDGETOKEN_ET_LWIP_H
+#define EDGETOKEN_ET_LWIP_H
+
+#include "edgetoken/et_posix.h"
+
+#include "lwip/ip_addr.h"
+
+/* Resolve host (NUL-terminated) into *addr: ET_OK, or ET_E_DNS when this
+ * hook does not know the name (lwIP's DNS is asked next, if built in). */
+typedef et_err (*et_lwip_resolve_fn)(void *ctx, const char *host, ip_addr_t *addr);
+
+typedef struct et_lwip_config {
+  /* Trust anchors: PEM (its length counts the terminating NUL) or DER, in
+   * memory; borrowed during et_lwip_init only. */
+  const unsigned char *ca;
+  size_t ca_len;
+  const char *ca_file;  /* instead of ca, where mbedTLS has MBEDTLS_FS_IO */
+  et_level log_level;   /* 0 = silent; messages with level <= this are logged */
+  /* NULL: stderr, "edgetoken: <level>: msg\n" (control bytes shown as '?'). */
+  void (*log_sink)(void *sink_ctx, et_level lvl, const char *msg, size_t n);
+  void *sink_ctx;
+  volatile int *cancel; /* optional: non-zero asks the running call to stop */
+  et_lwip_resolve_fn resolve; /* optional: names without (or before) DNS */
+  void *resolve_ctx;
+} et_lwip_config;
+
+typedef struct et_lwip {
+  et_posix px;          /* first: the shared slot, TLS state and details */
+  et_lwip_resolve_fn resolve;
+  void *resolve_ctx;
+  uint32_t now_last;    /* sys_now() at the last mono_ms, to count its wraps */
+  uint64_t now_high;    /* wraps << 32 */
+} et_lwip;
+
+/* Initialise lw and fill the hooks listed above (port->ctx = lw; every
+ * other hook NULL). Needs cfg->ca or cfg->ca_file.
+ * Errors: ET_E_ARG (lw, port or cfg NULL, or no CA given), ET_E_TLS_CONFIG
+ * (trust anchors unparseable or empty: see et_lwip_detail), ET_E_RANDOM
+ * (seeding mbedTLS's DRBG failed: no entropy source).
+ * On failure lw needs no et_lwip_free, but calling it is harmless. */
+et_err et_lwip_init(et_lwip *lw, const et_lwip_config *cfg, et_port *port);
+
+/* Close any open connection, free the mbedTLS state and wipe lw. */
+void et_lwip_free(et_lwip *lw);
+
+/* Human-readable detail of the last failure ("" if none), e.g.
+ * "connect to 192.0.2.1:443: Connection reset by peer". Valid until the
+ * next call on lw. */
+const char *et_lwip_detail(const et_lwip *lw);
+
+#endif

@@ -1,0 +1,101 @@
+/* The small helpers the decoders share: et_hex_value, et_ascii_lower and
+ * the table-driven et_json_decode. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "edgetoken/edgetoken.h"
+
+static void hex_value_of_every_byte(void **state) {
+  (void)state;
+  for (int c = -128; c < 128; c++) {
+    int want = -1;
+    if (c >= '0' && c <= '9')
+      want = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      want = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      want = c - 'A' + 10;
+    assert_int_equal(et_hex_value((char)c), want);
+  }
+}
+
+static void ascii_lower_changes_only_capitals(void **state) {
+  (void)state;
+  for (int c = -128; c < 128; c++) {
+    char want = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+    assert_int_equal(et_ascii_lower((char)c), want);
+  }
+}
+
+typedef struct pair {
+  et_str must, may;
+} pair;
+
+static const et_json_str_field fields[] = {
+  ET_JSON_REQUIRED(pair, "must", must),
+  ET_JSON_OPTIONAL(pair, "may", may),
+};
+static const et_json_plan plan = { fields, 2, "pair: not a JSON object", "pair: too many tokens" };
+
+static et_err decode(const char *text, pair *out, const char **why) {
+  static char buf[256];
+  jsmntok_t tok[8];
+  et_json j;
+  size_t n = strlen(text);
+  memcpy(buf, text, n + 1);
+  memset(out, 0x5a, sizeof *out);
+  return et_json_decode(&j, buf, n, tok, 8, &plan, out, why);
+}
+
+static void json_decode_fills_the_struct(void **state) {
+  pair p;
+  const char *why = "x";
+  (void)state;
+  assert_int_equal(decode("{\"may\":\"b\\u00e9\",\"must\":\"a\"}", &p, &why), ET_OK);
+  assert_null(why);
+  assert_true(et_str_eq(p.must, ET_STR("a")));
+  assert_true(et_str_eq(p.may, ET_STR("b\xc3\xa9")));
+  assert_int_equal(decode("{\"must\":\"a\"}", &p, &why), ET_OK);
+  assert_null(p.may.p); /* absent optional member: ET_STR_NULL */
+  assert_int_equal(p.may.n, 0);
+}
+
+static void json_decode_says_what_is_wrong(void **state) {
+  static const struct {
+    const char *text;
+    et_err e;
+    const char *why;
+  } bad[] = {
+    { "{\"may\":\"b\"}", ET_E_JSON_FIELD, "must: missing or empty" },
+    { "{\"must\":\"\"}", ET_E_JSON_FIELD, "must: missing or empty" },
+    { "{\"must\":1}", ET_E_JSON_FIELD, "must: expected a string" },
+    { "{\"must\":\"a\",\"may\":null}", ET_E_JSON_FIELD, "may: expected a string" },
+    { "{\"must\":\"a\",\"may\":\"\\ud800\"}", ET_E_JSON_SYNTAX, "may: bad escape in string" },
+    { "[1]", ET_E_JSON_SYNTAX, "pair: not a JSON object" },
+    { "{\"a\":[1,2,3,4,5,6,7,8]}", ET_E_JSON_TOKENS, "pair: too many tokens" },
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    pair p;
+    const char *why = NULL;
+    assert_int_equal(decode(bad[i].text, &p, &why), bad[i].e);
+    assert_non_null(why);
+    assert_string_equal(why, bad[i].why);
+    assert_int_equal(decode(bad[i].text, &p, NULL), bad[i].e); /* why is optional */
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(hex_value_of_every_byte),
+    cmocka_unit_test(ascii_lower_changes_only_capitals),
+    cmocka_unit_test(json_decode_fills_the_struct),
+    cmocka_unit_test(json_decode_says_what_is_wrong),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
