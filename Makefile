@@ -76,6 +76,9 @@ $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/tests/unit/fake_port.o \
   $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LDLIBS_TLS) -o $@
+# test_qr tests the CLI's QR encoder: its object and header.
+$(OUT)/tests/test_qr: $(OUT)/examples/cli/cli_qr.o
+$(OUT)/tests/unit/test_qr.o: ALL_CFLAGS += -Iexamples/cli
 
 # libFuzzer: clang only, core sources compiled into each target.
 FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Icore/include

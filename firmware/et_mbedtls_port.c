@@ -1,11 +1,20 @@
-/* The bare-metal port's TLS and SHA-256 on mbedTLS (see et_mbedtls_port.h).
- * Verification is always required: chain and host name. */
+/* The bare-metal port's TLS, SHA-256 and signing on mbedTLS (see
+ * et_mbedtls_port.h). Verification is always required: chain and host name. */
 #include "et_mbedtls_port.h"
 
 #include <string.h>
 
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define MP_EC(pk, field) (mbedtls_pk_ec(pk)->MBEDTLS_PRIVATE(field))
+#else
+#define MP_EC(pk, field) (mbedtls_pk_ec(pk)->field)
+#endif
 
 static const char drbg_pers[] = "edgetoken-device";
 
@@ -99,6 +108,95 @@ static et_err mp_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[32]) 
 #else
   return mbedtls_sha256_ret(p, n, out, 0) == 0 ? ET_OK : ET_E_CRYPTO;
 #endif
+}
+
+/* JWS (RFC 7518 §3.4) wants r || s, 32 bytes each, not mbedTLS's DER. */
+static int sign_es256(et_mbedtls_port *mp, mbedtls_pk_context *pk, const uint8_t digest[32],
+                      uint8_t sig[64]) {
+  mbedtls_mpi r, s;
+  int ret;
+  mbedtls_mpi_init(&r);
+  mbedtls_mpi_init(&s);
+  ret = mbedtls_ecdsa_sign(&MP_EC(*pk, grp), &r, &s, &MP_EC(*pk, d), digest, 32,
+                           mbedtls_ctr_drbg_random, &mp->drbg);
+  if (ret == 0)
+    ret = mbedtls_mpi_write_binary(&r, sig, 32);
+  if (ret == 0)
+    ret = mbedtls_mpi_write_binary(&s, sig + 32, 32);
+  mbedtls_mpi_free(&r);
+  mbedtls_mpi_free(&s);
+  return ret;
+}
+
+static int sign_rsa(et_mbedtls_port *mp, mbedtls_rsa_context *rsa, bool pss,
+                    const uint8_t digest[32], uint8_t *sig) {
+  if (pss) {
+    /* RFC 7518 §3.5: MGF1 with SHA-256, a salt as long as the hash. */
+    (void)mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
+    return mbedtls_rsa_rsassa_pss_sign_ext(rsa, mbedtls_ctr_drbg_random, &mp->drbg,
+                                           MBEDTLS_MD_SHA256, 32, digest, 32, sig);
+  }
+  (void)mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  return mbedtls_rsa_rsassa_pkcs1_v15_sign(rsa, mbedtls_ctr_drbg_random, &mp->drbg,
+                                           MBEDTLS_MD_SHA256, 32, digest, sig);
+#else
+  return mbedtls_rsa_rsassa_pkcs1_v15_sign(rsa, mbedtls_ctr_drbg_random, &mp->drbg,
+                                           MBEDTLS_RSA_PRIVATE, MBEDTLS_MD_SHA256, 32, digest,
+                                           sig);
+#endif
+}
+
+/* port->sign in software, the key read from flash for this one signature.
+ * A real device would route this hook to a secure element instead, which
+ * signs the digest without ever letting the key out. */
+static et_err mp_sign(void *ctx, et_sig_alg alg, const uint8_t digest[32], uint8_t *sig,
+                      size_t cap, size_t *sig_len) {
+  et_mbedtls_port *mp = ctx;
+  mbedtls_pk_context pk;
+  bool rsa, fits;
+  size_t need;
+  et_err e = ET_E_CRYPTO;
+  int ret;
+
+  mbedtls_pk_init(&pk);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  ret = mbedtls_pk_parse_key(&pk, mp->key, mp->key_len, NULL, 0, mbedtls_ctr_drbg_random,
+                             &mp->drbg);
+#else
+  ret = mbedtls_pk_parse_key(&pk, mp->key, mp->key_len, NULL, 0);
+#endif
+  if (ret != 0)
+    goto out;
+  rsa = mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA;
+  fits = alg == ET_SIG_ES256 ? mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY &&
+                                   MP_EC(pk, grp).id == MBEDTLS_ECP_DP_SECP256R1
+                             : rsa && (alg == ET_SIG_RS256 || alg == ET_SIG_PS256);
+  if (!fits) {
+    e = ET_E_ARG;
+    goto out;
+  }
+  need = rsa ? mbedtls_pk_get_len(&pk) : 64;
+  if (cap < need) {
+    e = ET_E_NOSPACE;
+    goto out;
+  }
+  ret = rsa ? sign_rsa(mp, mbedtls_pk_rsa(pk), alg == ET_SIG_PS256, digest, sig)
+            : sign_es256(mp, &pk, digest, sig);
+  if (ret == 0) {
+    *sig_len = need;
+    e = ET_OK;
+  }
+out:
+  mbedtls_pk_free(&pk); /* zeroizes the key's numbers, then the context */
+  return e;
+}
+
+void et_mbedtls_port_set_key(et_mbedtls_port *mp, const unsigned char *key, size_t key_len,
+                             et_port *port) {
+  mp->key = key;
+  mp->key_len = key_len;
+  port->sign = mp_sign;
 }
 
 et_err et_mbedtls_port_init(et_mbedtls_port *mp, const et_transport *net,

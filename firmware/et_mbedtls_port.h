@@ -37,13 +37,28 @@ typedef struct et_mbedtls_port {
   mbedtls_ssl_config conf;
   et_conn conn;
   bool busy;
+  const unsigned char *key; /* client key in flash, for sign */
+  size_t key_len;
 } et_mbedtls_port;
 
-/* Give mbedTLS its arena (once, before anything else of mbedTLS), parse the
- * trust anchors (PEM with its NUL, or DER), and fill port->open/send/recv/
- * close/sha256. ET_E_TLS_CONFIG, ET_E_RANDOM. */
+/* Parse the trust anchors (PEM with its NUL, or DER) and fill port->open/
+ * send/recv/close/sha256. The arena is the firmware's: call
+ * mbedtls_memory_buffer_alloc_init(arena, size) once before this (mbedTLS
+ * allows one arena per image, which other users of mbedTLS share).
+ * ET_E_TLS_CONFIG, ET_E_RANDOM. */
 et_err et_mbedtls_port_init(et_mbedtls_port *mp, const et_transport *net,
                             const unsigned char *ca, size_t ca_len, et_port *port);
 void et_mbedtls_port_free(et_mbedtls_port *mp);
+
+/* Certificate credentials (et_assertion.h): fill port->sign with a signer
+ * for the client's private key in flash: PEM (with its NUL) or DER, RSA
+ * (RS256, PS256) or EC P-256 (ES256). The key is parsed into the arena for
+ * each signature and freed right after (mbedTLS zeroizes it), so it never
+ * stays in RAM. The certificate's thumbprints go into et_cred ready-made.
+ * port->sign returns ET_E_ARG when the key cannot make alg, ET_E_NOSPACE
+ * when the signature does not fit, ET_E_CRYPTO when the key does not parse
+ * or signing fails. */
+void et_mbedtls_port_set_key(et_mbedtls_port *mp, const unsigned char *key, size_t key_len,
+                             et_port *port);
 
 #endif

@@ -33,5 +33,7 @@ int fw_tests_done(fw_tests *t); /* prints the plan; exit status */
 /* The suites (firmware/test_*.c). */
 void fw_suite_codecs(fw_tests *t);
 void fw_suite_recorded_exchange(fw_tests *t);
+void fw_suite_recorded_flows(fw_tests *t);
+void fw_suite_cert_assertion(fw_tests *t);
 
 #endif

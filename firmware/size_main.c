@@ -5,11 +5,6 @@
 #include <string.h>
 
 #include <mbedtls/memory_buffer_alloc.h>
-#if CONFIG_ET_CRED_CERTIFICATE
-#include <mbedtls/pk.h>
-#include <mbedtls/rsa.h>
-#include <mbedtls/version.h>
-#endif
 
 #include "edgetoken/edgetoken.h"
 #include "et_mbedtls_port.h"
@@ -42,45 +37,13 @@ static void no_close(void *ctx) {
 }
 
 #if CONFIG_ET_CRED_CERTIFICATE
-/* What a device with certificate credentials adds to its port: the client
- * key parsed from flash and signing through mbedTLS (RSA PKCS#1 v1.5 and
- * PSS, ECDSA). The thumbprints come ready-made with the certificate (see
- * et_mbedtls_config.h on SHA-1). A key in a secure element would replace
- * most of this. Stubs: the image is not run. */
+/* A device with certificate credentials keeps its client key in flash and
+ * signs through the port's hook (et_mbedtls_port_set_key: RSA PKCS#1 v1.5
+ * and PSS, ECDSA P-256); the thumbprints come ready-made with the
+ * certificate (see et_mbedtls_config.h on SHA-1). Stubs: the image is not
+ * run. */
 static const unsigned char client_key[] = "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n";
 static const uint8_t x5t_s256[32] = { 0 };
-static mbedtls_pk_context client_pk;
-
-static et_err fw_sign(void *ctx, et_sig_alg alg, const uint8_t digest[32], uint8_t *sig,
-                      size_t cap, size_t *sig_len) {
-  (void)ctx, (void)cap;
-  if (alg != ET_SIG_ES256)
-    (void)mbedtls_rsa_set_padding(mbedtls_pk_rsa(client_pk),
-                                  alg == ET_SIG_PS256 ? MBEDTLS_RSA_PKCS_V21 : MBEDTLS_RSA_PKCS_V15,
-                                  MBEDTLS_MD_SHA256);
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-  return mbedtls_pk_sign(&client_pk, MBEDTLS_MD_SHA256, digest, 32, sig, cap, sig_len,
-                         mbedtls_ctr_drbg_random, &mp.drbg) == 0 ? ET_OK : ET_E_CRYPTO;
-#else
-  return mbedtls_pk_sign(&client_pk, MBEDTLS_MD_SHA256, digest, 32, sig, sig_len,
-                         mbedtls_ctr_drbg_random, &mp.drbg) == 0 ? ET_OK : ET_E_CRYPTO;
-#endif
-}
-
-static et_err fw_cert_cred(et_cred *cred) {
-  int ret;
-  mbedtls_pk_init(&client_pk);
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-  ret = mbedtls_pk_parse_key(&client_pk, client_key, sizeof client_key, NULL, 0,
-                             mbedtls_ctr_drbg_random, &mp.drbg);
-#else
-  ret = mbedtls_pk_parse_key(&client_pk, client_key, sizeof client_key, NULL, 0);
-#endif
-  cred->kind = ET_CRED_CERTIFICATE;
-  cred->alg = ET_SIG_PS256;
-  memcpy(cred->x5t_s256, x5t_s256, sizeof x5t_s256);
-  return ret == 0 ? ET_OK : ET_E_CRYPTO;
-}
 #endif
 
 typedef void (*entry)(void);
@@ -114,8 +77,10 @@ int main(void) {
   for (size_t i = 0; flows[i] != 0; i++)
     n++;
 #if CONFIG_ET_CRED_CERTIFICATE
-  port.sign = fw_sign;
-  (void)fw_cert_cred(&app.cred);
+  et_mbedtls_port_set_key(&mp, client_key, sizeof client_key, &port);
+  app.cred.kind = ET_CRED_CERTIFICATE;
+  app.cred.alg = ET_SIG_PS256;
+  memcpy(app.cred.x5t_s256, x5t_s256, sizeof x5t_s256);
 #endif
 #if CONFIG_ET_FLOW_CLIENT_CREDENTIALS
   (void)et_client_credentials(&port, &app, ET_ENDPOINT_V2, ET_STR("x/.default"), &w, &tk, &oe);

@@ -49,26 +49,51 @@ FW_CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
 FW_CFLAGS := $(ARM_CFLAGS) $(FW_CPU) -Ifirmware -I$(FW)
 FW_LDFLAGS := $(FW_CPU) -nostartfiles --specs=nano.specs -T firmware/mps2.ld \
   -Wl,--gc-sections $(HEAP_WRAP)
+FW_MBEDTLS_DEFS := -DET_MBEDTLS_DEVICE $(MBEDTLS_DEFS)
+# The device arena given to mbedTLS (bytes): the zero-heap CLI's measured
+# high-water for one token is ~26 KB (64-bit), plus margin.
+FW_ARENA ?= 30720
 FW_BSP := startup fw_tests heap_trap
-FW_TEST_OBJ := $(addprefix $(FW)/,$(addsuffix .o,$(FW_BSP) main test_codecs test_recorded_exchange))
+FW_TEST_OBJ := $(addprefix $(FW)/,$(addsuffix .o,$(FW_BSP) main rec_port recorded test_codecs \
+  test_recorded_exchange test_recorded_flows))
+# The certificate tests link the mbedTLS port and an mbedTLS built with the
+# arena's statistics (ET_MBEDTLS_MEMORY_DEBUG; the size table's has none),
+# and a throwaway client key made in the build directory (never committed).
+FW_ST := $(FW)/selftest
+FW_KEYS := $(FW)/client-certs
+FW_ST_OBJ := $(addprefix $(FW_ST)/,test_cert_assertion.o et_mbedtls_port.o bsp_mbedtls.o)
+FW_HDRS := firmware/fw.h firmware/rec_port.h $(FW)/recorded.h $(wildcard core/include/edgetoken/*.h) \
+  $(BUILD)/arm/jsmn/jsmn.h $(CONFIG_H)
 
 $(FW)/recorded.h: $(wildcard firmware/recorded/*.http) tools/record-exchange.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/record-exchange.py header $@ $(sort $(wildcard firmware/recorded/*.http))
-$(FW)/%.o: firmware/%.c firmware/fw.h $(FW)/recorded.h $(wildcard core/include/edgetoken/*.h) $(BUILD)/arm/jsmn/jsmn.h $(CONFIG_H)
+$(FW)/recorded.c: $(FW)/recorded.h
+$(FW)/recorded.o: $(FW)/recorded.c $(FW)/recorded.h
+	$(ARM_CC) $(FW_CFLAGS) -c $< -o $@
+$(FW)/%.o: firmware/%.c $(FW_HDRS)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(FW_CFLAGS) -c $< -o $@
-$(FW)/selftest.elf: $(FW_TEST_OBJ) $(BUILD)/arm/libedgetoken.a firmware/mps2.ld
-	$(ARM_CC) $(FW_LDFLAGS) -Wl,-Map,$@.map $(FW_TEST_OBJ) $(BUILD)/arm/libedgetoken.a -o $@
+$(FW_KEYS)/fw_test_key.h: tools/fw-test-key.sh tests/emulator/make_client_certs.sh
+	tools/fw-test-key.sh $(FW_KEYS) $@
+$(FW_ST)/libmbedtls_et.a: $(MBEDTLS_CFG) | $(MBEDTLS_TREE)
+	@mkdir -p $(dir $@)
+	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ $(ARM_CC) arm-none-eabi-ar -std=c99 -Os \
+	  $(FW_CPU) -ffunction-sections -fdata-sections -DET_MBEDTLS_DEVICE -DET_MBEDTLS_MEMORY_DEBUG
+$(FW_ST)/%.o: firmware/%.c $(FW_HDRS) $(MBEDTLS_CFG) firmware/et_mbedtls_port.h \
+  $(FW_KEYS)/fw_test_key.h | $(MBEDTLS_TREE)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(FW_CFLAGS) $(FW_MBEDTLS_DEFS) -DET_MBEDTLS_MEMORY_DEBUG -DFW_ARENA=$(FW_ARENA) \
+	  -I$(FW_KEYS) -c $< -o $@
+$(FW)/selftest.elf: $(FW_TEST_OBJ) $(FW_ST_OBJ) $(FW_ST)/libmbedtls_et.a $(BUILD)/arm/libedgetoken.a \
+  firmware/mps2.ld
+	$(ARM_CC) $(FW_LDFLAGS) -Wl,-Map,$@.map $(FW_TEST_OBJ) $(FW_ST_OBJ) \
+	  $(BUILD)/arm/libedgetoken.a $(FW_ST)/libmbedtls_et.a -o $@
 firmware: $(FW)/selftest.elf
 firmware-test: $(FW)/selftest.elf
-	tools/firmware-test.sh $(FW)/selftest.elf
+	PYTHON=$(PYTHON) tools/firmware-test.sh $(FW)/selftest.elf
 
 # --- size table: linked Cortex-M4 images per Kconfig flavour ---------------
-FW_MBEDTLS_DEFS := -DET_MBEDTLS_DEVICE $(MBEDTLS_DEFS)
-# The device arena given to mbedTLS in the size images (bytes): the zero-heap
-# CLI's measured high-water for one token is ~26 KB (64-bit), plus margin.
-FW_ARENA ?= 30720
 $(FW)/libmbedtls_et.a: $(MBEDTLS_CFG) | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ $(ARM_CC) arm-none-eabi-ar -std=c99 -Os \

@@ -1,6 +1,8 @@
 #!/bin/sh
 set -eu
 cd "$(dirname "$0")/.."
-make -s VARIANT=gcc all
+BUILD=${BUILD:-build}
+export BUILD
+make -s VARIANT=gcc BUILD="$BUILD" all zero-heap
 PY=$(test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 exec "$PY" tools/bench.py

@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential clang libclang-rt-14-dev llvm make libmbedtls-dev libjsmn-dev libcmocka-dev
 python3 python3-kconfiglib python3-cryptography openssl ca-certificates curl valgrind cppcheck time
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
-liblwip-dev liblwip0 iproute2"
+liblwip-dev liblwip0 iproute2 qrencode zbar-tools"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Flash and RAM per Kconfig flavour, measured on linked Cortex-M4 images
 # (-Os, thumb, --gc-sections): core with the flavour's CONFIG_ET_FLOW_* and
-# CONFIG_ET_CRED_* (the rest 0), the bare-metal mbedTLS port (with a client
-# key signer when CRED_CERTIFICATE is on), mbedTLS with our config. Run by
+# CONFIG_ET_CRED_* (the rest 0), the bare-metal mbedTLS port (its signing
+# hook too when CRED_CERTIFICATE is on), mbedTLS with our config. Run by
 # `make size-table` (which sets the variables below and builds the parts).
 set -eu
 : "${ARM_CC:?}" "${FW:?}" "${FW_CFLAGS:?}" "${FW_LDFLAGS:?}" "${FW_ARENA:?}"

@@ -2,20 +2,7 @@
  * come from configuration, checked before they reach a request line. */
 #include "edgetoken/et_url.h"
 
-static bool is_alnum(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_host_char(char c) { return is_alnum(c) || c == '-' || c == '.'; }
-
-static bool is_ipv6_char(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-         c == ':' || c == '.';
-}
-
-static bool is_path_char(char c) {
-  return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-}
+static bool is_path_char(char c) { return et_char_in(c, ET_CHARS_UNRESERVED) || c == '/'; }
 
 et_err et_authority_parse(et_str url, et_authority *out) {
   static const char scheme[] = "https://";
@@ -32,7 +19,7 @@ et_err et_authority_parse(et_str url, et_authority *out) {
 
   if (i < url.n && url.p[i] == '[') {
     start = ++i;
-    while (i < url.n && is_ipv6_char(url.p[i]))
+    while (i < url.n && et_char_in(url.p[i], ET_CHARS_IPV6))
       i++;
     if (i >= url.n || url.p[i] != ']' || i == start)
       return ET_E_URL;
@@ -40,7 +27,7 @@ et_err et_authority_parse(et_str url, et_authority *out) {
     i++;
   } else {
     start = i;
-    while (i < url.n && is_host_char(url.p[i]))
+    while (i < url.n && et_char_in(url.p[i], ET_CHARS_HOST))
       i++;
     out->host = (et_str){ url.p + start, i - start };
   }
@@ -76,7 +63,7 @@ et_err et_tenant_check(et_str tenant) {
     return ET_E_ARG;
   for (size_t i = 0; i < tenant.n; i++) {
     char c = tenant.p[i];
-    if (!is_alnum(c) && c != '-' && c != '.' && c != '_')
+    if (!et_char_in(c, ET_CHARS_UNRESERVED) || c == '~')
       return ET_E_ARG;
   }
   /* "." and ".." would walk up the path. */

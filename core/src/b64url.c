@@ -5,21 +5,15 @@ static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 void et_b64url_encode(et_buf *b, const uint8_t *p, size_t n) {
-  size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+  /* 3 bytes make 4 characters; a last group of 1 or 2 bytes, read as if
+   * zeros followed, makes 2 or 3. */
+  for (size_t i = 0; i < n; i += 3) {
+    size_t left = n - i;
+    uint32_t v = (uint32_t)p[i] << 16 | (left > 1 ? (uint32_t)p[i + 1] << 8 : 0) |
+                 (left > 2 ? p[i + 2] : 0);
     char q[4] = { alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63],
                   alphabet[v & 63] };
-    et_buf_put(b, q, 4);
-  }
-  if (n - i == 1) {
-    uint32_t v = (uint32_t)p[i] << 16;
-    char q[2] = { alphabet[v >> 18], alphabet[(v >> 12) & 63] };
-    et_buf_put(b, q, 2);
-  } else if (n - i == 2) {
-    uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-    char q[3] = { alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63] };
-    et_buf_put(b, q, 3);
+    et_buf_put(b, q, left > 2 ? 4 : left + 1);
   }
 }
 

@@ -26,7 +26,7 @@ et_err et_client_credentials(const et_port *port, const et_app *app,
       (ep != ET_ENDPOINT_V1 && ep != ET_ENDPOINT_V2))
     return ET_E_ARG;
   if (app->cred.kind == ET_CRED_NONE) {
-    w->why = "client credentials need a client secret or certificate";
+    w->why = ET_TEXT("client credentials need a client secret or certificate");
     return ET_E_ARG;
   }
   return et_token_request(port, app, &g, w, tok, err);
@@ -37,7 +37,7 @@ et_err et_client_credentials(const et_port *port, const et_app *app,
                              et_work *w, et_token *tok, et_oauth_error *err) {
   (void)port, (void)app, (void)ep, (void)scope_or_resource, (void)tok, (void)err;
   if (w != NULL)
-    w->why = "client credentials are disabled (CONFIG_ET_FLOW_CLIENT_CREDENTIALS)";
+    w->why = ET_TEXT("client credentials are disabled (CONFIG_ET_FLOW_CLIENT_CREDENTIALS)");
   return ET_E_DISABLED;
 }
 #endif

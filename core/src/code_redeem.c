@@ -35,7 +35,7 @@ et_err et_redeem_code(const et_port *port, const et_app *app,
   if (app == NULL || g == NULL || w == NULL)
     return ET_E_ARG;
   if (g->code.n == 0 || g->redirect_uri.n == 0 || g->scope.n == 0) {
-    w->why = "code, redirect URI and scope are required";
+    w->why = ET_TEXT("code, redirect URI and scope are required");
     return ET_E_ARG;
   }
   if (err == NULL)
@@ -43,7 +43,7 @@ et_err et_redeem_code(const et_port *port, const et_app *app,
   e = et_token_request(port, app, &rg, w, tok, err);
   if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("invalid_grant")) &&
       has_code(err, AADSTS_EXPIRED)) {
-    w->why = "the authorization code expired: sign in again";
+    w->why = ET_TEXT("the authorization code expired: sign in again");
     return ET_E_EXPIRED;
   }
   return e;
@@ -54,7 +54,7 @@ et_err et_redeem_code(const et_port *port, const et_app *app,
                       et_oauth_error *err) {
   (void)port, (void)app, (void)g, (void)tok, (void)err;
   if (w != NULL)
-    w->why = "sign-in is disabled (CONFIG_ET_FLOW_AUTH_CODE)";
+    w->why = ET_TEXT("sign-in is disabled (CONFIG_ET_FLOW_AUTH_CODE)");
   return ET_E_DISABLED;
 }
 #endif

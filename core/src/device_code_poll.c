@@ -78,7 +78,7 @@ et_err et_device_code_poll(const et_port *port, const et_app *app,
     return ET_E_ARG;
   w->why = NULL;
   if (overlaps(dc->device_code, w)) {
-    w->why = "the device code must be copied out of the workspace before polling";
+    w->why = ET_TEXT("the device code must be copied out of the workspace before polling");
     return ET_E_ARG;
   }
   g.arg = &dc->device_code;
@@ -94,8 +94,8 @@ et_err et_device_code_poll(const et_port *port, const et_app *app,
 
     if (next >= deadline) {
       memset(err, 0, sizeof *err);
-      w->why = last_failed ? "the device code expired; the last poll failed on the network"
-                           : "the device code expired before the sign-in was completed";
+      w->why = last_failed ? ET_TEXT("the device code expired; the last poll failed on the network")
+                           : ET_TEXT("the device code expired before the sign-in was completed");
       return ET_E_EXPIRED;
     }
     e = wait_until(port, next);
@@ -123,17 +123,17 @@ et_err et_device_code_poll(const et_port *port, const et_app *app,
       continue;
     }
     if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("authorization_declined"))) {
-      w->why = "the user declined the sign-in";
+      w->why = ET_TEXT("the user declined the sign-in");
       return ET_E_DECLINED;
     }
     if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("expired_token"))) {
-      w->why = "the device code expired before the sign-in was completed";
+      w->why = ET_TEXT("the device code expired before the sign-in was completed");
       return ET_E_EXPIRED;
     }
     if (!transient(e, err))
       return e;
-    et_log(port, ET_LOG_WARN, "device code: poll failed, retrying at the next interval: ",
-           et_str_from_cstr(et_strerror(e)));
+    et_log_error(port, ET_LOG_WARN, "device code: poll failed, retrying at the next interval: ",
+                 e);
     if (err->retry_after_s > 0 && (uint64_t)err->retry_after_s * 1000u > wait_ms)
       wait_ms = (uint64_t)err->retry_after_s * 1000u;
     last_failed = true;
@@ -148,7 +148,7 @@ et_err et_device_code_poll(const et_port *port, const et_app *app,
                            et_work *w, et_token *tok, et_oauth_error *err) {
   (void)port, (void)app, (void)ep, (void)dc, (void)tok, (void)err;
   if (w != NULL)
-    w->why = "the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)";
+    w->why = ET_TEXT("the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)");
   return ET_E_DISABLED;
 }
 

@@ -15,11 +15,13 @@ static et_err fail(et_err e, const char **why, const char *text) {
 
 /* One text per member, whatever is wrong with it. */
 #define REQUIRED(key, member)                                                  \
-  { key, offsetof(et_device_code, member), key ": missing, empty or not a string", \
-    key ": missing, empty or not a string", key ": missing, empty or not a string" }
+  { key, offsetof(et_device_code, member), true                               \
+    ET_TEXTS(key ": missing, empty or not a string",                          \
+             key ": missing, empty or not a string",                          \
+             key ": missing, empty or not a string") }
 #define OPTIONAL(key, member)                                                  \
-  { key, offsetof(et_device_code, member), NULL, key ": not a string",        \
-    key ": not a string" }
+  { key, offsetof(et_device_code, member), false                              \
+    ET_TEXTS(NULL, key ": not a string", key ": not a string") }
 
 static const et_json_str_field str_fields[] = {
   REQUIRED("device_code", device_code),
@@ -29,9 +31,9 @@ static const et_json_str_field str_fields[] = {
 };
 
 static const et_json_plan plan = {
-  str_fields, sizeof str_fields / sizeof str_fields[0],
-  "devicecode response: not a JSON object",
-  "devicecode response: more JSON tokens than the workspace has",
+  str_fields, sizeof str_fields / sizeof str_fields[0]
+  ET_TEXTS("devicecode response: not a JSON object",
+           "devicecode response: more JSON tokens than the workspace has")
 };
 
 /* A number or digit string in 1..max; absent: dflt (0 = required). */
@@ -66,14 +68,14 @@ et_err et_device_code_decode(char *body, size_t len, jsmntok_t *tok,
     e = et_json_member_string(&j, 0, "verification_url", &out->verification_uri);
     if (e != ET_OK || out->verification_uri.n == 0)
       e = fail(e == ET_E_JSON_SYNTAX ? e : ET_E_JSON_FIELD, why,
-               "verification_uri/verification_url: missing, empty or not a string");
+               ET_TEXT("verification_uri/verification_url: missing, empty or not a string"));
   }
   if (e == ET_OK)
     e = get_seconds(&j, "expires_in", ET_DEVICE_MAX_EXPIRES_S, 0, &out->expires_in, why,
-                    "expires_in: missing, or not 1..86400 seconds");
+                    ET_TEXT("expires_in: missing, or not 1..86400 seconds"));
   if (e == ET_OK)
     e = get_seconds(&j, "interval", ET_DEVICE_MAX_INTERVAL_S, ET_DEVICE_DEFAULT_INTERVAL_S,
-                    &out->interval, why, "interval: not 1..3600 seconds");
+                    &out->interval, why, ET_TEXT("interval: not 1..3600 seconds"));
   if (e != ET_OK) {
     et_wipe(body, len); /* may hold the device code */
     memset(out, 0, sizeof *out);
@@ -135,7 +137,7 @@ et_err et_device_code_request(const et_port *port, const et_app *app,
                               et_oauth_error *err) {
   (void)port, (void)app, (void)ep, (void)scope_or_resource, (void)dc, (void)err;
   if (w != NULL)
-    w->why = "the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)";
+    w->why = ET_TEXT("the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)");
   return ET_E_DISABLED;
 }
 

@@ -29,7 +29,7 @@ et_err et_device_login(const et_port *port, const et_app *app,
   off = (size_t)(dc.device_code.p - (const char *)w->buf);
   if (dc.device_code.n > cfg->code_cap) {
     et_wipe(w->buf, w->cap);
-    w->why = "the device code is longer than code_buf";
+    w->why = ET_TEXT("the device code is longer than code_buf");
     return ET_E_NOSPACE;
   }
   memcpy(cfg->code_buf, dc.device_code.p, dc.device_code.n);
@@ -47,7 +47,7 @@ et_err et_device_login(const et_port *port, const et_app *app,
   e = et_refresh_token_save(port, cfg->store_key ? cfg->store_key : "refresh_token",
                             tok->refresh_token);
   if (e != ET_OK) {
-    w->why = "signed in, but the refresh token could not be stored";
+    w->why = ET_TEXT("signed in, but the refresh token could not be stored");
     return e == ET_E_ARG ? ET_E_STORE : e;
   }
   return ET_OK;
@@ -60,7 +60,7 @@ et_err et_device_login(const et_port *port, const et_app *app,
                        et_token *tok, et_oauth_error *err) {
   (void)port, (void)app, (void)cfg, (void)tok, (void)err;
   if (w != NULL)
-    w->why = "the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)";
+    w->why = ET_TEXT("the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)");
   return ET_E_DISABLED;
 }
 

@@ -1,6 +1,8 @@
-/* et_strerror: one sentence per error, for logs and the CLI. */
+/* et_strerror: one sentence per error, for logs and the CLI, or only the
+ * error's number when the texts are configured out. */
 #include "edgetoken/et_err.h"
 
+#if CONFIG_ET_ERROR_TEXT
 const char *et_strerror(et_err e) {
   switch (e) {
   case ET_OK: return "success";
@@ -40,3 +42,16 @@ const char *et_strerror(et_err e) {
   }
   return "unknown error";
 }
+#else
+/* In et_err.h's order; the check below fails when a code is added. */
+static const char numbers[][4] = {
+  "E0", "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10",
+  "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E18", "E19", "E20", "E21",
+  "E22", "E23", "E24", "E25", "E26", "E27", "E28", "E29", "E30", "E31", "E32",
+};
+typedef char numbers_cover_every_code[sizeof numbers / sizeof numbers[0] == ET_E__COUNT ? 1 : -1];
+
+const char *et_strerror(et_err e) {
+  return (unsigned)e < ET_E__COUNT ? numbers[e] : "E?";
+}
+#endif

@@ -27,7 +27,7 @@ static et_err build_request(const et_request *rq, et_work *w, size_t *total) {
     if (e == ET_OK)
       e = et_buf_status(&b);
     if (e != ET_OK) {
-      w->why = "request body does not fit the workspace buffer";
+      w->why = ET_TEXT("request body does not fit the workspace buffer");
       return e;
     }
   }
@@ -46,11 +46,11 @@ static et_err build_request(const et_request *rq, et_work *w, size_t *total) {
   et_buf_init(&head, NULL, 0);
   e = et_http_request_write(&head, &hr);
   if (e != ET_OK) {
-    w->why = "request header field contains forbidden characters";
+    w->why = ET_TEXT("request header field contains forbidden characters");
     return e;
   }
   if (head.len > w->cap - b.len) {
-    w->why = "request does not fit the workspace buffer";
+    w->why = ET_TEXT("request does not fit the workspace buffer");
     et_wipe(w->buf, b.len);
     return ET_E_NOSPACE;
   }
@@ -92,6 +92,8 @@ static void log_request(const et_port *port, const et_request *rq, et_work *w,
 static void log_response(const et_port *port, int status, size_t body_len) {
   char line[48];
   et_buf b;
+  if (CONFIG_ET_LOG_LEVEL < ET_LOG_DEBUG) /* et_log would drop it: no code */
+    return;
   et_buf_init(&b, line, sizeof line);
   et_buf_put_u64(&b, (uint64_t)status);
   et_buf_put_cstr(&b, ", body ");
@@ -233,7 +235,7 @@ et_err et_exchange(const et_port *port, const et_request *rq,
     if (e != ET_OK) {
       if (last || !transient(e))
         return e;
-      et_log(port, ET_LOG_WARN, "retrying after: ", et_str_from_cstr(et_strerror(e)));
+      et_log_error(port, ET_LOG_WARN, "retrying after: ", e);
       e = wait_ms(port, backoff_ms(port, attempt));
       if (e != ET_OK)
         return e;
@@ -250,7 +252,7 @@ et_err et_exchange(const et_port *port, const et_request *rq,
     }
     if (delay > CONFIG_ET_RETRY_MAX_WAIT_MS || last) {
       if (rs->status == 429 || rs->has_retry_after) {
-        w->why = "the server asks to retry later (Retry-After)";
+        w->why = ET_TEXT("the server asks to retry later (Retry-After)");
         return ET_E_THROTTLED;
       }
       return ET_OK; /* the caller reports the 5xx */

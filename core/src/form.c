@@ -1,17 +1,11 @@
 /* Percent-encoding for application/x-www-form-urlencoded and queries. */
 #include "edgetoken/et_form.h"
 
-static bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
-}
-
 void et_form_encode(et_buf *b, et_str value) {
   static const char hex[] = "0123456789ABCDEF";
   for (size_t i = 0; i < value.n; i++) {
     unsigned char c = (unsigned char)value.p[i];
-    if (unreserved(c)) {
+    if (et_char_in((char)c, ET_CHARS_UNRESERVED)) {
       et_buf_put_char(b, (char)c);
     } else {
       char esc[3] = { '%', hex[c >> 4], hex[c & 15] };

@@ -2,15 +2,6 @@
  * byte is written, so a rejected request leaves nothing half-built. */
 #include "edgetoken/et_http.h"
 
-/* RFC 9110 tchar: the characters of methods and header names. */
-static bool is_tchar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '!' || c == '#' || c == '$' ||
-         c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' ||
-         c == '-' || c == '.' || c == '^' || c == '_' || c == '`' ||
-         c == '|' || c == '~';
-}
-
 static bool is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 static bool span_ok(et_str s) { return s.p != NULL || s.n == 0; }
@@ -19,7 +10,7 @@ static bool token_ok(et_str s) {
   if (s.n == 0 || s.p == NULL)
     return false;
   for (size_t i = 0; i < s.n; i++)
-    if (!is_tchar((unsigned char)s.p[i]))
+    if (!et_char_in(s.p[i], ET_CHARS_TCHAR))
       return false;
   return true;
 }

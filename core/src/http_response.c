@@ -27,8 +27,7 @@
 #define CHUNK_DIGITS_MAX 16u  /* hex digits of a uint64_t */
 
 enum state {
-  S_VERSION, /* status line and header states come first: see in_head() */
-  S_CODE,
+  S_STATUS, /* status line and header states come first: see in_head() */
   S_REASON,
   S_LINE_START,
   S_NAME,
@@ -88,12 +87,7 @@ static bool is_ws(unsigned char c) { return c == ' ' || c == '\t'; }
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 /* RFC 9110 tchar: the characters of header names. */
-static bool is_tchar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-         c == '!' || c == '#' || c == '$' || c == '%' || c == '&' ||
-         c == '\'' || c == '*' || c == '+' || c == '-' || c == '.' ||
-         c == '^' || c == '_' || c == '`' || c == '|' || c == '~';
-}
+static bool is_tchar(unsigned char c) { return et_char_in((char)c, ET_CHARS_TCHAR); }
 
 /* Word matching without storage: mask bit i stays set while the token read
  * so far is a prefix of t[i]; pos counts the token's bytes (saturating). */
@@ -135,16 +129,9 @@ static et_err finish(et_http_response *r) {
 /* Forget everything about a message: at init and after a 1xx response.
  * The header byte and line counters run on across messages. */
 static void start_message(et_http_response *r) {
-  r->status = 0;
-  r->chunked = false;
-  r->has_content_length = false;
-  r->content_length = 0;
-  r->close = false;
-  r->has_retry_after = false;
-  r->retry_after_s = 0;
-  r->json = false;
+  memset(r, 0, offsetof(et_http_response, done)); /* the results */
   r->flags = 0;
-  r->state = S_VERSION;
+  r->state = S_STATUS;
   r->pos = 0;
   r->acc = 0;
 }
@@ -168,34 +155,20 @@ static bool line_end(et_http_response *r, unsigned char c, et_err *e) {
 }
 
 static et_err status_byte(et_http_response *r, unsigned char c) {
-  static const char version[] = "HTTP/1.";
+  /* The status line up to the code, one template byte per input byte:
+   * 'x' the minor version (0 or 1), '#' a digit of the code. */
+  static const char head[] = "HTTP/1.x ###";
   et_err e = ET_OK;
-  switch (r->state) {
-  case S_VERSION:
-    if (r->pos < sizeof version - 1) {
-      if (c != (unsigned char)version[r->pos])
+  if (r->state == S_STATUS) {
+    if (r->pos < sizeof head - 1) {
+      char t = head[r->pos++];
+      if (t == '#' ? !is_digit(c) : t == 'x' ? c != '0' && c != '1' : c != (unsigned char)t)
         return ET_E_HTTP_SYNTAX;
-    } else if (r->pos == sizeof version - 1) {
-      if (c != '0' && c != '1')
-        return ET_E_HTTP_SYNTAX;
-      if (c == '0')
+      if (t == '#')
+        r->acc = r->acc * 10 + (unsigned)(c - '0');
+      if (c == '0' && t == 'x')
         r->flags |= M_HTTP10;
-    } else {
-      if (c != ' ')
-        return ET_E_HTTP_SYNTAX;
-      r->state = S_CODE;
-      r->pos = 0;
-      r->acc = 0;
-      return ET_OK;
-    }
-    r->pos++;
-    return ET_OK;
-  case S_CODE:
-    if (r->pos < 3) {
-      if (!is_digit(c))
-        return ET_E_HTTP_SYNTAX;
-      r->acc = r->acc * 10 + (unsigned)(c - '0');
-      if (++r->pos == 3) {
+      if (r->pos == sizeof head - 1) {
         if (r->acc < 100 || r->acc > 599)
           return ET_E_HTTP_SYNTAX;
         r->status = (int)r->acc;
@@ -206,11 +179,8 @@ static et_err status_byte(et_http_response *r, unsigned char c) {
       r->state = S_REASON;
       return ET_OK;
     }
-    break;
-  default: /* S_REASON */
-    if (!is_ctl(c) || c == '\t')
-      return ET_OK;
-    break;
+  } else if (!is_ctl(c) || c == '\t') { /* S_REASON */
+    return ET_OK;
   }
   if (!line_end(r, c, &e))
     return e;
@@ -512,8 +482,7 @@ static et_err parse_byte(et_http_response *r, unsigned char c, size_t room) {
     r->flags &= (uint16_t)~M_CR;
   }
   switch (r->state) {
-  case S_VERSION:
-  case S_CODE:
+  case S_STATUS:
   case S_REASON:
     return status_byte(r, c);
   case S_LINE_START:

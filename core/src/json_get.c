@@ -100,10 +100,11 @@ int et_json_get(const et_json *j, int obj, const char *key) {
   return -1;
 }
 
-/* v = v * 10 + digit c, refusing non-digits and results above max. */
-static bool push_digit(uint64_t *v, char c, uint64_t max) {
+/* v = v * 10 + digit c, refusing non-digits and results above max, which
+ * is 10 * lim + last (divided once per number, not per digit). */
+static bool push_digit(uint64_t *v, char c, uint64_t lim, unsigned last) {
   unsigned d = (unsigned)(c - '0');
-  if (d > 9 || d > max || *v > (max - d) / 10)
+  if (d > 9 || *v > lim || (*v == lim && d > last))
     return false;
   *v = *v * 10 + d;
   return true;
@@ -112,7 +113,8 @@ static bool push_digit(uint64_t *v, char c, uint64_t max) {
 et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out) {
   const jsmntok_t *t;
   et_str s;
-  uint64_t v = 0;
+  uint64_t v = 0, lim = max / 10;
+  unsigned last = (unsigned)(max % 10);
   size_t i = 0;
   if (!in_range(j, idx) || out == NULL)
     return ET_E_JSON_FIELD;
@@ -135,7 +137,7 @@ et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out) {
       piece[0] = s.p[i++];
     }
     for (size_t k = 0; k < m; k++)
-      if (!push_digit(&v, piece[k], max))
+      if (!push_digit(&v, piece[k], lim, last))
         return ET_E_JSON_FIELD;
   }
   *out = v;

@@ -57,17 +57,18 @@ et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
     return ET_E_ARG;
   e = et_json_parse(j, text, len, tok, cap);
   if (e != ET_OK)
-    return fail(e, why, e == ET_E_JSON_TOKENS ? plan->why_tokens : plan->why_syntax);
+    return fail(e, why,
+                e == ET_E_JSON_TOKENS ? ET_TEXT(plan->why_tokens) : ET_TEXT(plan->why_syntax));
   for (size_t k = 0; k < plan->n_fields; k++) {
     const et_json_str_field *f = &plan->fields[k];
     et_str *s = (et_str *)((char *)out + f->off);
     e = et_json_member_string(j, 0, f->key, s);
     if (e == ET_E_JSON_FIELD)
-      return fail(e, why, f->why_type);
+      return fail(e, why, ET_TEXT(f->why_type));
     if (e != ET_OK)
-      return fail(e, why, f->why_escape);
-    if (f->why_missing != NULL && s->n == 0)
-      return fail(ET_E_JSON_FIELD, why, f->why_missing);
+      return fail(e, why, ET_TEXT(f->why_escape));
+    if (f->required && s->n == 0)
+      return fail(ET_E_JSON_FIELD, why, ET_TEXT(f->why_missing));
   }
   return ET_OK;
 }

@@ -18,31 +18,16 @@ static long read_u(const char *s, size_t n, size_t i) {
   return v;
 }
 
+/* cp as UTF-8 at dst[w] (dst NULL: only measured); returns the end. The
+ * continuation bytes take 6 bits each from the end; the lead byte gets the
+ * rest under its length mark (C0, E0 or F0 for 2, 3 or 4 bytes). */
 static size_t put_utf8(char *dst, size_t w, unsigned long cp) {
-  char b[4];
-  size_t m;
-  if (cp < 0x80) {
-    b[0] = (char)cp;
-    m = 1;
-  } else if (cp < 0x800) {
-    b[0] = (char)(0xC0 | (cp >> 6));
-    b[1] = (char)(0x80 | (cp & 0x3F));
-    m = 2;
-  } else if (cp < 0x10000) {
-    b[0] = (char)(0xE0 | (cp >> 12));
-    b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[2] = (char)(0x80 | (cp & 0x3F));
-    m = 3;
-  } else {
-    b[0] = (char)(0xF0 | (cp >> 18));
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (char)(0x80 | (cp & 0x3F));
-    m = 4;
+  size_t m = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  if (dst != NULL) {
+    for (size_t k = m - 1; k > 0; k--, cp >>= 6)
+      dst[w + k] = (char)(0x80 | (cp & 0x3F));
+    dst[w] = (char)((m > 1 ? (0xFF00u >> m) & 0xFFu : 0) | cp);
   }
-  if (dst != NULL)
-    for (size_t k = 0; k < m; k++)
-      dst[w + k] = b[k];
   return w + m;
 }
 

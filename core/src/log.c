@@ -25,3 +25,17 @@ void et_log(const et_port *port, et_level lvl, const char *text, et_str detail) 
   }
   port->log(port->ctx, lvl, line, b.len);
 }
+
+void et_log_error(const et_port *port, et_level lvl, const char *text, et_err e) {
+#if CONFIG_ET_ERROR_TEXT
+  et_log(port, lvl, text, et_str_from_cstr(et_strerror(e)));
+#else
+  /* et_strerror's "E13", without linking its table for this */
+  char code[8];
+  et_buf b;
+  et_buf_init(&b, code, sizeof code);
+  et_buf_put_char(&b, 'E');
+  et_buf_put_u64(&b, (uint64_t)e);
+  et_log(port, lvl, text, (et_str){ code, b.len });
+#endif
+}

@@ -16,9 +16,9 @@ static const et_json_str_field str_fields[] = {
 };
 
 static const et_json_plan plan = {
-  str_fields, sizeof str_fields / sizeof str_fields[0],
-  "error response: not a JSON object",
-  "error response: more JSON tokens than the workspace has",
+  str_fields, sizeof str_fields / sizeof str_fields[0]
+  ET_TEXTS("error response: not a JSON object",
+           "error response: more JSON tokens than the workspace has")
 };
 
 static et_err fail(et_err e, const char **why, const char *text) {
@@ -71,6 +71,6 @@ et_err et_oauth_error_decode(char *body, size_t len, jsmntok_t *tok,
   idx = et_json_get(&j, 0, "error_codes");
   if (idx >= 0 && read_codes(&j, idx, out) != ET_OK)
     return fail(ET_E_JSON_FIELD, why,
-                "error_codes: expected an array of non-negative integers");
+                ET_TEXT("error_codes: expected an array of non-negative integers"));
   return ET_OK;
 }

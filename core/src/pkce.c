@@ -36,12 +36,9 @@ et_err et_pkce_verifier(const et_port *port, size_t len, char *out) {
 static bool verifier_ok(et_str v) {
   if (v.p == NULL || v.n < ET_PKCE_VERIFIER_MIN || v.n > ET_PKCE_VERIFIER_MAX)
     return false;
-  for (size_t i = 0; i < v.n; i++) {
-    char c = v.p[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '.' || c == '_' || c == '~'))
+  for (size_t i = 0; i < v.n; i++)
+    if (!et_char_in(v.p[i], ET_CHARS_UNRESERVED))
       return false;
-  }
   return true;
 }
 

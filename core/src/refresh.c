@@ -35,13 +35,13 @@ et_err et_refresh(const et_port *port, const et_app *app,
   if (app == NULL || w == NULL)
     return ET_E_ARG;
   if (refresh_token.n == 0 || refresh_token.p == NULL || scope.n == 0) {
-    w->why = "refresh token and scope are required";
+    w->why = ET_TEXT("refresh token and scope are required");
     return ET_E_ARG;
   }
   /* The request is built in w->buf: a token inside it would be overwritten. */
   if ((uintptr_t)refresh_token.p < (uintptr_t)w->buf + w->cap &&
       (uintptr_t)refresh_token.p + refresh_token.n > (uintptr_t)w->buf) {
-    w->why = "the refresh token must not live in the workspace";
+    w->why = ET_TEXT("the refresh token must not live in the workspace");
     return ET_E_ARG;
   }
   if (err == NULL)
@@ -51,7 +51,7 @@ et_err et_refresh(const et_port *port, const et_app *app,
    * AADSTS code (expired, revoked, inactive, MFA or consent needed): only a
    * new sign-in helps. Anything else may pass. */
   if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("invalid_grant"))) {
-    w->why = "the refresh token no longer works: sign in again";
+    w->why = ET_TEXT("the refresh token no longer works: sign in again");
     return ET_E_SIGNIN_REQUIRED;
   }
   return e;

@@ -79,7 +79,7 @@ et_err et_refresh_stored(const et_port *port, const et_app *app,
   half = w->cap / 2;
   e = et_refresh_token_load(port, key, w->buf + half, w->cap - half, &len);
   if (e != ET_OK) {
-    w->why = e == ET_E_NOT_FOUND ? "no refresh token stored: sign in first" : NULL;
+    w->why = e == ET_E_NOT_FOUND ? ET_TEXT("no refresh token stored: sign in first") : NULL;
     return e;
   }
   tail = w->buf + w->cap - len;
@@ -98,7 +98,7 @@ et_err et_refresh_stored(const et_port *port, const et_app *app,
   if (tok->refresh_token.n > 0) {
     e = et_refresh_token_save(port, key, tok->refresh_token);
     if (e != ET_OK)
-      w->why = "refreshed, but the new refresh token could not be stored";
+      w->why = ET_TEXT("refreshed, but the new refresh token could not be stored");
   }
   return e;
 }

@@ -25,6 +25,19 @@ int et_hex_value(char c) {
   return -1;
 }
 
+bool et_char_in(char c, et_char_set set) {
+  /* One bit per byte 0x20..0x7f (bit k & 7 of byte k >> 3, k = c - 0x20),
+   * in et_char_set's order: a table is smaller than the comparisons. */
+  static const uint8_t sets[][12] = {
+    { 0xfa, 0x6c, 0xff, 0x03, 0xfe, 0xff, 0xff, 0xc7, 0xff, 0xff, 0xff, 0x57 },
+    { 0x00, 0x60, 0xff, 0x03, 0xfe, 0xff, 0xff, 0x87, 0xfe, 0xff, 0xff, 0x47 },
+    { 0x00, 0x60, 0xff, 0x03, 0xfe, 0xff, 0xff, 0x07, 0xfe, 0xff, 0xff, 0x07 },
+    { 0x00, 0x40, 0xff, 0x07, 0x7e, 0x00, 0x00, 0x00, 0x7e, 0x00, 0x00, 0x00 },
+  };
+  unsigned k = (unsigned)(unsigned char)c - 0x20u;
+  return k < 96 && (sets[set][k >> 3] >> (k & 7)) & 1u;
+}
+
 bool et_str_eq_nocase(et_str a, et_str b) {
   if (a.n != b.n)
     return false;
@@ -58,12 +71,15 @@ void et_wipe(void *p, size_t n) {
 }
 
 et_err et_str_to_u64(et_str s, uint64_t max, uint64_t *out) {
-  uint64_t v = 0;
+  /* v * 10 + d <= max, for max = 10 * lim + last: one division per
+   * number, none per digit. */
+  uint64_t v = 0, lim = max / 10;
+  unsigned last = (unsigned)(max % 10);
   if (s.n == 0 || s.p == NULL)
     return ET_E_ARG;
   for (size_t i = 0; i < s.n; i++) {
     unsigned d = (unsigned)(s.p[i] - '0');
-    if (d > 9 || d > max || v > (max - d) / 10)
+    if (d > 9 || v > lim || (v == lim && d > last))
       return ET_E_ARG;
     v = v * 10 + d;
   }

@@ -14,20 +14,22 @@ static const et_json_str_field str_fields[] = {
 };
 
 static const et_json_plan plan = {
-  str_fields, sizeof str_fields / sizeof str_fields[0],
-  "token response: not a JSON object",
-  "token response: more JSON tokens than the workspace has",
+  str_fields, sizeof str_fields / sizeof str_fields[0]
+  ET_TEXTS("token response: not a JSON object",
+           "token response: more JSON tokens than the workspace has")
 };
 
 /* The static texts for *why are built from the key at compile time. */
 #define NUM_FIELD(key, member)                                             \
-  { key, offsetof(et_token, member),                                      \
-    key ": expected a number or digit string" }
+  { key, offsetof(et_token, member)                                       \
+    ET_TEXTS(key ": expected a number or digit string") }
 
 static const struct {
   const char *key;
-  size_t off;
+  uint16_t off;
+#if CONFIG_ET_ERROR_TEXT
   const char *why;
+#endif
 } num_fields[] = {
   NUM_FIELD("expires_in", expires_in),
   NUM_FIELD("ext_expires_in", ext_expires_in),
@@ -60,7 +62,7 @@ et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
   if (e != ET_OK)
     return e;
   if (!et_str_eq_nocase(out->token_type, ET_STR("Bearer")))
-    return fail(ET_E_JSON_FIELD, why, "token_type is not Bearer");
+    return fail(ET_E_JSON_FIELD, why, ET_TEXT("token_type is not Bearer"));
 
   for (k = 0; k < sizeof num_fields / sizeof num_fields[0]; k++) {
     int idx = et_json_get(&j, 0, num_fields[k].key);
@@ -68,7 +70,7 @@ et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
     if (idx < 0)
       continue;
     if (et_json_uint(&j, idx, INT64_MAX, &v) != ET_OK)
-      return fail(ET_E_JSON_FIELD, why, num_fields[k].why);
+      return fail(ET_E_JSON_FIELD, why, ET_TEXT(num_fields[k].why));
     *(int64_t *)((char *)out + num_fields[k].off) = (int64_t)v;
   }
   return ET_OK;

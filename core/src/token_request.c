@@ -33,15 +33,15 @@ et_err et_authority_post(const et_port *port, const et_app *app,
     return ET_E_ARG;
   w->why = NULL;
   if (et_authority_parse(app->authority, &to) != ET_OK) {
-    w->why = "authority must be https://host[:port][/path]";
+    w->why = ET_TEXT("authority must be https://host[:port][/path]");
     return ET_E_URL;
   }
   if (et_tenant_check(app->tenant) != ET_OK) {
-    w->why = "tenant must be a GUID, a domain name or common/organizations/consumers";
+    w->why = ET_TEXT("tenant must be a GUID, a domain name or common/organizations/consumers");
     return ET_E_ARG;
   }
   if (app->client_id.n == 0) {
-    w->why = "client id is empty";
+    w->why = ET_TEXT("client id is empty");
     return ET_E_ARG;
   }
   et_buf_init(&pb, path, sizeof path);
@@ -76,11 +76,11 @@ et_err et_authority_post(const et_port *port, const et_app *app,
     e = et_oauth_error_decode((char *)w->buf, rs->body.n, w->tok, w->ntok, err, &why);
     fill_status(err, rs);
     if (e == ET_OK) {
-      w->why = "see the OAuth error";
+      w->why = ET_TEXT("see the OAuth error");
       return ET_E_OAUTH;
     }
   }
-  w->why = "the server answered an unexpected HTTP status";
+  w->why = ET_TEXT("the server answered an unexpected HTTP status");
   return ET_E_HTTP_STATUS;
 }
 

@@ -48,6 +48,8 @@ typedef struct cli_opts {
   const char *prompt;      /* login, authorize-url: login, consent, select_account */
   unsigned wait_s;         /* login: seconds to wait for the browser */
   bool no_browser;         /* login: print the URL only */
+  enum { CLI_QR_AUTO, CLI_QR_ON, CLI_QR_OFF } qr; /* device-login: the URI as a
+                              QR code; AUTO: when stderr is a terminal */
   et_endpoint endpoint;
   unsigned timeout_s;
   bool json;
@@ -126,5 +128,25 @@ bool cli_has_code(const et_oauth_error *err, uint32_t code);
 /* Print a failure to stderr in words and map it to an exit code. */
 int cli_report_error(et_err e, const et_work *w, const et_oauth_error *err,
                      const char *port_detail);
+
+/* cli_qr.c: the verification URI as a QR code (byte mode). Versions 1..6
+ * hold 134 bytes at level L, 106 at M. */
+#define CLI_QR_MAX_VERSION 6
+#define CLI_QR_MAX_SIZE (17 + 4 * CLI_QR_MAX_VERSION)
+typedef enum { CLI_QR_ECC_L, CLI_QR_ECC_M } cli_qr_ecc;
+typedef struct cli_qr {
+  int version, size; /* size: 17 + 4 * version modules a side */
+  cli_qr_ecc ecc;
+  int mask;          /* 0..7 */
+  unsigned char dark[CLI_QR_MAX_SIZE][CLI_QR_MAX_SIZE]; /* [y][x]: 1 dark */
+} cli_qr;
+
+/* text (n bytes) at the smallest version that holds it at level ecc, with
+ * mask 0..7, or -1: the mask of lowest penalty. False when too long. */
+bool cli_qr_encode(cli_qr *qr, const char *text, size_t n, cli_qr_ecc ecc, int mask);
+/* The standard mask penalty (N1..N4) of the symbol as it is. */
+int cli_qr_penalty(const cli_qr *qr);
+/* Half blocks, light modules drawn (qrencode -t UTF8), quiet zone 4. */
+void cli_qr_print(FILE *f, const cli_qr *qr);
 
 #endif

@@ -43,6 +43,8 @@ void cli_usage(FILE *f) {
       "  --login-hint U, --prompt P  login, authorize-url: passed to Entra ID\n"
       "  --wait S                login: seconds to wait for the browser (default 300)\n"
       "  --no-browser            login: print the URL, do not open a browser\n"
+      "  --qr, --no-qr           device-login: show the address as a QR code, or\n"
+      "                          not (default: when stderr is a terminal)\n"
       "  --json                  print a JSON object instead of the token\n"
       "  --verbose               log what is sent (secrets shown as ***)\n"
       "  --help, --version\n"
@@ -92,6 +94,8 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
     else if (!strcmp(a, "--prompt")) ok = take(argc, argv, &i, &o->prompt);
     else if (!strcmp(a, "--wait")) ok = take(argc, argv, &i, &wait);
     else if (!strcmp(a, "--no-browser")) o->no_browser = true;
+    else if (!strcmp(a, "--qr")) o->qr = CLI_QR_ON;
+    else if (!strcmp(a, "--no-qr")) o->qr = CLI_QR_OFF;
     else if (!strcmp(a, "--endpoint")) ok = take(argc, argv, &i, &endpoint);
     else if (!strcmp(a, "--timeout")) ok = take(argc, argv, &i, &timeout);
     else if (!strcmp(a, "--json")) o->json = true;

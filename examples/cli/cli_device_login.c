@@ -2,17 +2,31 @@
  * another device; this one prints the access token and keeps the refresh
  * token in the store directory. */
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
+/* The address as a QR code, for a phone; --qr says why one is missing. */
+static void show_qr(et_str uri, bool asked) {
+  static cli_qr qr;
+  if (cli_qr_encode(&qr, uri.p, uri.n, CLI_QR_ECC_M, -1) ||
+      cli_qr_encode(&qr, uri.p, uri.n, CLI_QR_ECC_L, -1))
+    cli_qr_print(stderr, &qr);
+  else if (asked)
+    fputs("edgetoken: the address is too long for a QR code\n", stderr);
+}
+
+/* ctx: the options (their --qr/--no-qr). */
 static void prompt(void *ctx, const et_device_code *dc) {
-  (void)ctx;
+  const cli_opts *o = ctx;
   if (dc->message.n)
     fprintf(stderr, "%.*s\n", (int)dc->message.n, dc->message.p);
   else
     fprintf(stderr, "To sign in, open %.*s and enter the code %.*s\n",
             (int)dc->verification_uri.n, dc->verification_uri.p, (int)dc->user_code.n,
             dc->user_code.p);
+  if (o->qr == CLI_QR_ON || (o->qr == CLI_QR_AUTO && isatty(STDERR_FILENO)))
+    show_qr(dc->verification_uri, o->qr == CLI_QR_ON);
   fflush(stderr);
 }
 
@@ -81,6 +95,7 @@ int cli_cmd_device_login(const cli_opts *o) {
     return CLI_EXIT_USAGE;
   }
   cfg.prompt = prompt;
+  cfg.prompt_ctx = (void *)o; /* read only */
   cfg.code_buf = code;
   cfg.code_cap = sizeof code;
   cfg.store_key = key;

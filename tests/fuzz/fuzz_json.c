@@ -1,9 +1,14 @@
 /* libFuzzer: strict parse, then every reader on every token; unescape of
- * the raw input. Spans must stay inside the buffer and decoding must be
- * idempotent. */
+ * the raw input. Spans must stay inside the buffer, decoding must be
+ * idempotent, and valid text must get jsmn's own tokens. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* jsmn itself, the reference for et_json_parse's tokens. */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
 
 #include "edgetoken/et_json.h"
 #include "fuzz.h"
@@ -47,8 +52,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   buf = fuzz_copy(data, size);
   et_err valid = et_json_validate(buf, size);
   et_err e = et_json_parse(&j, buf, size, tok, NTOK);
-  /* The validator and jsmn agree: valid text never fails jsmn's syntax. */
+  /* Validation and tokenizing agree: valid text fails only on tokens. */
   CHECK(valid == ET_OK ? (e == ET_OK || e == ET_E_JSON_TOKENS) : e == valid);
+  if (valid == ET_OK) {
+    static jsmntok_t want[NTOK];
+    jsmn_parser p;
+    jsmn_init(&p);
+    int r = jsmn_parse(&p, (const char *)data, size, want, NTOK);
+    CHECK(e == ET_OK ? r == (int)j.ntok : r == JSMN_ERROR_NOMEM);
+    for (int k = 0; e == ET_OK && k < r; k++)
+      CHECK(tok[k].type == want[k].type && tok[k].start == want[k].start &&
+            tok[k].end == want[k].end && tok[k].size == want[k].size);
+  }
   if (e != ET_OK) {
     free(buf);
     return 0;

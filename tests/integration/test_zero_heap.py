@@ -20,23 +20,35 @@ import subprocess
 import sys
 import unittest
 
-from harness import TENANT, make_certs, run_tap, secret_of
+from harness import HERE, TENANT, make_certs, run_tap, secret_of
 
 ZH_CLI = None
 EMU = None
 APP = "edgetoken-test-app"
 SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"
+MAKE_CLIENT_CERTS = os.path.join(os.path.dirname(HERE), "emulator", "make_client_certs.sh")
 ARENA_RE = re.compile(r"mbedTLS arena: high-water (\d+) bytes in (\d+) blocks "
                       r"\(with block headers at most (\d+)\) of (\d+); "
                       r"(\d+) bytes in (\d+) blocks still in use")
 
 
-def run(extra=(), ca=None, secret=None):
+def run(extra=(), ca=None, secret=None, app=APP):
     env = {k: v for k, v in os.environ.items() if k != "EDGETOKEN_CLIENT_SECRET"}
-    env["EDGETOKEN_CLIENT_SECRET"] = secret or secret_of(APP)
-    args = [ZH_CLI, "token", "--tenant", TENANT, "--client-id", APP,
+    if secret is not False:
+        env["EDGETOKEN_CLIENT_SECRET"] = secret or secret_of(app)
+    args = [ZH_CLI, "token", "--tenant", TENANT, "--client-id", app,
             "--authority", EMU.authority, "--ca-file", ca or EMU.ca] + list(extra)
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+
+
+def arena(test, stderr):
+    """(peak, blocks, bound) of the arena report; checks nothing leaked."""
+    m = ARENA_RE.search(stderr)
+    test.assertIsNotNone(m, "no arena report on stderr with --verbose")
+    peak, blocks, bound, size, used, live = (int(x) for x in m.groups())
+    test.assertLessEqual(bound, size)
+    test.assertEqual((used, live), (0, 0), "mbedTLS memory leaked from the arena")
+    return peak, blocks, bound
 
 
 class ZeroHeapTest(unittest.TestCase):
@@ -52,17 +64,32 @@ class ZeroHeapTest(unittest.TestCase):
         p = run(["--verbose"])
         self.assertEqual(p.returncode, 0, p.stderr[-2000:])
         self.assertEqual(len(p.stdout.strip().split(".")), 3, "a JWT has three parts")
-        m = ARENA_RE.search(p.stderr)
-        self.assertIsNotNone(m, "no arena report on stderr with --verbose")
-        peak, blocks, bound, size, used, live = (int(x) for x in m.groups())
+        peak, blocks, bound = arena(self, p.stderr)
         self.assertGreater(peak, 10000, "a TLS handshake needs well over 10 KB")
-        self.assertLessEqual(bound, size)
-        self.assertEqual((used, live), (0, 0), "mbedTLS memory leaked from the arena")
         print("# one token (client credentials over TLS 1.2, one CA certificate): "
               "mbedTLS arena high-water %d bytes in %d blocks, at most %d with "
               "block headers" % (peak, blocks, bound))
         with open(os.path.join(os.path.dirname(ZH_CLI), "arena-high-water.txt"), "w") as f:
             f.write("%d %d %d\n" % (peak, blocks, bound))
+
+    def test_certificate_assertions_heap_free(self):
+        # Key parsing and signing (RSA-PSS, RSA PKCS#1 v1.5 with a SHA-1
+        # x5t, ECDSA P-256) also draw only from the arena.
+        certs = EMU.certs
+        for cert, key, alg in (("client-rsa.pem", "client-rsa.key", "PS256"),
+                               ("client-rsa.pem", "client-rsa.key", "RS256"),
+                               ("client-ec.pem", "client-ec.key", "ES256")):
+            with self.subTest(alg=alg):
+                p = run(["--verbose", "--certificate", os.path.join(certs, cert),
+                         "--private-key", os.path.join(certs, key),
+                         "--assertion-alg", alg], secret=False, app="cert-app")
+                self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+                self.assertEqual(len(p.stdout.strip().split(".")), 3)
+                self.assertIn("client_assertion=***", p.stderr)
+                peak, blocks, bound = arena(self, p.stderr)
+                print("# one token with a %s client assertion: mbedTLS arena "
+                      "high-water %d bytes in %d blocks, at most %d with block "
+                      "headers" % (alg, peak, blocks, bound))
 
     def test_oauth_error_path_also_heap_free(self):
         p = run(secret="wrong-secret")
@@ -76,9 +103,7 @@ class ZeroHeapTest(unittest.TestCase):
         # neither an abort from the trap nor an out-of-memory.
         p = run(["--verbose"], ca=SYSTEM_CA)
         self.assertEqual(p.returncode, 5, p.stderr[-2000:])
-        m = ARENA_RE.search(p.stderr)
-        self.assertIsNotNone(m)
-        self.assertEqual(int(m.group(5)), 0, "mbedTLS memory leaked from the arena")
+        arena(self, p.stderr)
 
 
 def main():
@@ -94,7 +119,10 @@ def main():
         print("not ok 1 - zero-heap CLI %s not built (make zero-heap)" % ZH_CLI)
         print("1..1")
         return 1
-    return run_tap(ZeroHeapTest, make_certs(os.path.abspath(a.certs)))
+    certs = make_certs(os.path.abspath(a.certs))
+    # Before the emulator starts: it registers the client certificates then.
+    subprocess.run([MAKE_CLIENT_CERTS, certs], check=True)
+    return run_tap(ZeroHeapTest, certs)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-/* The small helpers the decoders share: et_hex_value, et_ascii_lower and
- * the table-driven et_json_decode. */
+/* The small helpers the decoders share: et_hex_value, et_ascii_lower,
+ * et_char_in and the table-driven et_json_decode. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +29,22 @@ static void ascii_lower_changes_only_capitals(void **state) {
   for (int c = -128; c < 128; c++) {
     char want = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
     assert_int_equal(et_ascii_lower((char)c), want);
+  }
+}
+
+static void char_sets_of_every_byte(void **state) {
+  (void)state;
+  for (int c = -128; c < 128; c++) {
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    bool tchar = alnum || (c > 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+    bool unreserved = alnum || c == '-' || c == '.' || c == '_' || c == '~';
+    bool host = alnum || c == '-' || c == '.';
+    bool ipv6 = hex || c == ':' || c == '.';
+    assert_int_equal(et_char_in((char)c, ET_CHARS_TCHAR), tchar);
+    assert_int_equal(et_char_in((char)c, ET_CHARS_UNRESERVED), unreserved);
+    assert_int_equal(et_char_in((char)c, ET_CHARS_HOST), host);
+    assert_int_equal(et_char_in((char)c, ET_CHARS_IPV6), ipv6);
   }
 }
 
@@ -94,6 +110,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(hex_value_of_every_byte),
     cmocka_unit_test(ascii_lower_changes_only_capitals),
+    cmocka_unit_test(char_sets_of_every_byte),
     cmocka_unit_test(json_decode_fills_the_struct),
     cmocka_unit_test(json_decode_says_what_is_wrong),
   };

@@ -1,5 +1,5 @@
-/* JSON layer: strict validation on top of jsmn, lookups, unescaping and
- * number reading. */
+/* JSON layer: strict validation and jsmn-shaped tokens, lookups,
+ * unescaping and number reading. */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +8,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+/* jsmn itself, as the reference for the tokens et_json_parse makes. */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
 
 #include "edgetoken/et_json.h"
 
@@ -51,6 +56,39 @@ static void test_accepts_valid(void **state) {
     assert_int_equal(parse(&d, ok[i]), ET_OK);
     assert_int_equal(d.j.tok[0].type, JSMN_OBJECT);
     assert_int_equal(et_json_skip(&d.j, 0), (int)d.j.ntok);
+  }
+}
+
+/* Valid text gets the tokens jsmn (strict) gives it: same count, types,
+ * spans and sizes (a key owns its value, containers count their members). */
+static void test_tokens_match_jsmn(void **state) {
+  static const char *const docs[] = {
+    "{}",
+    " {\"a\":1} ",
+    "{\"a\":-0,\"b\":0.5,\"c\":-12.25e+3,\"d\":true,\"e\":null}",
+    "{\"a\":[],\"b\":[1,[2,{}],\"x\"],\"c\":{\"d\":{}}}",
+    "{\"a\":[{\"b\":[[],[\"c\",{\"d\":\"e\"}]]},3],\"f\":{\"g\":[false]}}",
+    "{\"k\\\"q\":\"v\\u00e9\",\"\":\"\",\"n\":{\"m\":{\"o\":[1,2,3]}},\"z\":0}",
+    "{\"a\" : [ 1 , { } , [ ] ] , \"b\" : { \"c\" : \"d\" } }",
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+    jsmntok_t want[NTOK];
+    jsmn_parser p;
+    doc d;
+    int r;
+    print_message("case %zu: %s\n", i, docs[i]);
+    jsmn_init(&p);
+    r = jsmn_parse(&p, docs[i], strlen(docs[i]), want, NTOK);
+    assert_true(r > 0);
+    assert_int_equal(parse(&d, docs[i]), ET_OK);
+    assert_int_equal(d.j.ntok, (size_t)r);
+    for (int k = 0; k < r; k++) {
+      assert_int_equal(d.tok[k].type, want[k].type);
+      assert_int_equal(d.tok[k].start, want[k].start);
+      assert_int_equal(d.tok[k].end, want[k].end);
+      assert_int_equal(d.tok[k].size, want[k].size);
+    }
   }
 }
 
@@ -193,6 +231,8 @@ static void test_token_budget(void **state) {
   assert_int_equal(d.j.ntok, 0);
   assert_int_equal(parse_n(&d, s, sizeof s - 1, 1), ET_E_JSON_TOKENS);
   assert_int_equal(parse_n(&d, s, sizeof s - 1, 0), ET_E_JSON_TOKENS);
+  /* Bad syntax is reported as such even after the tokens ran out. */
+  assert_int_equal(parse_n(&d, "{\"a\":[1,2,3],}", 15, 2), ET_E_JSON_SYNTAX);
   /* A reused token array and parser state do not leak between parses. */
   assert_int_equal(parse_n(&d, s, sizeof s - 1, 9), ET_OK);
   assert_int_equal(d.j.ntok, 9);
@@ -483,6 +523,7 @@ static void test_uint(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_accepts_valid),
+    cmocka_unit_test(test_tokens_match_jsmn),
     cmocka_unit_test(test_rejects_invalid),
     cmocka_unit_test(test_rejects_nul),
     cmocka_unit_test(test_bad_args),

@@ -19,6 +19,9 @@
 #ifndef CONFIG_ET_CRED_CERTIFICATE
 #define CONFIG_ET_CRED_CERTIFICATE 0
 #endif
+#ifndef CONFIG_ET_ERROR_TEXT
+#define CONFIG_ET_ERROR_TEXT 0
+#endif
 #endif
 
 /* Workspace buffer the examples allocate: request, then response. */
@@ -66,6 +69,20 @@
  * 0 off, 1 error, 2 warning, 3 info, 4 debug. */
 #ifndef CONFIG_ET_LOG_LEVEL
 #define CONFIG_ET_LOG_LEVEL 3
+#endif
+
+/* Human-readable error texts: et_strerror's sentences and the detail texts
+ * left in et_work.why. Without them et_strerror gives the code's number
+ * ("E13") and why stays NULL; the et_err codes are the same either way.
+ * Default: on in hosted builds (the CLI, tests), off in freestanding ones
+ * (-ffreestanding), where they cost 3-4 KB of flash on a Cortex-M4.
+ * Kconfig's default (off) applies to every build once there is a .config. */
+#ifndef CONFIG_ET_ERROR_TEXT
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+#define CONFIG_ET_ERROR_TEXT 1
+#else
+#define CONFIG_ET_ERROR_TEXT 0
+#endif
 #endif
 
 /* Flows compiled in (0 makes their entry points return ET_E_DISABLED). */

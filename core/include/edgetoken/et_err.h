@@ -3,6 +3,10 @@
 #ifndef EDGETOKEN_ET_ERR_H
 #define EDGETOKEN_ET_ERR_H
 
+#include <stddef.h>
+
+#include "et_config.h"
+
 typedef enum et_err {
   ET_OK = 0,
   ET_E_ARG,             /* an argument is NULL, empty or malformed */
@@ -40,7 +44,20 @@ typedef enum et_err {
   ET_E__COUNT
 } et_err;
 
-/* A short, static, human-readable description; never NULL. */
+/* A short, static, human-readable description; never NULL. Without
+ * CONFIG_ET_ERROR_TEXT, the code's number: "E13" for ET_E_JSON_FIELD. */
 const char *et_strerror(et_err e);
+
+/* A static detail text for et_work.why and decoders' *why: the text, or
+ * NULL without CONFIG_ET_ERROR_TEXT (the argument is then dropped unseen,
+ * so it may name a text member that exists only with the texts). ET_TEXTS
+ * adds texts as the last initializers of a table entry with such members. */
+#if CONFIG_ET_ERROR_TEXT
+#define ET_TEXT(s) (s)
+#define ET_TEXTS(...) , __VA_ARGS__
+#else
+#define ET_TEXT(s) NULL
+#define ET_TEXTS(...)
+#endif
 
 #endif

@@ -76,4 +76,7 @@ et_err et_exchange(const et_port *port, const et_request *rq,
  * Never pass secrets. */
 void et_log(const et_port *port, et_level lvl, const char *text, et_str detail);
 
+/* et_log with et_strerror(e) as the detail. */
+void et_log_error(const et_port *port, et_level lvl, const char *text, et_err e);
+
 #endif

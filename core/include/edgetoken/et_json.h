@@ -39,9 +39,10 @@ typedef struct et_json {
 et_err et_json_validate(const char *text, size_t len);
 
 /* et_json_validate, then tokenize text[0..len) with jsmn into tok[0..cap).
- * On failure j describes an empty document (ntok 0).
- * Errors: ET_E_JSON_SYNTAX, ET_E_JSON_TOKENS (cap too small), ET_E_ARG
- * (NULL pointer, or len >= INT_MAX: jsmn counts in int). */
+ * On failure j describes an empty document (ntok 0); a syntax error
+ * anywhere wins over running out of tokens. Errors: ET_E_JSON_SYNTAX,
+ * ET_E_JSON_TOKENS (cap too small), ET_E_ARG (NULL pointer, or len >=
+ * INT_MAX: jsmn counts in int). */
 et_err et_json_parse(et_json *j, char *text, size_t len, jsmntok_t *tok,
                      size_t cap);
 
@@ -76,30 +77,36 @@ et_err et_json_member_string(et_json *j, int obj, const char *key,
                              et_str *out);
 
 /* One string member for et_json_decode: its key, where its et_str lives in
- * the output struct, and the texts for *why when it is wrong. why_missing
- * NULL makes it optional (absent: ET_STR_NULL); otherwise it must be
- * present and non-empty. */
+ * the output struct, whether it must be present and non-empty (else it is
+ * optional: absent gives ET_STR_NULL), and with CONFIG_ET_ERROR_TEXT the
+ * texts for *why when it is wrong. */
 typedef struct et_json_str_field {
   const char *key;
-  size_t off;
+  uint16_t off;
+  bool required;
+#if CONFIG_ET_ERROR_TEXT
   const char *why_missing, *why_type, *why_escape;
+#endif
 } et_json_str_field;
 
 /* Entries whose texts name the key: "<key>: missing or empty",
  * "<key>: expected a string", "<key>: bad escape in string". */
 #define ET_JSON_REQUIRED(type, key, member)                                    \
-  { key, offsetof(type, member), key ": missing or empty",                    \
-    key ": expected a string", key ": bad escape in string" }
+  { key, offsetof(type, member), true ET_TEXTS(key ": missing or empty",      \
+    key ": expected a string", key ": bad escape in string") }
 #define ET_JSON_OPTIONAL(type, key, member)                                    \
-  { key, offsetof(type, member), NULL, key ": expected a string",             \
-    key ": bad escape in string" }
+  { key, offsetof(type, member), false ET_TEXTS(NULL, key ": expected a string", \
+    key ": bad escape in string") }
 
-/* A response decoder's plan: its string members, and the texts for a body
- * that is not a JSON object or has more tokens than the workspace. */
+/* A response decoder's plan: its string members, and with
+ * CONFIG_ET_ERROR_TEXT the texts for a body that is not a JSON object or
+ * has more tokens than the workspace. */
 typedef struct et_json_plan {
   const et_json_str_field *fields;
   size_t n_fields;
+#if CONFIG_ET_ERROR_TEXT
   const char *why_syntax, *why_tokens;
+#endif
 } et_json_plan;
 
 /* et_json_parse text[0..len), then decode each string member of the plan

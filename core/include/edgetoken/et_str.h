@@ -30,6 +30,15 @@ char et_ascii_lower(char c);
 /* The value of the hex digit c (0-9, a-f, A-F), or -1. */
 int et_hex_value(char c);
 
+/* ASCII sets the codecs check bytes against; no other byte is in any. */
+typedef enum et_char_set {
+  ET_CHARS_TCHAR,      /* RFC 9110 tchar: methods, header names */
+  ET_CHARS_UNRESERVED, /* RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~ */
+  ET_CHARS_HOST,       /* host names: A-Z a-z 0-9 - . */
+  ET_CHARS_IPV6        /* IPv6 literals: 0-9 A-F a-f : . */
+} et_char_set;
+bool et_char_in(char c, et_char_set set);
+
 /* Equality whose time depends only on the lengths, not on the contents:
  * for state and other values an attacker may probe. */
 bool et_ct_eq(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
