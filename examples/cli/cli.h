@@ -119,6 +119,16 @@ const char *cli_store_dir(const cli_opts *o, char *buf, size_t cap);
 bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
                    char key[CLI_STORE_KEY_SIZE]);
 
+/* How long refresh, login, redeem and device-login wait for another
+ * edgetoken's lock on the refresh token (et_posix_store_lock): --timeout. */
+#define CLI_LOCK_MS(o) ((o)->timeout_s * 1000u)
+
+/* Save rt under key, holding the key's lock so that it does not land in
+ * the middle of another process's refresh (which would then overwrite it
+ * with the older sign-in's rotated token). ET_OK or the lock's or the
+ * store's error (detail: et_posix_detail). */
+et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_str rt);
+
 /* Print the token (plain or --json) to stdout. */
 void cli_print_token(const et_token *t, bool json);
 

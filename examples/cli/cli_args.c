@@ -25,7 +25,8 @@ void cli_usage(FILE *f) {
       "  --tenant T              tenant GUID or domain\n"
       "  --client-id C           application (client) id\n"
       "  --endpoint v1|v2        token endpoint version (default v2)\n"
-      "  --scope S               v2 scope (default <client-id>/.default)\n"
+      "  --scope S               v2 scope (token: <client-id>/.default; user\n"
+      "                          commands: that + openid profile offline_access)\n"
       "  --resource R            v1 resource (default <client-id>)\n"
       "  --authority URL         default https://login.microsoftonline.com\n"
       "  --ca-file F             trusted CA bundle (default: system bundle)\n"
@@ -34,9 +35,11 @@ void cli_usage(FILE *f) {
       "                          of a secret (PEM or DER files), in every command\n"
       "                          that sends a credential\n"
       "  --assertion-alg A       PS256 (default, RSA key), RS256 (x5t SHA-1), ES256\n"
-      "  --timeout S             seconds per network step (default 15)\n"
+      "  --timeout S             seconds per network step, and at most for another\n"
+      "                          edgetoken's lock on the stored sign-in (default 15)\n"
       "  --store-dir D           sign-in state and refresh tokens (default\n"
-      "                          $EDGETOKEN_STORE_DIR or ~/.local/state/edgetoken)\n"
+      "                          $EDGETOKEN_STORE_DIR, $XDG_STATE_HOME/edgetoken\n"
+      "                          or ~/.local/state/edgetoken)\n"
       "  --redirect-uri U        login, authorize-url: default http://localhost:8080\n"
       "  --redirect -|URL        redeem: the browser's final address (- reads stdin)\n"
       "  --code -|CODE           redeem: only the code (- reads stdin)\n"
@@ -64,6 +67,51 @@ static bool take(int argc, char **argv, int *i, const char **out) {
   return true;
 }
 
+/* Options that belong to some commands only: elsewhere they would be
+ * silently ignored, so they are refused. Options not listed apply to all. */
+enum {
+  FOR_TOKEN = 1, FOR_LOGIN = 2, FOR_AUTHORIZE_URL = 4, FOR_REDEEM = 8, FOR_REFRESH = 16,
+  FOR_DEVICE_LOGIN = 32
+};
+static const struct {
+  const char *option;
+  unsigned commands;
+} scoped_options[] = {
+  { "--resource", FOR_TOKEN | FOR_DEVICE_LOGIN },
+  { "--endpoint", FOR_TOKEN | FOR_DEVICE_LOGIN },
+  { "--store-dir", FOR_LOGIN | FOR_AUTHORIZE_URL | FOR_REDEEM | FOR_REFRESH | FOR_DEVICE_LOGIN },
+  { "--redirect-uri", FOR_LOGIN | FOR_AUTHORIZE_URL },
+  { "--login-hint", FOR_LOGIN | FOR_AUTHORIZE_URL },
+  { "--prompt", FOR_LOGIN | FOR_AUTHORIZE_URL },
+  { "--redirect", FOR_REDEEM },
+  { "--code", FOR_REDEEM },
+  { "--wait", FOR_LOGIN },
+  { "--no-browser", FOR_LOGIN },
+  { "--qr", FOR_DEVICE_LOGIN },
+  { "--no-qr", FOR_DEVICE_LOGIN },
+};
+
+static unsigned command_bit(const char *command) {
+  static const char *const names[] = { "token", "login", "authorize-url", "redeem", "refresh",
+                                       "device-login" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(command, names[i]))
+      return 1u << i;
+  return 0; /* an unknown command: main says so */
+}
+
+static bool option_applies(const char *command, const char *option) {
+  unsigned bit = command_bit(command);
+  for (size_t i = 0; bit && i < sizeof scoped_options / sizeof scoped_options[0]; i++) {
+    if (!strcmp(option, scoped_options[i].option) && !(scoped_options[i].commands & bit)) {
+      fprintf(stderr, "edgetoken: %s does not apply to `edgetoken %s` (see --help)\n", option,
+              command);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool cli_parse_args(int argc, char **argv, cli_opts *o) {
   const char *endpoint = "v2", *timeout = NULL, *wait = NULL;
   memset(o, 0, sizeof *o);
@@ -75,7 +123,9 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
   o->command = argv[1];
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
-    bool ok = true;
+    bool ok = option_applies(o->command, a);
+    if (!ok)
+      return false;
     if (!strcmp(a, "--tenant")) ok = take(argc, argv, &i, &o->tenant);
     else if (!strcmp(a, "--client-id")) ok = take(argc, argv, &i, &o->client_id);
     else if (!strcmp(a, "--resource")) ok = take(argc, argv, &i, &o->resource);

@@ -55,6 +55,7 @@ int cli_cmd_device_login(const cli_opts *o) {
   static cli_client c;
   char target[512], dir[1024], key[CLI_STORE_KEY_SIZE];
   et_device_login_cfg cfg;
+  et_port no_store;
   et_work w = { buf, sizeof buf, tok, CLI_JSON_TOKENS, NULL, 0 };
   et_token t;
   et_oauth_error err;
@@ -98,18 +99,23 @@ int cli_cmd_device_login(const cli_opts *o) {
   cfg.prompt_ctx = (void *)o; /* read only */
   cfg.code_buf = code;
   cfg.code_cap = sizeof code;
-  cfg.store_key = key;
 
-  e = et_device_login(&c.port, &c.app, &cfg, &w, &t, &err);
-  if (e == ET_OK || e == ET_E_STORE) {
+  /* The flow runs without the store: the token is saved here, under the
+   * key's lock (cli_save_refresh), not for the minutes the person takes. */
+  no_store = c.port;
+  no_store.store = NULL;
+  e = et_device_login(&no_store, &c.app, &cfg, &w, &t, &err);
+  if (e == ET_OK) {
     et_token shown = t;
+    et_err se = t.refresh_token.n && c.port.store ? cli_save_refresh(&c, o, key, t.refresh_token)
+                                                  : ET_E_DISABLED;
     /* Kept in the store: not echoed to stdout as well. */
-    if (e == ET_OK && c.port.store != NULL)
+    if (se == ET_OK)
       shown.refresh_token = ET_STR_NULL;
     cli_print_token(&shown, o->json);
-    if (e == ET_E_STORE)
-      fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s\n",
-              et_posix_detail(&c.px)[0] ? et_posix_detail(&c.px) : w.why);
+    if (se != ET_OK && t.refresh_token.n && sdir)
+      fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s: %s\n",
+              et_strerror(se), et_posix_detail(&c.px));
     else if (t.refresh_token.n && sdir)
       fprintf(stderr, "edgetoken: refresh token saved to %s/%s\n", sdir, key);
     else if (t.refresh_token.n)

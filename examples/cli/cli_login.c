@@ -190,7 +190,7 @@ static int deliver(session *s, const cli_opts *o) {
   et_err e = ET_E_DISABLED;
   show_user(&s->t);
   if (s->t.refresh_token.n && s->c.port.store)
-    e = et_refresh_token_save(&s->c.port, s->rt_key, s->t.refresh_token);
+    e = cli_save_refresh(&s->c, o, s->rt_key, s->t.refresh_token);
   if (e == ET_OK)
     shown.refresh_token = ET_STR_NULL; /* kept in the store, not echoed */
   cli_print_token(&shown, o->json);
@@ -494,12 +494,26 @@ out:
 
 int cli_cmd_refresh(const cli_opts *o) {
   session *s = &g_s;
+  int lock;
   et_err e;
   int rc = open_session(s, o, "refresh", true);
   if (rc != CLI_EXIT_OK)
     return rc;
+  /* Load, refresh and save under the key's lock: a second edgetoken
+   * refreshing at once would send the same refresh token, which rotation
+   * has just revoked. It waits, then loads the token this one saved. */
+  e = et_posix_store_lock(&s->c.px, s->rt_key, CLI_LOCK_MS(o), &lock);
+  if (e != ET_OK) {
+    rc = cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->c.px));
+    if (e == ET_E_TIMEOUT)
+      fputs("  another edgetoken is refreshing or saving this sign-in; the stored token is\n"
+            "  untouched: retry, or give it longer with --timeout\n", stderr);
+    close_session(s);
+    return rc;
+  }
   e = et_refresh_stored(&s->c.port, &s->c.app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
                         &s->t, &s->err);
+  et_posix_store_unlock(lock);
   if (e == ET_OK || e == ET_E_STORE) {
     et_token shown = s->t;
     shown.refresh_token = ET_STR_NULL;

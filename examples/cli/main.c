@@ -29,10 +29,13 @@ int main(int argc, char **argv) {
   cli_opts o;
   struct sigaction sa;
 
-  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-                    !strcmp(argv[1], "help"))) {
-    cli_usage(stdout);
-    return CLI_EXIT_OK;
+  /* --help anywhere: `edgetoken token --help` is what users type. */
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+        (i == 1 && !strcmp(argv[i], "help"))) {
+      cli_usage(stdout);
+      return CLI_EXIT_OK;
+    }
   }
   if (argc >= 2 && !strcmp(argv[1], "--version")) {
     puts("edgetoken " ET_VERSION);

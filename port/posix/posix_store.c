@@ -249,3 +249,59 @@ et_err px_store(void *ctx, et_store_op op, const char *key, uint8_t *buf, size_t
     return px_fail(px, e, "%s", detail);
   return e;
 }
+
+/* The key's lock (et_posix_store_lock). fcntl record locks rather than
+ * flock(2): POSIX (flock needs _DEFAULT_SOURCE), and like flock dropped by
+ * the kernel when the holder dies, so a lock is never stale. Their one trap, that closing any descriptor of the file drops the
+ * process's lock, cannot bite: nothing else here opens a lock file. The
+ * file is never renamed or deleted, or two processes could hold locks on
+ * different inodes of one name. Polled (F_SETLK) rather than blocking
+ * (F_SETLKW) so the wait stays bounded and Ctrl-C is seen. */
+#define LOCK_POLL_MS 20u
+
+et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, int *fd) {
+  char path[STORE_PATH_MAX], detail[sizeof px->detail];
+  why w = { detail, sizeof detail };
+  struct flock fl;
+  uint64_t end;
+  int lfd;
+  if (px == NULL || fd == NULL)
+    return ET_E_ARG;
+  *fd = -1;
+  /* ".<key>.lock": no key starts with '.', so no SAVE can replace it. */
+  if (px->store_dir == NULL || !key_ok(key) || !join(path, px->store_dir, ".", key, ".lock"))
+    return ET_E_ARG;
+  detail[0] = '\0';
+  if (make_dirs(px->store_dir, &w) != ET_OK)
+    return px_fail(px, ET_E_STORE, "%s", detail);
+  lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (lfd < 0)
+    return px_fail(px, ET_E_STORE, "cannot open %s: %s", path, strerror(errno));
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET; /* l_start = l_len = 0: the whole file */
+  end = px_mono_ms(px) + timeout_ms;
+  while (fcntl(lfd, F_SETLK, &fl) != 0) {
+    if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
+      int saved = errno;
+      close(lfd);
+      return px_fail(px, ET_E_STORE, "cannot lock %s: %s", path, strerror(saved));
+    }
+    uint64_t now = px_mono_ms(px);
+    if (px_cancelled(px) || now >= end) {
+      close(lfd);
+      if (px_cancelled(px))
+        return px_fail(px, ET_E_CANCELLED, "waiting for %s", path);
+      return px_fail(px, ET_E_TIMEOUT, "another process held %s for %u ms", path,
+                     (unsigned)timeout_ms);
+    }
+    px_sleep_ms(px, end - now < LOCK_POLL_MS ? (uint32_t)(end - now) : LOCK_POLL_MS);
+  }
+  *fd = lfd;
+  return ET_OK;
+}
+
+void et_posix_store_unlock(int fd) {
+  if (fd >= 0)
+    close(fd); /* drops the lock */
+}

@@ -226,9 +226,16 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run(["frobnicate"]).returncode, 2)
         self.assertEqual(run(token_args(extra=["--endpoint", "v3"]), secret="x").returncode, 2)
         self.assertEqual(run(token_args(extra=["--resource", "r"]), secret="x").returncode, 2)
-        p = run(["--help"])
-        self.assertEqual(p.returncode, 0)
-        self.assertIn("exit codes", p.stdout)
+        for extra in (["--wait", "5"], ["--no-browser"], ["--qr"], ["--code", "x"],
+                      ["--store-dir", "/tmp"]):
+            p = run(token_args(extra=extra), secret="x")
+            self.assertEqual(p.returncode, 2, extra)
+            self.assertIn("%s does not apply to `edgetoken token`" % extra[0], p.stderr)
+        for args in (["--help"], ["token", "--tenant", TENANT, "--help"], ["device-login", "-h"]):
+            p = run(args)
+            self.assertEqual(p.returncode, 0, args)
+            self.assertIn("exit codes", p.stdout)
+            self.assertIn("8 sign in again", p.stdout)
 
 
 def main():

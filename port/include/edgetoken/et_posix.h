@@ -119,4 +119,21 @@ const char *et_posix_detail(const et_posix *px);
 et_err et_posix_store(const char *dir, et_store_op op, const char *key,
                       uint8_t *buf, size_t cap, size_t *len);
 
+/* Serialise a load -> refresh -> save of one key across processes (two
+ * refreshes of one rotating refresh token would otherwise send the same
+ * token, and the slower one be refused). The store hook cannot do it: core
+ * calls LOAD and SAVE separately, and only the caller knows where the
+ * sequence ends; so the caller brackets it with these.
+ * An advisory write lock (fcntl) on "<store_dir>/.<key>.lock", created 0600
+ * and empty (it holds nothing), never deleted; the kernel drops the lock
+ * when the holder exits or dies. Waits up to timeout_ms, polling, and stops
+ * early when cfg->cancel is set. ET_OK with *fd to give to
+ * et_posix_store_unlock; else *fd = -1 and ET_E_TIMEOUT (held by another
+ * process all along), ET_E_CANCELLED, ET_E_ARG (no store_dir, bad key),
+ * ET_E_STORE, each with et_posix_detail. Not for two et_posix in one
+ * process: fcntl locks belong to the process. */
+et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, int *fd);
+/* Release the lock (fd < 0: nothing). */
+void et_posix_store_unlock(int fd);
+
 #endif
