@@ -147,6 +147,18 @@ et_port script_port(script *s) {
   return p;
 }
 
+et_app fake_app(const char *secret) {
+  et_app a;
+  memset(&a, 0, sizeof a);
+  a.tenant = ET_STR("contoso");
+  a.client_id = ET_STR("app");
+  if (secret != NULL) {
+    a.cred.kind = ET_CRED_SECRET;
+    a.cred.secret = et_str_from_cstr(secret);
+  }
+  return a;
+}
+
 bool contains(const char *hay, size_t n, const char *needle) {
   size_t k = strlen(needle);
   for (size_t i = 0; i + k <= n; i++)

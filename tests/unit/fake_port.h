@@ -64,6 +64,10 @@ et_port script_port(script *s);
 et_err script_store(void *ctx, et_store_op op, const char *key, uint8_t *buf, size_t cap,
                     size_t *len);
 
+/* The app the flow tests use: tenant "contoso", client "app", with a
+ * client secret, or a public client when secret is NULL. */
+et_app fake_app(const char *secret);
+
 /* needle occurs in the n bytes at hay. */
 bool contains(const char *hay, size_t n, const char *needle);
 

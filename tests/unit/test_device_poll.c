@@ -65,11 +65,7 @@ static et_work work(void) {
 }
 
 static et_app public_app(void) {
-  et_app a;
-  memset(&a, 0, sizeof a);
-  a.tenant = ET_STR("contoso");
-  a.client_id = ET_STR("app");
-  return a;
+  return fake_app(NULL);
 }
 
 static et_device_code code(uint32_t interval, uint32_t expires_in) {

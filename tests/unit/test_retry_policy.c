@@ -31,13 +31,7 @@ static et_work work(void) {
 }
 
 static et_app web_app(void) {
-  et_app a;
-  memset(&a, 0, sizeof a);
-  a.tenant = ET_STR("contoso");
-  a.client_id = ET_STR("app");
-  a.cred.kind = ET_CRED_SECRET;
-  a.cred.secret = ET_STR("s");
-  return a;
+  return fake_app("s");
 }
 
 static et_err redeem(script *s, et_oauth_error *err) {

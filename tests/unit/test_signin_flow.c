@@ -64,13 +64,7 @@ static et_work work(size_t cap) {
 }
 
 static et_app web_app(void) {
-  et_app a;
-  memset(&a, 0, sizeof a);
-  a.tenant = ET_STR("contoso");
-  a.client_id = ET_STR("app");
-  a.cred.kind = ET_CRED_SECRET;
-  a.cred.secret = ET_STR("s+x/=");
-  return a;
+  return fake_app("s+x/=");
 }
 
 static et_code_grant grant(void) {
