@@ -45,8 +45,8 @@ typedef struct et_port {
    * ET_E_TLS_CONFIG, ET_E_NOSPACE (no free connection slot). */
   et_err (*open)(void *ctx, et_str host, uint16_t port, bool tls,
                  uint32_t timeout_ms, et_conn **out);
-  /* Send up to n bytes; *sent > 0 on ET_OK. ET_E_TIMEOUT, ET_E_CLOSED,
-   * ET_E_IO, ET_E_TLS. */
+  /* Send up to n bytes; *sent > 0 on ET_OK. ET_E_TIMEOUT (nothing could be
+   * sent in timeout_ms; 0 = would block), ET_E_CLOSED, ET_E_IO, ET_E_TLS. */
   et_err (*send)(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
                  uint32_t timeout_ms);
   /* Receive up to cap bytes. Exactly one of: ET_OK with *got > 0 (bytes),
@@ -54,6 +54,8 @@ typedef struct et_port {
    * ET_E_CLOSED (orderly close by the peer), or a hard error. */
   et_err (*recv)(et_conn *c, uint8_t *p, size_t cap, size_t *got,
                  uint32_t timeout_ms);
+  /* Close c and free its slot. A port may keep the TLS session (per host)
+   * to resume the next connection to the same host: that is invisible here. */
   void (*close)(et_conn *c);
 
   uint64_t (*mono_ms)(void *ctx);   /* monotonic milliseconds */
@@ -77,6 +79,10 @@ typedef struct et_port {
   void (*log)(void *ctx, et_level lvl, const char *msg, size_t n);
   /* Optional: true when the caller wants the running call to stop. */
   bool (*cancelled)(void *ctx);
+  /* Optional: the port's own words on its last failure, for humans
+   * ("connect to host:443: Connection refused"), or "" / NULL. Valid until
+   * the next call into the port. Never holds secrets. */
+  const char *(*detail)(void *ctx);
 } et_port;
 
 #endif
