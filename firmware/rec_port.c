@@ -14,23 +14,33 @@ static struct et_conn conn = { &rec };
 static et_err rec_open(void *ctx, et_str host, uint16_t port, bool tls, uint32_t timeout_ms,
                        et_conn **out) {
   (void)ctx, (void)timeout_ms;
-  if (!tls || port != 443 || !et_str_eq(host, ET_STR("login.microsoftonline.com")))
+  if (!tls || port != 443 || !et_str_eq(host, ET_STR("login.microsoftonline.com"))) {
+    rec.detail = "recorded answers are for https://login.microsoftonline.com only";
     return ET_E_CONNECT;
+  }
   rec.opens++;
-  rec.pos = 0;
-  rec.sent_len = 0;
+  rec.in_request = false;
   *out = &conn;
   return ET_OK;
 }
 
 static et_err rec_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent, uint32_t timeout_ms) {
   rec_state *r = c->r;
-  size_t room = sizeof r->sent - r->sent_len;
+  size_t room;
   (void)timeout_ms;
+  if (!r->in_request) { /* the first bytes of the next request */
+    r->requests++;
+    r->in_request = true;
+    r->pos = 0;
+    r->sent_len = 0;
+  }
+  room = sizeof r->sent - r->sent_len;
   if (n > room)
     n = room;
-  if (n == 0)
+  if (n == 0) {
+    r->detail = "the request is larger than the recording buffer";
     return ET_E_IO;
+  }
   memcpy(r->sent + r->sent_len, p, n);
   r->sent_len += n;
   *sent = n;
@@ -39,24 +49,33 @@ static et_err rec_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent, uin
 
 static et_err rec_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got, uint32_t timeout_ms) {
   rec_state *r = c->r;
-  size_t i = r->opens - 1 < r->n_script ? r->opens - 1 : r->n_script - 1;
+  size_t i = r->requests - 1 < r->n_script ? r->requests - 1 : r->n_script - 1;
   const rec_answer *a = &r->script[i];
   size_t n = a->n - r->pos;
   (void)timeout_ms;
-  if (n == 0)
+  /* Played out (a cut recording ends early): the server closed. */
+  if (!r->in_request || n == 0) {
+    r->detail = "the recorded answer ended";
     return ET_E_CLOSED;
+  }
   if (n > r->piece)
     n = r->piece;
   if (n > cap)
     n = cap;
   memcpy(p, a->p + r->pos, n);
   r->pos += n;
+  r->in_request = r->pos < a->n;
   *got = n;
   return ET_OK;
 }
 
 static void rec_close(et_conn *c) {
-  (void)c;
+  c->r->in_request = false;
+}
+
+static const char *rec_detail(void *ctx) {
+  (void)ctx;
+  return rec.detail;
 }
 
 static uint64_t rec_mono_ms(void *ctx) {
@@ -121,6 +140,7 @@ void rec_port_hooks(et_port *port) {
   port->random = rec_random;
   port->sleep_ms = rec_sleep_ms;
   port->store = rec_store;
+  port->detail = rec_detail;
 }
 
 void rec_play(const rec_answer *script, size_t n, size_t piece) {
@@ -128,7 +148,10 @@ void rec_play(const rec_answer *script, size_t n, size_t piece) {
   rec.n_script = n;
   rec.piece = piece;
   rec.pos = 0;
+  rec.in_request = false;
   rec.opens = 0;
+  rec.requests = 0;
+  rec.detail = NULL;
   rec.sent_len = 0;
   rec.slept_ms = 0;
   rec.saves = 0;
@@ -142,8 +165,7 @@ void rec_work(et_work *w) {
   w->cap = sizeof work_buf;
   w->tok = work_tok;
   w->ntok = CONFIG_ET_JSON_TOKENS;
-  w->why = NULL;
-  w->http_status = 0;
+  w->link = NULL;
 }
 
 const char *rec_sent_after(const char *lit, size_t *n) {

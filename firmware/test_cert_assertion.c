@@ -66,14 +66,14 @@ static et_err exchange(et_port *port, const cert_case *c, et_token *tk, uint32_t
   static const rec_answer script[] = { REC_ANSWER(cc_v2_cert) };
   et_app app;
   et_work w;
-  et_oauth_error oe;
+  et_result res;
   cert_app(&app, c);
   et_mbedtls_port_set_key(&mp, c->key, c->key_len, port);
   rec_play(script, 1, 97);
   rec_work(&w);
   fw_stack_paint();
   et_err e = et_client_credentials(port, &app, ET_ENDPOINT_V2, ET_STR("cert-app/.default"), &w,
-                                   tk, &oe);
+                                   tk, &res);
   *stack = fw_stack_peak();
   return e;
 }

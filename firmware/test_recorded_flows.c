@@ -1,7 +1,7 @@
 /* The sign-in flows a device runs, through core on the target over recorded
  * emulator answers (rec_port.h): a device-code sign-in (the code, two
- * authorization_pending polls on the fake clock, then tokens, the refresh
- * token saved through the store hook) and a refresh whose rotated token
+ * authorization_pending polls on the fake clock, then tokens, all on one
+ * kept connection, the refresh token saved through the store hook) and a refresh whose rotated token
  * replaces the stored one. */
 #include "fw.h"
 
@@ -63,7 +63,7 @@ static void device_login_polls_until_tokens(fw_tests *t) {
   et_app app;
   et_work w;
   et_token tk;
-  et_oauth_error oe;
+  et_result res;
   uint64_t start;
   uint32_t stack;
   size_t n;
@@ -73,10 +73,13 @@ static void device_login_polls_until_tokens(fw_tests *t) {
   rec_work(&w);
   start = rec.now_ms;
   fw_stack_paint();
-  et_err e = et_device_login(&port, &app, &cfg, &w, &tk, &oe);
+  et_err e = et_device_login(&port, &app, &cfg, &w, &tk, &res);
   stack = fw_stack_peak();
   FW_CHECK(t, e == ET_OK);
-  FW_CHECK(t, rec.opens == 4); /* the code, pending, pending, tokens */
+  /* The code, pending, pending, tokens: four requests on one kept
+   * connection (HTTP/1.1 keep-alive). */
+  FW_CHECK(t, rec.opens == 1 && rec.requests == 4);
+  FW_CHECK(t, res.err == ET_OK && res.attempts == 3); /* the polls */
   FW_CHECK(t, seen.calls == 1 && seen.uri_ok && seen.secret_hidden && strlen(seen.user_code) == 9);
   /* Three polls, each one interval (1 s) after the previous answer. */
   FW_CHECK(t, rec.slept_ms >= 2900 && rec.slept_ms <= 3000);
@@ -102,7 +105,7 @@ static void refresh_rotates_stored_token(fw_tests *t) {
   et_app app;
   et_work w;
   et_token tk;
-  et_oauth_error oe;
+  et_result res;
   uint32_t stack;
   const char *v;
   size_t n;
@@ -113,10 +116,10 @@ static void refresh_rotates_stored_token(fw_tests *t) {
   rec.slot_full = true;
   rec_work(&w);
   fw_stack_paint();
-  et_err e = et_refresh_stored(&port, &app, "refresh_token", ET_STR(DEVICE_SCOPE), &w, &tk, &oe);
+  et_err e = et_refresh_stored(&port, &app, "refresh_token", ET_STR(DEVICE_SCOPE), &w, &tk, &res);
   stack = fw_stack_peak();
   FW_CHECK(t, e == ET_OK);
-  FW_CHECK(t, rec.opens == 1);
+  FW_CHECK(t, rec.opens == 1 && rec.requests == 1);
   FW_CHECK(t, rec_sent_has("grant_type=refresh_token"));
   v = rec_sent_after("&refresh_token=", &n);
   FW_CHECK(t, v != NULL && et_str_eq((et_str){ v, n }, ET_STR(OLD_REFRESH)));

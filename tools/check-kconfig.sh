@@ -24,8 +24,8 @@ for cfg in defaults no-cc; do
   done
 done
 grep -q 'define CONFIG_ET_WORK_BUF_SIZE 4096' "$out/no-cc/et_autoconf.h"
-nm "$out/defaults/client_credentials.o" | grep -q ' U et_token_request'
-if nm "$out/no-cc/client_credentials.o" | grep -q ' U et_token_request'; then
+nm "$out/defaults/client_credentials.o" | grep -q ' U et_token_answer'
+if nm "$out/no-cc/client_credentials.o" | grep -q ' U et_token_answer'; then
   echo "check-kconfig: the client-credentials flow was not compiled out"
   exit 1
 fi

@@ -13,10 +13,13 @@ import re
 
 PARTS = ("core", "port", "mbedTLS", "libc", "bsp")
 KINDS = (".text", ".rodata", ".data", ".bss")
-# et_assertion_append runs inside a request's body builder, called through
-# a function pointer the walk does not follow: its depth adds to the flow's.
 ENTRIES = ("et_client_credentials", "et_signin_begin", "et_authorize_url", "et_redeem_code",
-           "et_refresh", "et_device_login", "et_assertion_append")
+           "et_refresh", "et_device_login")
+# The engine's calls through function pointers go to the flows' callbacks
+# (static, in the flow files): the form fields from put_form, the answer
+# from et_engine_step (judge, inlined). The walk follows each to every
+# callback of that kind in the flavour: an upper bound.
+CALLBACKS = {"core/src/engine.c:put_form": "_fields", "et_engine_step": "_answer"}
 GOALS = "goals: client-credentials core <= 6 KB, all flows <= 12 KB; whole client <= 120 KB " \
         "flash, <= 48 KB RAM for one token"
 
@@ -87,8 +90,8 @@ def parse_map(path):
 
 def stack_walk(ci_dir):
     """Deepest static stack from each entry point through core's call graph.
-    Calls through function pointers (port hooks, body builders) are not
-    followed: a port's own stack adds to these."""
+    Calls through the port's hooks are not followed: a port's own stack adds
+    to these. The flows' callbacks are (CALLBACKS)."""
     own, edges = {}, {}
     for ci in glob.glob(os.path.join(ci_dir, "*.ci")):
         text = open(ci).read()
@@ -96,6 +99,9 @@ def stack_walk(ci_dir):
             own[m.group(1)] = int(m.group(2))
         for m in re.finditer(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"', text):
             edges.setdefault(m.group(1), set()).add(m.group(2))
+    for caller, suffix in CALLBACKS.items():
+        edges.setdefault(caller, set()).update(
+            fn for fn in own if ":" in fn and fn.endswith(suffix))
     memo = {}
 
     def depth(fn, path):

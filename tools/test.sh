@@ -89,6 +89,7 @@ for t in $BUILD/gcc/tests/test_*; do
     --errors-for-leak-kinds=definite,indirect "$t"
 done
 
+step "C++ consumer: public headers as C++11, the C libraries linked" make VARIANT=gcc cxx-test
 step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
   make VARIANT=gcc check-core
 step "Kconfig generates a header core builds with" tools/check-kconfig.sh
@@ -116,6 +117,7 @@ for t in tests/integration/test_*.py; do
   tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" \
     "$PYTHON" "$t" --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS"
 done
+tap "integration test_examples, ASan/UBSan builds" "$PYTHON" tests/integration/test_examples.py --cli $BUILD/asan/edgetoken --certs "$ET_TEST_CERTS"
 
 step "build fuzzers" make -j"$JOBS" $(ls tests/fuzz/fuzz_*.c | sed "s|tests/fuzz/\(.*\)\.c|$BUILD/fuzz/\1|")
 for f in $BUILD/fuzz/fuzz_*; do

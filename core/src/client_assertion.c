@@ -89,137 +89,123 @@ static et_err put_header(b64_stream *s, const et_cred *c) {
   return ET_OK;
 }
 
-/* A random (version 4) GUID, as Entra's own ids look. */
-static et_err put_jti(b64_stream *s, const et_port *port) {
+/* A version 4 GUID from 16 random bytes, as Entra's own ids look. */
+static void put_jti(b64_stream *s, const uint8_t jti[16]) {
   static const char hex[] = "0123456789abcdef";
-  uint8_t r[16];
   char g[36];
   size_t k = 0;
-  et_err e = port->random(port->ctx, r, sizeof r);
-  if (e != ET_OK)
-    return e;
-  r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
-  r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
-  for (size_t i = 0; i < sizeof r; i++) {
+  for (size_t i = 0; i < 16; i++) {
+    uint8_t v = jti[i];
+    if (i == 6)
+      v = (uint8_t)((v & 0x0f) | 0x40);
+    else if (i == 8)
+      v = (uint8_t)((v & 0x3f) | 0x80);
     if (i == 4 || i == 6 || i == 8 || i == 10)
       g[k++] = '-';
-    g[k++] = hex[r[i] >> 4];
-    g[k++] = hex[r[i] & 15];
+    g[k++] = hex[v >> 4];
+    g[k++] = hex[v & 15];
   }
   put(s, "\"", 1);
   put(s, g, sizeof g);
   put(s, "\"", 1);
-  return ET_OK;
 }
 
-static bool is_ipv6(et_str host) {
-  for (size_t i = 0; i < host.n; i++)
-    if (host.p[i] == ':')
+static bool has_char(et_str s, char c) {
+  for (size_t i = 0; i < s.n; i++)
+    if (s.p[i] == c)
       return true;
   return false;
 }
 
-/* aud: the token endpoint URL as posted. Host, prefix and tenant are
- * checked to hold no JSON-special characters. */
-static et_err put_claims(b64_stream *s, const et_port *port, const et_app *app,
-                         const char *token_path) {
-  et_authority to;
-  int64_t now;
-  et_err e;
-  if (et_authority_parse(app->authority, &to) != ET_OK ||
-      et_tenant_check(app->tenant) != ET_OK || app->client_id.n == 0)
-    return ET_E_ARG;
-  put_cstr(s, "{\"aud\":\"https://");
-  if (is_ipv6(to.host)) {
-    put(s, "[", 1);
-    put(s, to.host.p, to.host.n);
-    put(s, "]", 1);
-  } else {
-    put(s, to.host.p, to.host.n);
-  }
-  if (to.port != 443) {
-    put(s, ":", 1);
-    put_u64(s, to.port);
-  }
-  put(s, to.prefix.p, to.prefix.n);
-  put(s, "/", 1);
-  put(s, app->tenant.p, app->tenant.n);
-  put_cstr(s, token_path);
-  put_cstr(s, "\",\"iss\":");
-  put_json_str(s, app->client_id);
-  put_cstr(s, ",\"sub\":");
-  put_json_str(s, app->client_id);
-  put_cstr(s, ",\"jti\":");
-  e = put_jti(s, port);
-  if (e != ET_OK)
-    return e;
-  now = port->unix_s(port->ctx);
-  if (now < 0)
-    now = 0;
-  put_cstr(s, ",\"nbf\":");
-  put_u64(s, (uint64_t)now);
-  put_cstr(s, ",\"iat\":");
-  put_u64(s, (uint64_t)now);
-  put_cstr(s, ",\"exp\":");
-  put_u64(s, (uint64_t)now + ET_ASSERTION_LIFETIME_S);
-  put_cstr(s, "}");
-  return ET_OK;
+/* Host and path go into aud unescaped: they may hold only URL characters
+ * (et_authority_parse and et_tenant_check make sure), never '"' or '\\'. */
+static bool aud_ok(et_str s) {
+  for (size_t i = 0; i < s.n; i++)
+    if (s.p[i] == '"' || s.p[i] == '\\' || (unsigned char)s.p[i] < 0x20)
+      return false;
+  return true;
 }
 
-et_err et_assertion_append(et_buf *b, const et_port *port, const et_app *app,
-                           const char *token_path) {
-  uint8_t digest[32];
-  uint8_t sig[ET_ASSERTION_SIG_MAX];
-  size_t start, sig_len = 0;
+static void put_claims(b64_stream *s, et_str client_id, const et_authority *to,
+                       et_str path, int64_t now_s, const uint8_t jti[16]) {
+  uint64_t now = now_s < 0 ? 0 : (uint64_t)now_s;
+  put_cstr(s, "{\"aud\":\"https://");
+  if (has_char(to->host, ':')) {
+    put(s, "[", 1);
+    put(s, to->host.p, to->host.n);
+    put(s, "]", 1);
+  } else {
+    put(s, to->host.p, to->host.n);
+  }
+  if (to->port != 443) {
+    put(s, ":", 1);
+    put_u64(s, to->port);
+  }
+  put(s, path.p, path.n);
+  put_cstr(s, "\",\"iss\":");
+  put_json_str(s, client_id);
+  put_cstr(s, ",\"sub\":");
+  put_json_str(s, client_id);
+  put_cstr(s, ",\"jti\":");
+  put_jti(s, jti);
+  put_cstr(s, ",\"nbf\":");
+  put_u64(s, now);
+  put_cstr(s, ",\"iat\":");
+  put_u64(s, now);
+  put_cstr(s, ",\"exp\":");
+  put_u64(s, now + ET_ASSERTION_LIFETIME_S);
+  put_cstr(s, "}");
+}
+
+et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
+                          const et_authority *to, et_str path, int64_t now_s,
+                          const uint8_t jti[16], size_t *sign_start) {
   b64_stream s;
   et_err e;
-
-  if (b == NULL || port == NULL || app == NULL || token_path == NULL ||
-      app->cred.kind != ET_CRED_CERTIFICATE)
+  if (b == NULL || cred == NULL || to == NULL || jti == NULL || sign_start == NULL ||
+      cred->kind != ET_CRED_CERTIFICATE || client_id.n == 0 || !aud_ok(to->host) ||
+      !aud_ok(path))
     return ET_E_ARG;
-  if (port->sign == NULL || port->sha256 == NULL || port->random == NULL ||
-      port->unix_s == NULL)
-    return ET_E_DISABLED;
   et_form_append(b, "client_assertion_type", ET_STR(ET_ASSERTION_TYPE));
   if (b->redact) {
     et_form_append_secret(b, "client_assertion", ET_STR_NULL);
+    *sign_start = b->len;
     return ET_OK;
   }
   /* base64url and '.' are unreserved in a form: no percent-encoding. */
   et_form_append(b, "client_assertion", ET_STR_NULL);
-  start = b->len;
+  *sign_start = b->len;
   s.out = b;
   s.n = 0;
-  e = put_header(&s, &app->cred);
+  e = put_header(&s, cred);
   if (e != ET_OK)
     return e;
   finish(&s);
   et_buf_put_char(b, '.');
-  e = put_claims(&s, port, app, token_path);
-  if (e != ET_OK)
-    return e;
+  put_claims(&s, client_id, to, path, now_s, jti);
   finish(&s);
-  /* Signing needs the bytes themselves, not just their count. */
-  if (b->overflow || b->p == NULL)
-    return ET_E_NOSPACE;
-
-  e = port->sha256(port->ctx, (const uint8_t *)b->p + start, b->len - start, digest);
-  if (e == ET_OK)
-    e = port->sign(port->ctx, app->cred.alg, digest, sig, sizeof sig, &sig_len);
-  if (e == ET_OK && (sig_len == 0 || sig_len > sizeof sig))
-    e = ET_E_ARG;
-  if (e == ET_OK) {
-    et_buf_put_char(b, '.');
-    et_b64url_encode(b, sig, sig_len);
-    e = et_buf_status(b);
-  }
-  et_wipe(sig, sizeof sig);
-  return e;
+  return et_buf_status(b);
 }
+
+et_err et_assertion_finish(et_buf *b, const uint8_t *sig, size_t n) {
+  if (b == NULL || sig == NULL || n == 0 || n > ET_ASSERTION_SIG_MAX)
+    return ET_E_ARG;
+  et_buf_put_char(b, '.');
+  et_b64url_encode(b, sig, n);
+  return et_buf_status(b);
+}
+
 #else
-et_err et_assertion_append(et_buf *b, const et_port *port, const et_app *app,
-                           const char *token_path) {
-  (void)b, (void)port, (void)app, (void)token_path;
+et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
+                          const et_authority *to, et_str path, int64_t now_s,
+                          const uint8_t jti[16], size_t *sign_start) {
+  (void)b, (void)cred, (void)client_id, (void)to, (void)path, (void)now_s, (void)jti;
+  (void)sign_start;
+  return ET_E_DISABLED;
+}
+
+et_err et_assertion_finish(et_buf *b, const uint8_t *sig, size_t n) {
+  (void)b, (void)sig, (void)n;
   return ET_E_DISABLED;
 }
 #endif

@@ -1,60 +1,92 @@
 /* Authorization code redemption (RFC 6749 §4.1.3 + RFC 7636 §4.5). */
-#include "edgetoken/et_signin.h"
+#include "flow.h"
 
 #include "edgetoken/et_form.h"
 
+#include <string.h>
+
 #if CONFIG_ET_FLOW_AUTH_CODE
 
-/* AADSTS70008: the code is older than its ~10 minutes. */
-#define AADSTS_EXPIRED 70008u
-
 static et_err redeem_fields(const void *arg, et_buf *b) {
-  const et_code_grant *g = (const et_code_grant *)arg;
-  et_form_append(b, "scope", g->scope);
-  et_form_append_secret(b, "code", g->code);
-  et_form_append(b, "redirect_uri", g->redirect_uri);
-  if (g->code_verifier.n > 0)
-    et_form_append_secret(b, "code_verifier", g->code_verifier);
+  const et_token_engine *t = (const et_token_engine *)arg;
+  et_form_append(b, "scope", t->target);
+  et_form_append_secret(b, "code", t->secret);
+  et_form_append(b, "redirect_uri", t->redirect_uri);
+  if (t->verifier.n > 0)
+    et_form_append_secret(b, "code_verifier", t->verifier);
   return ET_OK;
 }
 
-static bool has_code(const et_oauth_error *err, uint32_t code) {
-  for (size_t i = 0; i < err->n_error_codes; i++)
-    if (err->error_codes[i] == code)
-      return true;
-  return false;
+static et_err redeem_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
+  (void)now_ms, (void)again_ms;
+  return et_token_answer((et_token_engine *)e, err);
 }
 
-et_err et_redeem_code(const et_port *port, const et_app *app,
-                      const et_code_grant *g, et_work *w, et_token *tok,
-                      et_oauth_error *err) {
-  /* A code is single-use: never resent once it may have reached Entra. */
-  et_grant rg = { "authorization_code", ET_ENDPOINT_V2, redeem_fields, g, false, false };
-  et_oauth_error local;
-  et_err e;
-  if (app == NULL || g == NULL || w == NULL)
+et_err et_redeem_begin(et_token_engine *e, const et_app *app, const et_code_grant *g,
+                       et_work *w, const et_engine_in *in) {
+  et_err err;
+  if (e == NULL)
     return ET_E_ARG;
-  if (g->code.n == 0 || g->redirect_uri.n == 0 || g->scope.n == 0) {
-    w->why = ET_TEXT("code, redirect URI and scope are required");
-    return ET_E_ARG;
-  }
-  if (err == NULL)
-    err = &local; /* to tell an expired code from other refusals */
-  e = et_token_request(port, app, &rg, w, tok, err);
-  if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("invalid_grant")) &&
-      has_code(err, AADSTS_EXPIRED)) {
-    w->why = ET_TEXT("the authorization code expired: sign in again");
-    return ET_E_EXPIRED;
-  }
-  return e;
+  err = et_engine_setup(&e->base, app, w, in, "/oauth2/v2.0/token", redeem_answer);
+  memset(&e->token, 0, sizeof e->token);
+  e->flow = ET_FLOW_REDEEM;
+  if (err != ET_OK)
+    return err;
+  if (g == NULL || g->code.n == 0 || g->redirect_uri.n == 0 || g->scope.n == 0)
+    return et_engine_refuse(&e->base, ET_E_ARG,
+                            ET_TEXT("code, redirect URI and scope are required"));
+  e->secret = g->code;
+  e->redirect_uri = g->redirect_uri;
+  e->verifier = g->code_verifier;
+  e->target = g->scope;
+  e->base.grant = "authorization_code";
+  e->base.body = redeem_fields;
+  e->base.body_arg = e;
+  /* Web apps (ADME's default) prove themselves; a public client sends
+   * nothing. A code is single-use: never resent once it may have reached
+   * Entra (replayable stays false). */
+  e->base.send_cred = true;
+  return ET_OK;
 }
+
+et_err et_redeem_code(const et_port *port, const et_app *app, const et_code_grant *g,
+                      et_work *w, et_token *tok, et_result *res) {
+  et_token_engine e;
+  et_engine_in in;
+  et_err err = ET_E_ARG;
+  if (tok != NULL)
+    memset(tok, 0, sizeof *tok);
+  memset(&e, 0, sizeof e);
+  if (port != NULL && tok != NULL && w != NULL) {
+    err = et_engine_in_from_port(port, w->link != NULL, &in);
+    if (err == ET_OK)
+      err = et_redeem_begin(&e, app, g, w, &in);
+  }
+  err = et_flow_run(port, &e.base, err, w != NULL ? w->link : NULL, res);
+  if (err == ET_OK)
+    *tok = e.token;
+  return err;
+}
+
 #else
-et_err et_redeem_code(const et_port *port, const et_app *app,
-                      const et_code_grant *g, et_work *w, et_token *tok,
-                      et_oauth_error *err) {
-  (void)port, (void)app, (void)g, (void)tok, (void)err;
-  if (w != NULL)
-    w->why = ET_TEXT("sign-in is disabled (CONFIG_ET_FLOW_AUTH_CODE)");
-  return ET_E_DISABLED;
+
+et_err et_redeem_begin(et_token_engine *e, const et_app *app, const et_code_grant *g,
+                       et_work *w, const et_engine_in *in) {
+  (void)app, (void)g, (void)w, (void)in;
+  if (e == NULL)
+    return ET_E_ARG;
+  memset(e, 0, sizeof *e);
+  return et_engine_refuse(&e->base, ET_E_DISABLED,
+                          ET_TEXT("sign-in is disabled (CONFIG_ET_FLOW_AUTH_CODE)"));
 }
+
+et_err et_redeem_code(const et_port *port, const et_app *app, const et_code_grant *g,
+                      et_work *w, et_token *tok, et_result *res) {
+  et_token_engine e;
+  et_err err = et_redeem_begin(&e, app, g, w, NULL); /* ET_E_DISABLED */
+  if (tok != NULL)
+    memset(tok, 0, sizeof *tok);
+  return et_flow_run(port, &e.base, err, NULL, res);
+}
+
 #endif

@@ -1,7 +1,7 @@
 /* Device code flow, step 2: poll the token endpoint on the server's
  * schedule (RFC 8628 section 3.4/3.5) until the person signs in, declines,
- * or the code expires. */
-#include "edgetoken/et_device_code.h"
+ * or the code expires. The schedule is et_poll_next's. */
+#include "flow.h"
 
 #include "edgetoken/et_form.h"
 
@@ -9,45 +9,58 @@
 
 #if CONFIG_ET_FLOW_DEVICE_CODE
 
-/* Longest single sleep: a port whose sleep_ms ignores cancellation still
- * sees port->cancelled at least this often. */
-#define ET_POLL_SLICE_MS 1000u
-
 static et_err poll_fields(const void *arg, et_buf *b) {
-  et_form_append_secret(b, "device_code", *(const et_str *)arg);
+  const et_token_engine *t = (const et_token_engine *)arg;
+  et_form_append_secret(b, "device_code", t->device_code);
   return ET_OK;
 }
 
-static bool cancelled(const et_port *port) {
-  return port->cancelled != NULL && port->cancelled(port->ctx);
+static bool oauth_is(const et_engine *e, et_err err, const char *code) {
+  return err == ET_E_OAUTH && et_str_eq(e->res.oauth.error, et_str_from_cstr(code));
 }
 
-/* Sleep until the monotonic clock reaches until. */
-static et_err wait_until(const et_port *port, uint64_t until) {
-  for (;;) {
-    uint64_t now;
-    if (cancelled(port))
-      return ET_E_CANCELLED;
-    now = port->mono_ms(port->ctx);
-    if (now >= until)
-      return ET_OK;
-    port->sleep_ms(port->ctx,
-                   until - now > ET_POLL_SLICE_MS ? ET_POLL_SLICE_MS : (uint32_t)(until - now));
-  }
+/* Another poll at *again_ms, unless the code expires first. */
+static et_err poll_again(et_device_poll_engine *p, uint64_t now_ms, et_poll_event ev,
+                         uint64_t *again_ms) {
+  et_engine *e = &p->tok.base;
+  *again_ms = et_poll_next(now_ms, &p->interval_ms, ev, e->res.retry_after_s);
+  if (*again_ms < p->expires_ms)
+    return ET_OK;
+  *again_ms = 0;
+  memset(&e->res.oauth, 0, sizeof e->res.oauth);
+  e->res.why = p->last_failed ? ET_TEXT("the device code expired; the last poll failed")
+                              : ET_TEXT("the device code expired before the sign-in was completed");
+  return ET_E_EXPIRED;
 }
 
-/* Failures that may pass before the code expires: the network, the server
- * being busy or overloaded. */
-static bool transient(et_err e, const et_oauth_error *err) {
-  switch (e) {
-  case ET_E_DNS: case ET_E_CONNECT: case ET_E_TIMEOUT: case ET_E_CLOSED:
-  case ET_E_TRUNCATED: case ET_E_IO: case ET_E_TLS: case ET_E_THROTTLED:
-    return true;
-  case ET_E_HTTP_STATUS: case ET_E_OAUTH:
-    return err->http_status >= 500 || err->http_status == 429;
-  default:
-    return false;
+static et_err poll_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
+  et_device_poll_engine *p = (et_device_poll_engine *)e;
+  err = et_token_answer(&p->tok, err);
+  p->last_failed = false;
+  if (err == ET_OK)
+    return ET_OK;
+  if (oauth_is(e, err, "authorization_pending"))
+    return poll_again(p, now_ms, ET_POLL_PENDING, again_ms);
+  if (oauth_is(e, err, "slow_down")) {
+    e->wait_why = ET_TEXT("the server asked to slow down: polling 5 s slower");
+    return poll_again(p, now_ms, ET_POLL_SLOW_DOWN, again_ms);
   }
+  if (oauth_is(e, err, "authorization_declined")) {
+    e->res.why = ET_TEXT("the user declined the sign-in");
+    return ET_E_DECLINED;
+  }
+  if (oauth_is(e, err, "expired_token")) {
+    e->res.why = ET_TEXT("the device code expired before the sign-in was completed");
+    return ET_E_EXPIRED;
+  }
+  /* The network, an overloaded or throttling server: the code stays good
+   * until it expires. */
+  if (!et_err_is_transient(err))
+    return err;
+  p->last_failed = true;
+  e->wait_err = err;
+  e->wait_why = ET_TEXT("a poll failed; polling again at the next interval");
+  return poll_again(p, now_ms, ET_POLL_FAILED, again_ms);
 }
 
 static bool overlaps(et_str s, const et_work *w) {
@@ -55,101 +68,88 @@ static bool overlaps(et_str s, const et_work *w) {
   return s.p + s.n > lo && s.p < lo + w->cap;
 }
 
-et_err et_device_code_poll(const et_port *port, const et_app *app,
-                           et_endpoint ep, const et_device_code *dc,
-                           et_work *w, et_token *tok, et_oauth_error *err) {
+et_err et_device_poll_begin(et_device_poll_engine *e, const et_app *app, et_endpoint ep,
+                            const et_device_code *dc, et_work *w, const et_engine_in *in) {
+  et_token_engine *t;
+  et_err err;
+  if (e == NULL)
+    return ET_E_ARG;
+  t = &e->tok;
+  err = et_engine_setup(&t->base, app, w, in,
+                        ep == ET_ENDPOINT_V1 ? "/oauth2/token" : "/oauth2/v2.0/token",
+                        poll_answer);
+  memset(&t->token, 0, sizeof t->token);
+  t->flow = ET_FLOW_POLL;
+  t->ep = ep;
+  e->last_failed = false;
+  if (err != ET_OK)
+    return err;
+  if (dc == NULL || dc->device_code.n == 0 || dc->device_code.p == NULL || dc->expires_in == 0 ||
+      (ep != ET_ENDPOINT_V1 && ep != ET_ENDPOINT_V2))
+    return et_engine_refuse(&t->base, ET_E_ARG, ET_TEXT("a device code is required"));
+  if (overlaps(dc->device_code, w))
+    return et_engine_refuse(&t->base, ET_E_ARG, ET_TEXT("the device code must be copied out of "
+                                                        "the workspace before polling"));
+  t->device_code = dc->device_code;
+  t->base.grant = "urn:ietf:params:oauth:grant-type:device_code";
+  t->base.body = poll_fields;
+  t->base.body_arg = t;
   /* Confidential clients prove themselves here too; public ones send none.
-   * Polling has no effect until the person signs in: safe to resend. */
-  et_grant g = { "urn:ietf:params:oauth:grant-type:device_code", ep, poll_fields, NULL, false,
-                 true };
-  et_oauth_error local;
-  uint64_t interval_ms, deadline, next;
-  bool last_failed = false;
+   * A poll has no effect until the person signs in: safe to resend. */
+  t->base.send_cred = true;
+  t->base.replayable = true;
+  e->interval_ms = (dc->interval ? dc->interval : ET_DEVICE_DEFAULT_INTERVAL_S) * 1000u;
+  e->expires_ms = dc->issued_ms + (uint64_t)dc->expires_in * 1000u;
+  /* The first poll one interval from now, not from issued_ms: the answer
+   * arrived later than that, and the server counts from its reply. */
+  if (in->now_ms + e->interval_ms >= e->expires_ms)
+    return et_engine_refuse(&t->base, ET_E_EXPIRED,
+                            ET_TEXT("the device code expired before the sign-in was completed"));
+  et_engine_wait_first(&t->base, in->now_ms + e->interval_ms);
+  return ET_OK;
+}
 
-  if (err == NULL)
-    err = &local;
-  memset(err, 0, sizeof *err);
+et_err et_device_code_poll(const et_port *port, const et_app *app, et_endpoint ep,
+                           const et_device_code *dc, et_work *w, et_token *tok,
+                           et_result *res) {
+  et_device_poll_engine e;
+  et_engine_in in;
+  et_err err = ET_E_ARG;
   if (tok != NULL)
     memset(tok, 0, sizeof *tok);
-  if (port == NULL || app == NULL || dc == NULL || w == NULL || w->buf == NULL ||
-      tok == NULL || port->mono_ms == NULL || port->sleep_ms == NULL ||
-      dc->device_code.n == 0 || dc->expires_in == 0 ||
-      (ep != ET_ENDPOINT_V1 && ep != ET_ENDPOINT_V2))
-    return ET_E_ARG;
-  w->why = NULL;
-  if (overlaps(dc->device_code, w)) {
-    w->why = ET_TEXT("the device code must be copied out of the workspace before polling");
-    return ET_E_ARG;
+  memset(&e, 0, sizeof e);
+  if (port != NULL && tok != NULL && w != NULL) {
+    err = et_engine_in_from_port(port, true, &in);
+    if (err == ET_OK)
+      err = et_device_poll_begin(&e, app, ep, dc, w, &in);
   }
-  g.arg = &dc->device_code;
-  interval_ms = (uint64_t)(dc->interval ? dc->interval : ET_DEVICE_DEFAULT_INTERVAL_S) * 1000u;
-  deadline = dc->issued_ms + (uint64_t)dc->expires_in * 1000u;
-  /* From now, not from issued_ms: the devicecode answer arrived later than
-   * that, and the server counts from its own reply. */
-  next = port->mono_ms(port->ctx) + interval_ms;
-
-  for (;;) {
-    uint64_t now, wait_ms;
-    et_err e;
-
-    if (next >= deadline) {
-      memset(err, 0, sizeof *err);
-      w->why = last_failed ? ET_TEXT("the device code expired; the last poll failed on the network")
-                           : ET_TEXT("the device code expired before the sign-in was completed");
-      return ET_E_EXPIRED;
-    }
-    e = wait_until(port, next);
-    if (e != ET_OK) {
-      memset(err, 0, sizeof *err);
-      return e;
-    }
-    e = et_token_request(port, app, &g, w, tok, err);
-    now = port->mono_ms(port->ctx);
-    if (e == ET_OK)
-      return ET_OK;
-    if (e == ET_E_CANCELLED)
-      return e;
-    wait_ms = interval_ms;
-    last_failed = false;
-    if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("authorization_pending"))) {
-      next = now + wait_ms;
-      continue;
-    }
-    if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("slow_down"))) {
-      interval_ms += (uint64_t)ET_DEVICE_SLOW_DOWN_S * 1000u;
-      et_log(port, ET_LOG_INFO, "device code: server asked to slow down; polling 5 s slower",
-             ET_STR_NULL);
-      next = now + interval_ms;
-      continue;
-    }
-    if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("authorization_declined"))) {
-      w->why = ET_TEXT("the user declined the sign-in");
-      return ET_E_DECLINED;
-    }
-    if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("expired_token"))) {
-      w->why = ET_TEXT("the device code expired before the sign-in was completed");
-      return ET_E_EXPIRED;
-    }
-    if (!transient(e, err))
-      return e;
-    et_log_error(port, ET_LOG_WARN, "device code: poll failed, retrying at the next interval: ",
-                 e);
-    if (err->retry_after_s > 0 && (uint64_t)err->retry_after_s * 1000u > wait_ms)
-      wait_ms = (uint64_t)err->retry_after_s * 1000u;
-    last_failed = true;
-    next = now + wait_ms;
-  }
+  /* Every poll of one sign-in on one connection when the server keeps it. */
+  err = et_flow_run(port, &e.tok.base, err, w != NULL ? w->link : NULL, res);
+  if (err == ET_OK)
+    *tok = e.tok.token;
+  return err;
 }
 
 #else
 
-et_err et_device_code_poll(const et_port *port, const et_app *app,
-                           et_endpoint ep, const et_device_code *dc,
-                           et_work *w, et_token *tok, et_oauth_error *err) {
-  (void)port, (void)app, (void)ep, (void)dc, (void)tok, (void)err;
-  if (w != NULL)
-    w->why = ET_TEXT("the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)");
-  return ET_E_DISABLED;
+et_err et_device_poll_begin(et_device_poll_engine *e, const et_app *app, et_endpoint ep,
+                            const et_device_code *dc, et_work *w, const et_engine_in *in) {
+  (void)app, (void)ep, (void)dc, (void)w, (void)in;
+  if (e == NULL)
+    return ET_E_ARG;
+  memset(e, 0, sizeof *e);
+  return et_engine_refuse(&e->tok.base, ET_E_DISABLED,
+                          ET_TEXT("the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)"));
+}
+
+et_err et_device_code_poll(const et_port *port, const et_app *app, et_endpoint ep,
+                           const et_device_code *dc, et_work *w, et_token *tok,
+                           et_result *res) {
+  et_device_poll_engine e;
+  et_err err = et_device_poll_begin(&e, app, ep, dc, w, NULL); /* ET_E_DISABLED */
+  if (tok != NULL)
+    memset(tok, 0, sizeof *tok);
+  return et_flow_run(port, &e.tok.base, err, NULL, res);
 }
 
 #endif

@@ -1,6 +1,6 @@
 /* Device code flow, step 1: ask for a device code and decode the answer
  * (v2.0 and v1 shapes). */
-#include "edgetoken/et_device_code.h"
+#include "flow.h"
 
 #include "edgetoken/et_form.h"
 
@@ -85,60 +85,91 @@ et_err et_device_code_decode(char *body, size_t len, jsmntok_t *tok,
 
 #if CONFIG_ET_FLOW_DEVICE_CODE
 
-typedef struct dc_args {
-  const et_app *app;
-  et_endpoint ep;
-  et_str target;
-} dc_args;
-
-static et_err dc_body(const void *arg, et_buf *b) {
-  const dc_args *a = (const dc_args *)arg;
-  et_form_append(b, "client_id", a->app->client_id);
-  et_form_append(b, a->ep == ET_ENDPOINT_V1 ? "resource" : "scope", a->target);
+static et_err dc_fields(const void *arg, et_buf *b) {
+  const et_device_code_engine *d = (const et_device_code_engine *)arg;
+  et_form_append(b, d->ep == ET_ENDPOINT_V1 ? "resource" : "scope", d->target);
   return ET_OK;
 }
 
-et_err et_device_code_request(const et_port *port, const et_app *app,
-                              et_endpoint ep, et_str scope_or_resource,
-                              et_work *w, et_device_code *dc,
-                              et_oauth_error *err) {
-  et_response rs;
-  dc_args a;
-  uint64_t issued;
-  et_err e;
+static et_err dc_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
+  et_device_code_engine *d = (et_device_code_engine *)e;
+  (void)now_ms, (void)again_ms;
+  if (err == ET_OK)
+    err = et_answer_classify(e);
+  if (err != ET_OK)
+    return err;
+  err = et_device_code_decode((char *)e->w->buf, e->body_len, e->w->tok, e->w->ntok, &d->dc,
+                              &e->res.why);
+  /* The attempt was built before it was sent: the server's clock for
+   * expires_in starts no earlier. */
+  if (err == ET_OK)
+    d->dc.issued_ms = e->attempt_ms;
+  return err;
+}
 
+et_err et_device_code_begin(et_device_code_engine *e, const et_app *app, et_endpoint ep,
+                            et_str scope_or_resource, et_work *w, const et_engine_in *in) {
+  et_err err;
+  if (e == NULL)
+    return ET_E_ARG;
+  err = et_engine_setup(&e->base, app, w, in,
+                        ep == ET_ENDPOINT_V1 ? "/oauth2/devicecode" : "/oauth2/v2.0/devicecode",
+                        dc_answer);
+  memset(&e->dc, 0, sizeof e->dc);
+  e->ep = ep;
+  e->target = scope_or_resource;
+  if (err != ET_OK)
+    return err;
+  /* client_id and the scope only: the devicecode endpoint takes no
+   * credential. Asking again only yields another code: safe to resend. */
+  e->base.body = dc_fields;
+  e->base.body_arg = e;
+  e->base.replayable = true;
+  if (scope_or_resource.n == 0 || (ep != ET_ENDPOINT_V1 && ep != ET_ENDPOINT_V2))
+    return et_engine_refuse(&e->base, ET_E_ARG, ET_TEXT("scope or resource is empty"));
+  return ET_OK;
+}
+
+et_err et_device_code_request(const et_port *port, const et_app *app, et_endpoint ep,
+                              et_str scope_or_resource, et_work *w, et_device_code *dc,
+                              et_result *res) {
+  et_device_code_engine e;
+  et_engine_in in;
+  et_err err = ET_E_ARG;
   if (dc != NULL)
     memset(dc, 0, sizeof *dc);
-  if (port == NULL || app == NULL || w == NULL || dc == NULL || port->mono_ms == NULL ||
-      scope_or_resource.n == 0 || (ep != ET_ENDPOINT_V1 && ep != ET_ENDPOINT_V2))
-    return ET_E_ARG;
-  a.app = app;
-  a.ep = ep;
-  a.target = scope_or_resource;
-  /* Before sending: the server's clock for expires_in starts no earlier. */
-  issued = port->mono_ms(port->ctx);
-  /* Asking again only yields another code: safe to resend. */
-  e = et_authority_post(port, app,
-                        ep == ET_ENDPOINT_V1 ? "/oauth2/devicecode" : "/oauth2/v2.0/devicecode",
-                        dc_body, &a, true, w, &rs, err);
-  if (e != ET_OK)
-    return e;
-  e = et_device_code_decode((char *)w->buf, rs.body.n, w->tok, w->ntok, dc, &w->why);
-  if (e == ET_OK)
-    dc->issued_ms = issued;
-  return e;
+  memset(&e, 0, sizeof e);
+  if (port != NULL && dc != NULL && w != NULL) {
+    err = et_engine_in_from_port(port, w->link != NULL, &in);
+    if (err == ET_OK)
+      err = et_device_code_begin(&e, app, ep, scope_or_resource, w, &in);
+  }
+  err = et_flow_run(port, &e.base, err, w != NULL ? w->link : NULL, res);
+  if (err == ET_OK)
+    *dc = e.dc;
+  return err;
 }
 
 #else
 
-et_err et_device_code_request(const et_port *port, const et_app *app,
-                              et_endpoint ep, et_str scope_or_resource,
-                              et_work *w, et_device_code *dc,
-                              et_oauth_error *err) {
-  (void)port, (void)app, (void)ep, (void)scope_or_resource, (void)dc, (void)err;
-  if (w != NULL)
-    w->why = ET_TEXT("the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)");
-  return ET_E_DISABLED;
+et_err et_device_code_begin(et_device_code_engine *e, const et_app *app, et_endpoint ep,
+                            et_str scope_or_resource, et_work *w, const et_engine_in *in) {
+  (void)app, (void)ep, (void)scope_or_resource, (void)w, (void)in;
+  if (e == NULL)
+    return ET_E_ARG;
+  memset(e, 0, sizeof *e);
+  return et_engine_refuse(&e->base, ET_E_DISABLED,
+                          ET_TEXT("the device code flow is disabled (CONFIG_ET_FLOW_DEVICE_CODE)"));
+}
+
+et_err et_device_code_request(const et_port *port, const et_app *app, et_endpoint ep,
+                              et_str scope_or_resource, et_work *w, et_device_code *dc,
+                              et_result *res) {
+  et_device_code_engine e;
+  et_err err = et_device_code_begin(&e, app, ep, scope_or_resource, w, NULL); /* ET_E_DISABLED */
+  if (dc != NULL)
+    memset(dc, 0, sizeof *dc);
+  return et_flow_run(port, &e.base, err, NULL, res);
 }
 
 #endif

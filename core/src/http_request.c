@@ -90,8 +90,8 @@ et_err et_http_request_write(et_buf *b, const et_http_request *r) {
   et_buf_put_cstr(b, " HTTP/1.1\r\n");
   put_host(b, r);
   et_buf_put_cstr(b, "User-Agent: edgetoken/0.1\r\n"
-                     "Accept: application/json\r\n"
-                     "Connection: close\r\n");
+                     "Accept: application/json\r\n");
+  et_buf_put_cstr(b, r->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
   if (r->content_type.n > 0)
     put_header(b, ET_STR("Content-Type"), r->content_type);
   if (r->authorization.n > 0)

@@ -19,9 +19,10 @@ et_err et_json_string(et_json *j, int idx, et_str *out) {
   if (j->text[t->end] != '\0') {
     /* Check before writing so a bad escape leaves the text intact. */
     e = et_json_unescape(s, n, NULL, &m);
+    if (e == ET_OK)
+      e = et_json_unescape(s, n, s, &m); /* cannot fail once checked */
     if (e != ET_OK)
       return e;
-    (void)et_json_unescape(s, n, s, &m);
     s[m] = '\0';
     t->end = t->start + (int)m;
     n = m;

@@ -1,5 +1,5 @@
 /* Logging through the port's optional hook, without printf. */
-#include "edgetoken/et_exchange.h"
+#include "edgetoken/et_work.h"
 
 #include <string.h>
 

@@ -43,6 +43,6 @@ et_err et_redirect_check(const et_redirect *r, et_str expected_state,
     return et_str_eq(r->error, ET_STR("access_denied")) ? ET_E_DECLINED : ET_E_OAUTH;
   }
   if (r->code.n == 0)
-    return ET_E_ARG;
+    return ET_E_INPUT; /* the browser brought neither a code nor an error */
   return ET_OK;
 }

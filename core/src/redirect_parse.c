@@ -1,7 +1,8 @@
 /* The browser's way back: parse the redirect to the loopback URI (pasted
  * URL, listener request target or bare query) into its OAuth parameters.
  * The input is hostile until et_redirect_check accepts it: anything odd is
- * refused rather than guessed at. */
+ * refused rather than guessed at, as ET_E_INPUT (ET_E_ARG is for the
+ * caller's own mistakes: NULL pointers). */
 #include "edgetoken/et_signin.h"
 
 #include <string.h>
@@ -35,18 +36,18 @@ static et_err decode(const char *s, size_t n, char *dst, size_t cap, size_t *out
     if (c == '%') {
       int hi, lo;
       if (n - i < 3)
-        return ET_E_ARG;
+        return ET_E_INPUT;
       hi = et_hex_value(s[i + 1]);
       lo = et_hex_value(s[i + 2]);
       if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-        return ET_E_ARG; /* bad escape, or %00 that would cut C strings */
+        return ET_E_INPUT; /* bad escape, or %00 that would cut C strings */
       c = (char)(hi << 4 | lo);
       i += 2;
     } else if (c == '+') {
       c = ' ';
     }
     if (k >= ET_REDIRECT_VALUE_MAX)
-      return ET_E_ARG;
+      return ET_E_INPUT;
     if (dst != NULL) {
       if (k >= cap)
         return ET_E_NOSPACE;
@@ -184,7 +185,7 @@ static et_err parse_query(const char *q, size_t n, char *scratch, size_t cap,
       continue;
     }
     if (seen & (1u << k))
-      return ET_E_ARG;
+      return ET_E_INPUT;
     seen |= 1u << k;
     vdec = 0;
     if (eq != NULL) {
@@ -196,7 +197,7 @@ static et_err parse_query(const char *q, size_t n, char *scratch, size_t cap,
     w += vdec;
   }
   if (out->code.n == 0 && out->error.n == 0)
-    return ET_E_ARG;
+    return ET_E_INPUT;
   return ET_OK;
 }
 
@@ -218,16 +219,16 @@ et_err et_redirect_parse(et_str input, char *scratch, size_t cap,
   if (hash != NULL)
     n = (size_t)(hash - s);
   if (n == 0)
-    return ET_E_ARG;
+    return ET_E_INPUT;
   for (size_t i = 0; i < n; i++)
     if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-      return ET_E_ARG; /* NUL, CR/LF (header injection), other controls */
+      return ET_E_INPUT; /* NUL, CR/LF (header injection), other controls */
 
   qm = memchr(s, '?', n);
   if (s[0] == '/' || scheme_len((et_str){ s, n }) > 0) {
     /* A request target or a full URL: the query follows the first '?'. */
     if (qm == NULL)
-      return ET_E_ARG;
+      return ET_E_INPUT;
     q = (size_t)(qm - s) + 1;
     if (expected_redirect_uri.n > 0)
       e = check_target((et_str){ s, q - 1 }, s[0] != '/', expected_redirect_uri);

@@ -5,54 +5,74 @@
  * flow (et_device_login stores one) as well as from sign-in, so every
  * flavour that may hold one can refresh it. An image that never calls
  * et_refresh loses it to --gc-sections. */
-#include "edgetoken/et_signin.h"
+#include "flow.h"
 
 #include "edgetoken/et_form.h"
 
-typedef struct refresh_args {
-  et_str refresh_token;
-  et_str scope;
-} refresh_args;
+#include <string.h>
 
 static et_err refresh_fields(const void *arg, et_buf *b) {
-  const refresh_args *a = (const refresh_args *)arg;
-  et_form_append_secret(b, "refresh_token", a->refresh_token);
-  et_form_append(b, "scope", a->scope);
+  const et_token_engine *t = (const et_token_engine *)arg;
+  et_form_append_secret(b, "refresh_token", t->secret);
+  et_form_append(b, "scope", t->target);
   return ET_OK;
 }
 
-et_err et_refresh(const et_port *port, const et_app *app,
-                  et_str refresh_token, et_str scope, et_work *w,
-                  et_token *tok, et_oauth_error *err) {
-  et_oauth_error local;
-  refresh_args a = { refresh_token, scope };
+static et_err refresh_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
+  (void)now_ms, (void)again_ms;
+  return et_token_answer((et_token_engine *)e, err);
+}
+
+static bool in_workspace(et_str s, const et_work *w) {
+  return (uintptr_t)s.p < (uintptr_t)w->buf + w->cap &&
+         (uintptr_t)s.p + s.n > (uintptr_t)w->buf;
+}
+
+et_err et_refresh_begin(et_token_engine *e, const et_app *app, et_str refresh_token,
+                        et_str scope, et_work *w, const et_engine_in *in) {
+  et_err err;
+  if (e == NULL)
+    return ET_E_ARG;
+  err = et_engine_setup(&e->base, app, w, in, "/oauth2/v2.0/token", refresh_answer);
+  memset(&e->token, 0, sizeof e->token);
+  e->flow = ET_FLOW_REFRESH;
+  e->secret = refresh_token;
+  e->target = scope;
+  if (err != ET_OK)
+    return err;
+  e->base.grant = "refresh_token";
+  e->base.body = refresh_fields;
+  e->base.body_arg = e;
+  e->base.send_cred = true;
   /* Replayable: Entra does not revoke a refresh token when it issues the
    * next one (it stays valid until it expires), so a resend after a lost
    * answer or a 5xx still works. A server that revoked it on use would
    * answer the resend invalid_grant: ET_E_SIGNIN_REQUIRED. */
-  et_grant g = { "refresh_token", ET_ENDPOINT_V2, refresh_fields, &a, false, true };
-  et_err e;
-  if (app == NULL || w == NULL)
-    return ET_E_ARG;
-  if (refresh_token.n == 0 || refresh_token.p == NULL || scope.n == 0) {
-    w->why = ET_TEXT("refresh token and scope are required");
-    return ET_E_ARG;
-  }
+  e->base.replayable = true;
+  if (refresh_token.n == 0 || refresh_token.p == NULL || scope.n == 0)
+    return et_engine_refuse(&e->base, ET_E_ARG, ET_TEXT("refresh token and scope are required"));
   /* The request is built in w->buf: a token inside it would be overwritten. */
-  if ((uintptr_t)refresh_token.p < (uintptr_t)w->buf + w->cap &&
-      (uintptr_t)refresh_token.p + refresh_token.n > (uintptr_t)w->buf) {
-    w->why = ET_TEXT("the refresh token must not live in the workspace");
-    return ET_E_ARG;
+  if (in_workspace(refresh_token, w))
+    return et_engine_refuse(&e->base, ET_E_ARG,
+                            ET_TEXT("the refresh token must not live in the workspace"));
+  return ET_OK;
+}
+
+et_err et_refresh(const et_port *port, const et_app *app, et_str refresh_token,
+                  et_str scope, et_work *w, et_token *tok, et_result *res) {
+  et_token_engine e;
+  et_engine_in in;
+  et_err err = ET_E_ARG;
+  if (tok != NULL)
+    memset(tok, 0, sizeof *tok);
+  memset(&e, 0, sizeof e);
+  if (port != NULL && tok != NULL && w != NULL) {
+    err = et_engine_in_from_port(port, w->link != NULL, &in);
+    if (err == ET_OK)
+      err = et_refresh_begin(&e, app, refresh_token, scope, w, &in);
   }
-  if (err == NULL)
-    err = &local;
-  e = et_token_request(port, app, &g, w, tok, err);
-  /* invalid_grant is the server's final word on this token, whatever the
-   * AADSTS code (expired, revoked, inactive, MFA or consent needed): only a
-   * new sign-in helps. Anything else may pass. */
-  if (e == ET_E_OAUTH && et_str_eq(err->error, ET_STR("invalid_grant"))) {
-    w->why = ET_TEXT("the refresh token no longer works: sign in again");
-    return ET_E_SIGNIN_REQUIRED;
-  }
-  return e;
+  err = et_flow_run(port, &e.base, err, w != NULL ? w->link : NULL, res);
+  if (err == ET_OK)
+    *tok = e.token;
+  return err;
 }

@@ -32,9 +32,9 @@ et_err et_refresh_token_load(const et_port *port, const char *key,
   if (n == 0)
     return ET_E_NOT_FOUND;
   for (size_t i = 0; i < n; i++) {
-    if (!token_byte(buf[i])) {
+    if (!token_byte(buf[i])) { /* not a token: a corrupt or foreign record */
       et_wipe(buf, cap);
-      return ET_E_STORE;
+      return ET_E_INPUT;
     }
   }
   *len = n;
@@ -64,41 +64,50 @@ et_err et_refresh_token_delete(const et_port *port, const char *key) {
   return port->store(port->ctx, ET_STORE_DELETE, key, NULL, 0, &n);
 }
 
+static et_err refuse(et_result *res, et_err err, const char *why) {
+  if (res != NULL) {
+    memset(res, 0, sizeof *res);
+    res->err = err;
+    res->why = why;
+  }
+  return err;
+}
+
 et_err et_refresh_stored(const et_port *port, const et_app *app,
                          const char *key, et_str scope, et_work *w,
-                         et_token *tok, et_oauth_error *err) {
+                         et_token *tok, et_result *res) {
   et_work front;
   uint8_t *tail;
   size_t len = 0, half;
   et_err e;
+  if (tok != NULL)
+    memset(tok, 0, sizeof *tok);
   if (port == NULL || app == NULL || w == NULL || w->buf == NULL || tok == NULL)
-    return ET_E_ARG;
-  memset(tok, 0, sizeof *tok);
+    return refuse(res, ET_E_ARG, NULL);
   /* Load into the back half, then slide the token to the very end so the
    * request and the response get all the rest. */
   half = w->cap / 2;
   e = et_refresh_token_load(port, key, w->buf + half, w->cap - half, &len);
-  if (e != ET_OK) {
-    w->why = e == ET_E_NOT_FOUND ? ET_TEXT("no refresh token stored: sign in first") : NULL;
-    return e;
-  }
+  if (e != ET_OK)
+    return refuse(res, e, e == ET_E_NOT_FOUND ? ET_TEXT("no refresh token stored: sign in first")
+                                              : NULL);
   tail = w->buf + w->cap - len;
   memmove(tail, w->buf + half, len);
   et_wipe(w->buf + half, (size_t)(tail - (w->buf + half)));
 
   front = *w;
   front.cap = w->cap - len;
-  e = et_refresh(port, app, (et_str){ (const char *)tail, len }, scope, &front, tok, err);
+  e = et_refresh(port, app, (et_str){ (const char *)tail, len }, scope, &front, tok, res);
   et_wipe(tail, len);
-  w->why = front.why;
-  w->http_status = front.http_status;
   if (e != ET_OK)
     return e;
   /* Rotation: the new token replaces the old one; none means keep it. */
   if (tok->refresh_token.n > 0) {
     e = et_refresh_token_save(port, key, tok->refresh_token);
-    if (e != ET_OK)
-      w->why = ET_TEXT("refreshed, but the new refresh token could not be stored");
+    if (e != ET_OK && res != NULL) {
+      res->err = e;
+      res->why = ET_TEXT("refreshed, but the new refresh token could not be stored");
+    }
   }
   return e;
 }

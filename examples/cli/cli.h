@@ -67,9 +67,6 @@ int cli_cmd_authorize_url(const cli_opts *o);
 int cli_cmd_redeem(const cli_opts *o);
 int cli_cmd_refresh(const cli_opts *o);
 
-/* True for errors whose detail the port knows (network, TLS). */
-bool cli_transport_error(et_err e);
-
 /* Parse argv; on error prints a message to stderr and returns false. */
 bool cli_parse_args(int argc, char **argv, cli_opts *o);
 void cli_usage(FILE *f);
@@ -83,6 +80,9 @@ typedef struct cli_client {
   et_posix px;
   et_port port;
   et_app app;
+  /* One kept connection for the whole run: a refresh and the requests
+   * after it, the device code request and all its polls, share it. */
+  et_link link;
   char secret[1024];
 } cli_client;
 
@@ -94,7 +94,7 @@ typedef struct cli_client {
  * when one is given, and a public client sends none.
  * CLI_EXIT_OK, or an exit code after printing why (nothing to close). */
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
-/* Wipe the secret and free the port. */
+/* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
 
 /* cli_store.c: where the sign-in commands keep their state. */
@@ -135,9 +135,13 @@ void cli_print_token(const et_token *t, bool json);
 /* True when Entra's answer lists AADSTS code. */
 bool cli_has_code(const et_oauth_error *err, uint32_t code);
 
-/* Print a failure to stderr in words and map it to an exit code. */
-int cli_report_error(et_err e, const et_work *w, const et_oauth_error *err,
-                     const char *port_detail);
+/* Print a failure to stderr in words and map it to an exit code: e, with
+ * what res (may be NULL) holds about it: the reason, the port's detail,
+ * the OAuth error, the HTTP status and Retry-After. */
+int cli_report_error(et_err e, const et_result *res);
+/* cli_report_error for a port call outside the flows (store, lock): the
+ * port's detail is all there is to say. */
+int cli_report_port_error(et_err e, const et_posix *px);
 
 /* cli_qr.c: the verification URI as a QR code (byte mode). Versions 1..6
  * hold 134 bytes at level L, 106 at M. */

@@ -59,15 +59,12 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   pc.key_file = o->private_key;
   e = et_posix_init(&c->px, &pc, &c->port);
   if (e != ET_OK) {
-    et_work none = { NULL, 0, NULL, 0, NULL, 0 };
-    et_oauth_error no_err;
-    memset(&no_err, 0, sizeof no_err);
     et_wipe(c->secret, sizeof c->secret);
     if (o->certificate && (e == ET_E_IO || e == ET_E_CRYPTO || e == ET_E_ARG)) {
       fprintf(stderr, "edgetoken: %s\n", et_posix_detail(&c->px));
       return CLI_EXIT_USAGE;
     }
-    return cli_report_error(e, &none, &no_err, et_posix_detail(&c->px));
+    return cli_report_port_error(e, &c->px);
   }
 
   c->app.authority = et_str_from_cstr(o->authority);
@@ -90,6 +87,7 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
 }
 
 void cli_client_close(cli_client *c) {
+  et_link_close(&c->port, &c->link);
   et_posix_free(&c->px);
   et_wipe(c, sizeof *c);
 }

@@ -30,22 +30,17 @@ static void prompt(void *ctx, const et_device_code *dc) {
   fflush(stderr);
 }
 
-static int report(et_err e, const et_work *w, const et_oauth_error *err, et_posix *px) {
-  switch (e) {
-  case ET_E_DECLINED:
-  case ET_E_EXPIRED:
-    fprintf(stderr, "edgetoken: %s\n", w->why ? w->why : et_strerror(e));
-    if (err->error.n)
-      (void)cli_report_error(ET_E_OAUTH, w, err, NULL);
+static int report(et_err e, const et_result *res) {
+  if (e == ET_E_DECLINED || e == ET_E_EXPIRED) {
+    fprintf(stderr, "edgetoken: %s\n", res->why ? res->why : et_strerror(e));
+    if (res->oauth.error.n)
+      (void)cli_report_error(ET_E_OAUTH, res);
     return CLI_EXIT_OAUTH;
-  case ET_E_OAUTH:
-    if (cli_has_code(err, 7000218))
-      fputs("edgetoken: this app is confidential: allow public client flows in its\n"
-            "  registration (Authentication), or give its secret or certificate\n", stderr);
-    return cli_report_error(e, w, err, NULL);
-  default:
-    return cli_report_error(e, w, err, cli_transport_error(e) ? et_posix_detail(px) : NULL);
   }
+  if (e == ET_E_OAUTH && cli_has_code(&res->oauth, 7000218))
+    fputs("edgetoken: this app is confidential: allow public client flows in its\n"
+          "  registration (Authentication), or give its secret or certificate\n", stderr);
+  return cli_report_error(e, res);
 }
 
 int cli_cmd_device_login(const cli_opts *o) {
@@ -56,14 +51,13 @@ int cli_cmd_device_login(const cli_opts *o) {
   char target[512], dir[1024], key[CLI_STORE_KEY_SIZE];
   et_device_login_cfg cfg;
   et_port no_store;
-  et_work w = { buf, sizeof buf, tok, CLI_JSON_TOKENS, NULL, 0 };
+  et_work w = { buf, sizeof buf, tok, CLI_JSON_TOKENS, NULL };
   et_token t;
-  et_oauth_error err;
+  et_result res;
   const char *sdir;
   et_err e;
   int rc;
 
-  memset(&err, 0, sizeof err);
   if (!o->tenant || !o->client_id) {
     fputs("edgetoken: device-login needs --tenant and --client-id\n", stderr);
     return CLI_EXIT_USAGE;
@@ -104,7 +98,8 @@ int cli_cmd_device_login(const cli_opts *o) {
    * key's lock (cli_save_refresh), not for the minutes the person takes. */
   no_store = c.port;
   no_store.store = NULL;
-  e = et_device_login(&no_store, &c.app, &cfg, &w, &t, &err);
+  w.link = &c.link; /* the code request and every poll on one connection */
+  e = et_device_login(&no_store, &c.app, &cfg, &w, &t, &res);
   if (e == ET_OK) {
     et_token shown = t;
     et_err se = t.refresh_token.n && c.port.store ? cli_save_refresh(&c, o, key, t.refresh_token)
@@ -123,7 +118,7 @@ int cli_cmd_device_login(const cli_opts *o) {
             "not saved\n", stderr);
     rc = CLI_EXIT_OK;
   } else {
-    rc = report(e, &w, &err, &c.px);
+    rc = report(e, &res);
   }
   et_wipe(buf, sizeof buf);
   cli_client_close(&c);

@@ -21,7 +21,7 @@ typedef struct session {
   cli_client c;
   et_work w;
   et_token t;
-  et_oauth_error err;
+  et_result res;          /* the last flow's outcome, or the redirect's error */
   char dir[1024];
   const char *sdir;       /* NULL: no store */
   char rt_key[CLI_STORE_KEY_SIZE];
@@ -49,9 +49,10 @@ static void close_session(session *s) {
  * CLI_EXIT_OK to go on; otherwise the exit code (nothing to close). */
 static int open_session(session *s, const cli_opts *o, const char *cmd, bool need_store) {
   et_buf sb;
+  et_err se = ET_OK;
   int rc;
   memset(s, 0, sizeof *s);
-  s->w = (et_work){ g_buf, sizeof g_buf, g_tok, CLI_JSON_TOKENS, NULL, 0 };
+  s->w = (et_work){ g_buf, sizeof g_buf, g_tok, CLI_JSON_TOKENS, NULL };
   if (!o->tenant || !o->client_id) {
     fprintf(stderr, "edgetoken: %s needs --tenant and --client-id\n", cmd);
     return CLI_EXIT_USAGE;
@@ -71,15 +72,17 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
   rc = cli_client_open(&s->c, o, s->sdir, false);
   if (rc != CLI_EXIT_OK)
     return rc;
+  s->w.link = &s->c.link;
 
   et_buf_init(&sb, s->scope, sizeof s->scope - 1);
   if (o->scope)
     et_buf_put_cstr(&sb, o->scope);
   else
-    et_signin_scope(&sb, s->c.app.client_id);
+    se = et_signin_scope(&sb, s->c.app.client_id);
+  if (se == ET_OK)
+    se = et_buf_status(&sb);
   if (!cli_store_key(&s->c.port, o, CLI_KEY_REFRESH, s->rt_key) ||
-      !cli_store_key(&s->c.port, o, CLI_KEY_PENDING, s->pending_key) ||
-      et_buf_status(&sb) != ET_OK) {
+      !cli_store_key(&s->c.port, o, CLI_KEY_PENDING, s->pending_key) || se != ET_OK) {
     fputs("edgetoken: --tenant, --client-id or --scope is too long\n", stderr);
     close_session(s);
     return CLI_EXIT_USAGE;
@@ -90,7 +93,7 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
 
 /* Failures of the sign-in commands, in words that say what to do next. */
 static int report(session *s, et_err e, const char *cmd) {
-  const et_oauth_error *err = &s->err;
+  const et_oauth_error *err = &s->res.oauth;
   switch (e) {
   case ET_E_STATE_MISMATCH:
     fputs("edgetoken: the answer's state does not match this sign-in: it may come from\n"
@@ -98,13 +101,13 @@ static int report(session *s, et_err e, const char *cmd) {
           "  what to do: run `edgetoken login` (or authorize-url + redeem) again\n", stderr);
     return CLI_EXIT_SIGNIN;
   case ET_E_DECLINED:
-    cli_report_error(ET_E_OAUTH, &s->w, err, NULL);
+    cli_report_error(ET_E_OAUTH, &s->res);
     fputs("edgetoken: the sign-in was declined (access_denied).\n"
           "  what to do: run `edgetoken login` again and accept, or ask an admin to "
           "consent for the tenant\n", stderr);
     return CLI_EXIT_OAUTH;
   case ET_E_EXPIRED:
-    cli_report_error(ET_E_OAUTH, &s->w, err, NULL);
+    cli_report_error(ET_E_OAUTH, &s->res);
     fputs("edgetoken: the authorization code expired (they live about 10 minutes).\n"
           "  what to do: run `edgetoken login` again\n", stderr);
     return CLI_EXIT_SIGNIN;
@@ -116,7 +119,7 @@ static int report(session *s, et_err e, const char *cmd) {
             !strcmp(cmd, "redeem") ? "authorize-url" : "login");
     return CLI_EXIT_SIGNIN;
   case ET_E_SIGNIN_REQUIRED:
-    cli_report_error(ET_E_OAUTH, &s->w, err, NULL);
+    cli_report_error(ET_E_OAUTH, &s->res);
     if (cli_has_code(err, 700082))
       fputs("edgetoken: the refresh token expired after 90 days of inactivity: run "
             "`edgetoken login`\n", stderr);
@@ -130,7 +133,7 @@ static int report(session *s, et_err e, const char *cmd) {
             stderr);
     return CLI_EXIT_SIGNIN;
   case ET_E_OAUTH: {
-    int rc = cli_report_error(e, &s->w, err, NULL);
+    int rc = cli_report_error(e, &s->res);
     if (cli_has_code(err, 54005))
       fputs("  what to do: a code works once; run `edgetoken login` again\n", stderr);
     else if (cli_has_code(err, 501481))
@@ -145,8 +148,7 @@ static int report(session *s, et_err e, const char *cmd) {
     return rc;
   }
   default:
-    return cli_report_error(e, &s->w, err,
-                            cli_transport_error(e) ? et_posix_detail(&s->c.px) : NULL);
+    return cli_report_error(e, &s->res);
   }
 }
 
@@ -209,7 +211,7 @@ static int deliver(session *s, const cli_opts *o) {
 static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str verifier) {
   et_code_grant g = { code, et_str_from_cstr(redirect_uri), verifier,
                       et_str_from_cstr(s->scope) };
-  return et_redeem_code(&s->c.port, &s->c.app, &g, &s->w, &s->t, &s->err);
+  return et_redeem_code(&s->c.port, &s->c.app, &g, &s->w, &s->t, &s->res);
 }
 
 /* Open the URL in the desktop's browser, only when there is a desktop. */
@@ -303,8 +305,8 @@ int cli_cmd_login(const cli_opts *o) {
   e = et_redirect_parse((et_str){ g_input, qn }, g_scratch, sizeof g_scratch,
                         et_str_from_cstr(uri), &r);
   if (e == ET_OK)
-    e = et_redirect_check(&r, et_signin_state(&si), &s->err);
-  if (e == ET_E_ARG) {
+    e = et_redirect_check(&r, et_signin_state(&si), &s->res.oauth);
+  if (e == ET_E_INPUT) {
     et_listener_finish(&l, ET_PAGE_ERROR, "The answer has no code.");
     fputs("edgetoken: the browser's answer has no usable code or error\n", stderr);
     rc = CLI_EXIT_RESPONSE;
@@ -317,7 +319,8 @@ int cli_cmd_login(const cli_opts *o) {
   }
   if (e != ET_OK) {
     char what[64];
-    snprintf(what, sizeof what, "%.*s", (int)s->err.error.n, s->err.error.n ? s->err.error.p : "");
+    snprintf(what, sizeof what, "%.*s", (int)s->res.oauth.error.n,
+             s->res.oauth.error.n ? s->res.oauth.error.p : "");
     et_listener_finish(&l, ET_PAGE_ERROR, what);
     rc = report(s, e, "login");
     goto out;
@@ -436,7 +439,7 @@ int cli_cmd_redeem(const cli_opts *o) {
   e = s->c.port.store(s->c.port.ctx, ET_STORE_LOAD, s->pending_key, (uint8_t *)pending,
                     sizeof pending - 1, &n);
   if (e != ET_OK) {
-    rc = e == ET_E_NOT_FOUND ? report(s, e, "redeem") : cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->c.px));
+    rc = e == ET_E_NOT_FOUND ? report(s, e, "redeem") : cli_report_port_error(e, &s->c.px);
     goto out;
   }
   pending[n] = '\0';
@@ -461,13 +464,13 @@ int cli_cmd_redeem(const cli_opts *o) {
   if (o->redirect) {
     e = et_redirect_parse((et_str){ g_input, n }, g_scratch, sizeof g_scratch,
                           et_str_from_cstr(uri), &r);
-    if (e == ET_E_ARG || e == ET_E_URL || e == ET_E_NOSPACE) {
+    if (e != ET_OK) {
       fprintf(stderr, "edgetoken: %s: not the redirect of this sign-in (expected %s?code=...)\n",
               et_strerror(e), uri);
       rc = CLI_EXIT_USAGE;
       goto out;
     }
-    e = et_redirect_check(&r, et_str_from_cstr(state), &s->err);
+    e = et_redirect_check(&r, et_str_from_cstr(state), &s->res.oauth);
     code = r.code;
   } else {
     /* The paste path of Microsoft's page: the text between code= and &state.
@@ -504,7 +507,7 @@ int cli_cmd_refresh(const cli_opts *o) {
    * has just revoked. It waits, then loads the token this one saved. */
   e = et_posix_store_lock(&s->c.px, s->rt_key, CLI_LOCK_MS(o), &lock);
   if (e != ET_OK) {
-    rc = cli_report_error(e, &s->w, &s->err, et_posix_detail(&s->c.px));
+    rc = cli_report_port_error(e, &s->c.px);
     if (e == ET_E_TIMEOUT)
       fputs("  another edgetoken is refreshing or saving this sign-in; the stored token is\n"
             "  untouched: retry, or give it longer with --timeout\n", stderr);
@@ -512,9 +515,11 @@ int cli_cmd_refresh(const cli_opts *o) {
     return rc;
   }
   e = et_refresh_stored(&s->c.port, &s->c.app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
-                        &s->t, &s->err);
+                        &s->t, &s->res);
   et_posix_store_unlock(lock);
-  if (e == ET_OK || e == ET_E_STORE) {
+  /* ET_E_STORE with a token: refreshed, only the rotated token was not
+   * kept. Without one the store failed before anything was sent. */
+  if (e == ET_OK || (e == ET_E_STORE && s->t.access_token.n > 0)) {
     et_token shown = s->t;
     shown.refresh_token = ET_STR_NULL;
     cli_print_token(&shown, o->json);
@@ -522,6 +527,10 @@ int cli_cmd_refresh(const cli_opts *o) {
       fprintf(stderr, "edgetoken: warning: the new refresh token was not saved (%s); the "
               "next refresh may need `edgetoken login`\n", et_posix_detail(&s->c.px));
     rc = CLI_EXIT_OK;
+  } else if (e == ET_E_INPUT) {
+    fprintf(stderr, "edgetoken: the stored sign-in in %s is damaged (not a refresh token)\n"
+            "  what to do: run `edgetoken login`\n", s->sdir);
+    rc = CLI_EXIT_SIGNIN;
   } else {
     rc = report(s, e, "refresh");
   }

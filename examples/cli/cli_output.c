@@ -67,11 +67,6 @@ bool cli_has_code(const et_oauth_error *err, uint32_t code) {
   return false;
 }
 
-bool cli_transport_error(et_err e) {
-  return e == ET_E_DNS || e == ET_E_CONNECT || e == ET_E_TIMEOUT || e == ET_E_CLOSED ||
-         e == ET_E_IO || e == ET_E_TLS || e == ET_E_TLS_VERIFY || e == ET_E_TLS_CONFIG;
-}
-
 /* What to do next for the AADSTS codes people meet most. */
 static const struct {
   uint32_t code;
@@ -99,10 +94,9 @@ static const char *hint(const et_oauth_error *err) {
   return NULL;
 }
 
-static void print_oauth_error(const et_oauth_error *err) {
+/* The server's error body: codes, description, ids, what to do. */
+static void print_oauth_details(const et_oauth_error *err) {
   const char *h = hint(err);
-  fprintf(stderr, "edgetoken: Entra ID refused the request: %.*s (HTTP %d)\n",
-          (int)err->error.n, err->error.p, err->http_status);
   if (err->n_error_codes) {
     fputs("  AADSTS codes:", stderr);
     for (size_t i = 0; i < err->n_error_codes; i++)
@@ -126,10 +120,20 @@ static void print_oauth_error(const et_oauth_error *err) {
     fprintf(stderr, "  what to do: %s\n", h);
 }
 
-int cli_report_error(et_err e, const et_work *w, const et_oauth_error *err,
-                     const char *port_detail) {
+int cli_report_error(et_err e, const et_result *res) {
+  static const et_result none;
+  const et_oauth_error *err;
+  if (res == NULL)
+    res = &none;
+  err = &res->oauth;
   if (e == ET_E_OAUTH) {
-    print_oauth_error(err);
+    /* No status: the error came in a redirect, not an HTTP answer. */
+    fprintf(stderr, "edgetoken: Entra ID refused the request: %.*s", (int)err->error.n,
+            err->error.n ? err->error.p : "");
+    if (res->http_status)
+      fprintf(stderr, " (HTTP %d)", res->http_status);
+    fputc('\n', stderr);
+    print_oauth_details(err);
     return CLI_EXIT_OAUTH;
   }
   if (e == ET_E_CANCELLED) {
@@ -137,34 +141,50 @@ int cli_report_error(et_err e, const et_work *w, const et_oauth_error *err,
     return CLI_EXIT_CANCELLED;
   }
   fprintf(stderr, "edgetoken: %s", et_strerror(e));
-  if (port_detail && port_detail[0])
-    fprintf(stderr, ": %s", port_detail);
-  else if (w->why)
-    fprintf(stderr, ": %s", w->why);
+  if (res->port_detail && res->port_detail[0])
+    fprintf(stderr, ": %s", res->port_detail);
+  else if (res->why)
+    fprintf(stderr, ": %s", res->why);
   fputc('\n', stderr);
   switch (e) {
   case ET_E_THROTTLED:
-    if (err->retry_after_s)
-      fprintf(stderr, "  retry after %" PRIu32 " s\n", err->retry_after_s);
+    if (res->retry_after_s)
+      fprintf(stderr, "  retry after %" PRIu32 " s\n", res->retry_after_s);
     return CLI_EXIT_THROTTLED;
+  case ET_E_SERVER:
+    /* Transient, like an unexpected status; Entra's 5xx bodies still name
+     * the failure and carry the ids its support asks for. */
+    fprintf(stderr, "  HTTP status %d after %" PRIu32 " attempt%s\n", res->http_status,
+            res->attempts, res->attempts == 1 ? "" : "s");
+    if (err->error.n) {
+      print_span("error", err->error);
+      print_oauth_details(err);
+    }
+    return CLI_EXIT_RESPONSE;
   case ET_E_HTTP_STATUS:
-    fprintf(stderr, "  HTTP status %d\n", w->http_status);
+    fprintf(stderr, "  HTTP status %d\n", res->http_status);
     return CLI_EXIT_RESPONSE;
   case ET_E_RESPONSE_TOO_LARGE:
     fprintf(stderr, "  the workspace holds %d bytes; a larger response needs a bigger buffer\n",
             CLI_WORK_BUF_SIZE);
     return CLI_EXIT_RESPONSE;
-  case ET_E_DNS: case ET_E_CONNECT: case ET_E_TIMEOUT: case ET_E_CLOSED:
-  case ET_E_IO: case ET_E_TRUNCATED:
-    return CLI_EXIT_NETWORK;
   case ET_E_TLS: case ET_E_TLS_VERIFY: case ET_E_TLS_CONFIG:
     return CLI_EXIT_TLS;
   case ET_E_HTTP_SYNTAX: case ET_E_HTTP_TOO_LARGE: case ET_E_HTTP_UNSUPPORTED:
   case ET_E_JSON_SYNTAX: case ET_E_JSON_TOKENS: case ET_E_JSON_FIELD:
     return CLI_EXIT_RESPONSE;
-  case ET_E_ARG: case ET_E_URL:
+  case ET_E_ARG: case ET_E_URL: case ET_E_INPUT:
     return CLI_EXIT_USAGE;
   default:
-    return CLI_EXIT_INTERNAL;
+    /* What is left of the transient failures is the network's. */
+    return et_err_is_transient(e) ? CLI_EXIT_NETWORK : CLI_EXIT_INTERNAL;
   }
+}
+
+int cli_report_port_error(et_err e, const et_posix *px) {
+  et_result res;
+  memset(&res, 0, sizeof res);
+  res.err = e;
+  res.port_detail = et_posix_detail(px);
+  return cli_report_error(e, &res);
 }

@@ -8,9 +8,9 @@ int cli_cmd_token(const cli_opts *o) {
   static jsmntok_t tok[CLI_JSON_TOKENS];
   static char target[512];
   static cli_client c;
-  et_work w = { buf, sizeof buf, tok, CLI_JSON_TOKENS, NULL, 0 };
+  et_work w = { buf, sizeof buf, tok, CLI_JSON_TOKENS, NULL };
   et_token t;
-  et_oauth_error err;
+  et_result res;
   et_str what;
   et_err e;
   int rc;
@@ -38,12 +38,13 @@ int cli_cmd_token(const cli_opts *o) {
   rc = cli_client_open(&c, o, NULL, true);
   if (rc != CLI_EXIT_OK)
     return rc;
-  e = et_client_credentials(&c.port, &c.app, o->endpoint, what, &w, &t, &err);
+  w.link = &c.link;
+  e = et_client_credentials(&c.port, &c.app, o->endpoint, what, &w, &t, &res);
   if (e == ET_OK) {
     cli_print_token(&t, o->json);
     rc = CLI_EXIT_OK;
   } else {
-    rc = cli_report_error(e, &w, &err, cli_transport_error(e) ? et_posix_detail(&c.px) : NULL);
+    rc = cli_report_error(e, &res);
   }
   et_wipe(buf, sizeof buf);
   cli_client_close(&c);

@@ -194,21 +194,22 @@ int main(int argc, char **argv) {
   app.cred.kind = ET_CRED_SECRET;
   app.cred.secret = et_str_from_cstr(secret);
   app.timeout_ms = (uint32_t)strtoul(timeout, NULL, 10);
-  et_work w = { buf, sizeof buf, tok, sizeof tok / sizeof tok[0], NULL, 0 };
+  et_work w = { buf, sizeof buf, tok, sizeof tok / sizeof tok[0], NULL };
   et_token t;
-  et_oauth_error err;
+  et_result res;
   e = et_client_credentials(&port, &app, ET_ENDPOINT_V2, et_str_from_cstr(scope_arg), &w,
-                            &t, &err);
+                            &t, &res);
   int rc = 0;
   if (e == ET_OK) {
     printf("%.*s\n", (int)t.access_token.n, t.access_token.p);
   } else if (e == ET_E_OAUTH) {
-    fprintf(stderr, "lwip_token: %s: %.*s\n", et_strerror(e), (int)err.error_description.n,
-            err.error_description.p);
+    fprintf(stderr, "lwip_token: %s: %.*s\n", et_strerror(e), (int)res.oauth.error_description.n,
+            res.oauth.error_description.n ? res.oauth.error_description.p : "");
     rc = 3;
   } else {
-    fprintf(stderr, "lwip_token: %s: %s%s%s\n", et_strerror(e), et_lwip_detail(&lw),
-            w.why ? " / " : "", w.why ? w.why : "");
+    /* The port's words on a network or TLS failure, else core's reason. */
+    const char *why = res.port_detail ? res.port_detail : res.why;
+    fprintf(stderr, "lwip_token: %s%s%s\n", et_strerror(e), why ? ": " : "", why ? why : "");
     rc = 2;
   }
   et_wipe(buf, sizeof buf);

@@ -186,6 +186,7 @@ void px_port_fill(et_port *port, void *ctx) {
   port->sha256 = px_sha256;
   port->log = px_log;
   port->cancelled = px_cancelled;
+  port->detail = px_detail;
 }
 
 void px_close(et_conn *c) {

@@ -16,6 +16,7 @@ et_err px_fail(et_posix *px, et_err e, const char *fmt, ...) PX_PRINTF(3, 4);
 void px_logf(et_posix *px, et_level lvl, const char *fmt, ...) PX_PRINTF(3, 4);
 void px_log(void *ctx, et_level lvl, const char *msg, size_t n);
 bool px_cancelled(void *ctx);
+const char *px_detail(void *ctx); /* port->detail: et_posix_detail */
 
 /* posix_clock.c */
 uint64_t px_mono_ms(void *ctx);
@@ -58,7 +59,7 @@ et_err px_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
                uint32_t timeout_ms);
 void px_close(et_conn *c);
 /* Clear *port and fill the hooks the POSIX and lwIP ports share: ctx, open,
- * send, recv, close, sha256, log, cancelled. */
+ * send, recv, close, sha256, log, cancelled, detail. */
 void px_port_fill(et_port *port, void *ctx);
 
 /* mbedtls_tls.c: config for all connections, and per-connection TLS. The

@@ -9,6 +9,10 @@ const char *et_posix_detail(const et_posix *px) {
   return px ? px->detail : "";
 }
 
+const char *px_detail(void *ctx) {
+  return et_posix_detail(ctx);
+}
+
 bool px_cancelled(void *ctx) {
   const et_posix *px = ctx;
   return px && px->cancel && *px->cancel != 0;

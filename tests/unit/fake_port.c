@@ -9,28 +9,50 @@
 
 #include "fake_port.h"
 
+/* The next scene starts: a fresh connection (reused false) or the kept one. */
+static const scene *next_scene(script *s, bool reused) {
+  const scene *sc;
+  if (s->played >= s->n_scenes)
+    fail_msg("request %zu, but the script has %zu scenes", s->played + 1, s->n_scenes);
+  s->at[s->played] = s->now;
+  s->reused[s->played] = reused;
+  sc = &s->scenes[s->played++];
+  s->pos = 0;
+  s->sent_len = 0;
+  s->answered = false;
+  return sc;
+}
+
+static const scene *current(const script *s) {
+  assert_true(s->played > 0);
+  return &s->scenes[s->played - 1];
+}
+
+static bool kept(const script *s) { return (s->keep & SCENE(s->played - 1)) != 0; }
+
+static bool stale(const script *s) { return (s->stale & SCENE(s->played - 1)) != 0; }
+
 static et_err s_open(void *ctx, et_str host, uint16_t port, bool tls, uint32_t timeout_ms,
                      et_conn **out) {
   script *s = ctx;
   const scene *sc;
   (void)timeout_ms;
-  assert_true(tls); /* core never asks for clear text */
-  assert_true(s->opened < s->n_scenes);
-  s->at[s->opened] = s->now;
-  sc = &s->scenes[s->opened++];
+  assert_true(tls);           /* core never asks for clear text */
+  assert_false(s->conn_open); /* one connection at a time: the last one was closed */
+  sc = next_scene(s, false);
+  s->opens++;
   s->now += s->latency_ms;
   s->host = host;
   s->port = port;
-  s->pos = 0;
-  s->sent_len = 0;
   if (sc->open_err != ET_OK)
     return sc->open_err;
-  *out = &s->conn;
+  s->conn_open = true;
+  *out = (et_conn *)(void *)&s->conn;
   return ET_OK;
 }
 
 static script *of(et_conn *c) {
-  return (script *)((char *)c - offsetof(script, conn));
+  return (script *)(void *)((char *)(void *)c - offsetof(script, conn));
 }
 
 static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
@@ -38,6 +60,14 @@ static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
   script *s = of(c);
   size_t k = n > 100 ? 100 : n; /* short writes must be handled */
   (void)timeout_ms;
+  assert_true(s->conn_open);
+  if (s->answered) {
+    /* A new request on the connection the last answer left open. */
+    if (!kept(s) || stale(s))
+      fail_msg("scene %zu: a request on a connection the server closed", s->played);
+    next_scene(s, true);
+    s->reuses++;
+  }
   assert_true(s->sent_len + k <= sizeof s->sent);
   memcpy(s->sent + s->sent_len, p, k);
   s->sent_len += k;
@@ -48,22 +78,37 @@ static et_err s_send(et_conn *c, const uint8_t *p, size_t n, size_t *sent,
 static et_err s_recv(et_conn *c, uint8_t *p, size_t cap, size_t *got,
                      uint32_t timeout_ms) {
   script *s = of(c);
-  const scene *sc = &s->scenes[s->opened - 1];
-  size_t left = strlen(sc->response) - s->pos, k = left;
+  const scene *sc = current(s);
+  size_t left, k;
   (void)timeout_ms;
-  if (left == 0)
+  assert_true(s->conn_open);
+  if (stale(s)) {
+    s->answered = true;
     return ET_E_CLOSED;
+  }
+  left = strlen(sc->response) - s->pos;
+  if (left == 0) {
+    s->answered = true;
+    return kept(s) ? ET_E_TIMEOUT : ET_E_CLOSED; /* kept: nothing more comes */
+  }
+  k = left;
   if (sc->piece && k > sc->piece)
     k = sc->piece;
   if (k > cap)
     k = cap;
   memcpy(p, sc->response + s->pos, k);
   s->pos += k;
+  s->answered = s->pos == strlen(sc->response);
   *got = k;
   return ET_OK;
 }
 
-static void s_close(et_conn *c) { (void)c; }
+static void s_close(et_conn *c) {
+  script *s = of(c);
+  assert_true(s->conn_open); /* closed once */
+  s->conn_open = false;
+  s->closes++;
+}
 
 static et_err s_random(void *ctx, uint8_t *p, size_t n) {
   memset(p, ((script *)ctx)->no_jitter ? 0 : 0x5a, n);

@@ -1,5 +1,5 @@
-/* The client-credentials flow and the exchange's retry policy, driven
- * through the scripted port of fake_port.h. */
+/* The client-credentials flow and the retry policy around it, driven by
+ * et_drive through the scripted port of fake_port.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +28,7 @@ static uint8_t g_buf[4096];
 static jsmntok_t g_tok[64];
 
 static et_work work(size_t cap) {
-  et_work w = { g_buf, cap, g_tok, 64, NULL, 0 };
+  et_work w = { g_buf, cap, g_tok, 64, NULL };
   memset(g_buf, 0xcc, sizeof g_buf);
   return w;
 }
@@ -46,11 +46,11 @@ static et_app app_with(const char *authority) {
 
 /* et_client_credentials as most tests call it: the default app, v2, scope
  * "x", the whole workspace. */
-static et_err fetch(script *s, et_work *w, et_token *t, et_oauth_error *err) {
+static et_err fetch(script *s, et_work *w, et_token *t, et_result *res) {
   et_port p = script_port(s);
   et_app a = app_with(NULL);
   *w = work(sizeof g_buf);
-  return et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), w, t, err);
+  return et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), w, t, res);
 }
 
 static void v2_request_and_token(void **state) {
@@ -59,13 +59,13 @@ static void v2_request_and_token(void **state) {
   et_app a = app_with(NULL);
   et_work w = work(sizeof g_buf);
   et_token t;
-  et_oauth_error err;
+  et_result res;
   static const char body[] =
       "grant_type=client_credentials&client_id=app&scope=app%2F.default"
       "&client_secret=s%2Bx%2F%3D";
   (void)state;
   assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("app/.default"),
-                                         &w, &t, &err), ET_OK);
+                                         &w, &t, &res), ET_OK);
   assert_true(et_str_eq(s.host, ET_STR("login.microsoftonline.com")));
   assert_int_equal(s.port, 443);
   assert_true(s.sent_len > sizeof body);
@@ -74,12 +74,21 @@ static void v2_request_and_token(void **state) {
   assert_true(contains(s.sent, s.sent_len,
                        "\r\nContent-Type: application/x-www-form-urlencoded\r\n"));
   assert_true(contains(s.sent, s.sent_len, "\r\nContent-Length: 90\r\n"));
+  /* No kept connection (w.link NULL): the server may close it. */
+  assert_true(contains(s.sent, s.sent_len, "\r\nConnection: close\r\n"));
   assert_int_equal(sizeof body - 1, 90);
   assert_memory_equal(s.sent + s.sent_len - 90, body, 90);
   assert_true(et_str_eq(t.access_token, ET_STR("eyJ0.e30.sig")));
   assert_true(et_str_eq(t.token_type, ET_STR("Bearer")));
   assert_int_equal(t.expires_in, 3599);
-  assert_int_equal(w.http_status, 200);
+  assert_int_equal(res.err, ET_OK);
+  assert_int_equal(res.http_status, 200);
+  assert_int_equal(res.attempts, 1);
+  assert_null(res.why);
+  assert_null(res.oauth.error.p);
+  assert_int_equal(s.opens, 1);
+  assert_int_equal(s.closes, 1);
+  assert_false(s.conn_open);
   /* The secret left the workspace once sent. */
   assert_false(contains((const char *)g_buf, sizeof g_buf, "s%2Bx%2F%3D"));
 }
@@ -111,18 +120,21 @@ static void oauth_error_is_returned_not_retried(void **state) {
   script s = { .scenes = { { ET_OK, BAD_SECRET, 3 }, { ET_OK, OK_V2, 0 } }, .n_scenes = 2 };
   et_work w;
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
-  assert_int_equal(fetch(&s, &w, &t, &err), ET_E_OAUTH);
-  assert_int_equal(s.opened, 1);
-  assert_int_equal(err.http_status, 401);
-  assert_true(et_str_eq(err.error, ET_STR("invalid_client")));
-  assert_int_equal(err.n_error_codes, 1);
-  assert_int_equal(err.error_codes[0], 7000215);
-  assert_true(et_str_eq(err.trace_id, ET_STR("t1")));
-  assert_true(et_str_eq(err.correlation_id, ET_STR("c1")));
-  assert_true(et_str_eq(err.error_description,
+  assert_int_equal(fetch(&s, &w, &t, &res), ET_E_OAUTH);
+  assert_int_equal(s.played, 1);
+  assert_int_equal(res.err, ET_E_OAUTH);
+  assert_int_equal(res.http_status, 401);
+  assert_int_equal(res.attempts, 1);
+  assert_true(et_str_eq(res.oauth.error, ET_STR("invalid_client")));
+  assert_int_equal(res.oauth.n_error_codes, 1);
+  assert_int_equal(res.oauth.error_codes[0], 7000215);
+  assert_true(et_str_eq(res.oauth.trace_id, ET_STR("t1")));
+  assert_true(et_str_eq(res.oauth.correlation_id, ET_STR("c1")));
+  assert_true(et_str_eq(res.oauth.error_description,
                         ET_STR("AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t1")));
+  assert_false(et_err_is_transient(res.err)); /* a refusal: retrying cannot help */
 }
 
 static void server_error_is_retried_after_backoff(void **state) {
@@ -131,11 +143,19 @@ static void server_error_is_retried_after_backoff(void **state) {
                .n_scenes = 2 };
   et_work w;
   et_token t;
+  et_result res;
   (void)state;
-  assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
-  assert_int_equal(s.opened, 2);
-  assert_int_equal(s.sleeps, 1);
+  assert_int_equal(fetch(&s, &w, &t, &res), ET_OK);
+  assert_int_equal(s.played, 2);
+  /* One back-off of 1 s plus up to a quarter of jitter, slept in slices. */
   assert_true(s.slept_ms >= 1000 && s.slept_ms <= 1250);
+  assert_true(s.longest_sleep <= 1000);
+  assert_true(s.at[1] >= 1000 && s.at[1] <= 1250);
+  assert_int_equal(res.attempts, 2);
+  assert_int_equal(res.http_status, 200);
+#if CONFIG_ET_LOG_LEVEL >= 2
+  assert_true(contains(s.log, s.log_len, "the server is busy; retrying"));
+#endif
 }
 
 static void short_retry_after_is_waited_out(void **state) {
@@ -147,8 +167,9 @@ static void short_retry_after_is_waited_out(void **state) {
   et_token t;
   (void)state;
   assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
-  assert_int_equal(s.opened, 2);
+  assert_int_equal(s.played, 2);
   assert_int_equal(s.slept_ms, 2000);
+  assert_true(s.longest_sleep <= 1000); /* sliced: cancel is seen promptly */
 }
 
 static void long_retry_after_is_returned(void **state) {
@@ -157,13 +178,14 @@ static void long_retry_after_is_returned(void **state) {
                .n_scenes = 1 };
   et_work w;
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
-  assert_int_equal(fetch(&s, &w, &t, &err), ET_E_THROTTLED);
-  assert_int_equal(s.opened, 1);
+  assert_int_equal(fetch(&s, &w, &t, &res), ET_E_THROTTLED);
+  assert_int_equal(s.played, 1);
   assert_int_equal(s.sleeps, 0);
-  assert_int_equal(err.http_status, 429);
-  assert_int_equal(err.retry_after_s, 60);
+  assert_int_equal(res.http_status, 429);
+  assert_int_equal(res.retry_after_s, 60);
+  assert_non_null(res.why);
 }
 
 static void persistent_5xx_is_reported(void **state) {
@@ -172,12 +194,35 @@ static void persistent_5xx_is_reported(void **state) {
                .n_scenes = 3 };
   et_work w;
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
-  assert_int_equal(fetch(&s, &w, &t, &err), ET_E_HTTP_STATUS);
-  assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
-  assert_int_equal(w.http_status, 500);
-  assert_int_equal(err.http_status, 500);
+  /* A server that fails on every attempt: ET_E_SERVER (transient: the
+   * caller may try again later), no OAuth error (the body was HTML). */
+  assert_int_equal(fetch(&s, &w, &t, &res), ET_E_SERVER);
+  assert_int_equal(s.played, CONFIG_ET_RETRY_ATTEMPTS);
+  assert_int_equal(res.attempts, CONFIG_ET_RETRY_ATTEMPTS);
+  assert_int_equal(res.http_status, 500);
+  assert_null(res.oauth.error.p);
+  assert_true(et_err_is_transient(res.err));
+}
+
+static void server_oauth_error_on_5xx_is_kept(void **state) {
+  static const char r503[] =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Content-Length: 72\r\n\r\n"
+      "{\"error\":\"temporarily_unavailable\",\"error_codes\":[50196],\"trace_id\":\"t\"}";
+  script s = { .scenes = { { ET_OK, r503, 0 }, { ET_OK, r503, 0 }, { ET_OK, r503, 0 } },
+               .n_scenes = 3 };
+  et_work w;
+  et_token t;
+  et_result res;
+  (void)state;
+  assert_int_equal(fetch(&s, &w, &t, &res), ET_E_SERVER);
+  assert_int_equal(s.played, 3);
+  assert_int_equal(res.http_status, 503);
+  assert_true(et_str_eq(res.oauth.error, ET_STR("temporarily_unavailable")));
+  assert_int_equal(res.oauth.error_codes[0], 50196);
+  assert_null(t.access_token.p);
 }
 
 static void transport_failures_are_retried(void **state) {
@@ -188,8 +233,10 @@ static void transport_failures_are_retried(void **state) {
   et_token t;
   (void)state;
   assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
-  assert_int_equal(s.opened, 3);
-  assert_int_equal(s.sleeps, 2);
+  assert_int_equal(s.played, 3);
+  /* Back-offs of 1 s, then 2 s, each up to a quarter longer. */
+  assert_true(s.at[1] >= 1000 && s.at[1] <= 1250);
+  assert_true(s.at[2] - s.at[1] >= 2000 && s.at[2] - s.at[1] <= 2500);
 }
 
 static void certificate_errors_are_final(void **state) {
@@ -199,7 +246,7 @@ static void certificate_errors_are_final(void **state) {
   et_token t;
   (void)state;
   assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_TLS_VERIFY);
-  assert_int_equal(s.opened, 1);
+  assert_int_equal(s.played, 1);
 }
 
 static void truncated_response_is_retried_then_reported(void **state) {
@@ -210,7 +257,7 @@ static void truncated_response_is_retried_then_reported(void **state) {
   et_token t;
   (void)state;
   assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_TRUNCATED);
-  assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
+  assert_int_equal(s.played, CONFIG_ET_RETRY_ATTEMPTS);
 }
 
 /* A 200 response whose JSON body is exactly body_len bytes (>= 64). */
@@ -262,12 +309,14 @@ static void request_larger_than_workspace(void **state) {
   et_app a = app_with(NULL);
   et_work w = work(sizeof g_buf);
   et_token t;
+  et_result res;
   (void)state;
   w.cap = 120; /* the head alone is over 200 bytes */
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
                    ET_E_NOSPACE);
-  assert_non_null(w.why);
-  assert_int_equal(s.opened, 0);
+  assert_non_null(res.why);
+  assert_int_equal(res.attempts, 0);
+  assert_int_equal(s.played, 0);
 }
 
 static void body_exactly_filling_workspace(void **state) {
@@ -285,7 +334,7 @@ static void body_exactly_filling_workspace(void **state) {
                    ET_OK);
   assert_int_equal(t.access_token.n, 400 - 39 - 2);
 
-  s.opened = 0;
+  s.played = 0;
   s.scenes[0].response = token_response(400, false);
   w = work(sizeof g_buf);
   w.cap = 400;
@@ -302,13 +351,13 @@ static void response_larger_than_workspace(void **state) {
   et_token t;
   (void)state;
   for (int chunked = 0; chunked < 2; chunked++) {
-    s.opened = 0;
+    s.played = 0;
     s.scenes[0].response = token_response(401, chunked);
     w = work(sizeof g_buf);
     w.cap = 400;
     assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
                      ET_E_RESPONSE_TOO_LARGE);
-    assert_int_equal(s.opened, 1); /* not retried: it would not fit either */
+    assert_int_equal(s.played, 1); /* not retried: it would not fit either */
     /* Nothing of the partial token is left behind. */
     assert_false(has_run_of_a(16));
   }
@@ -334,9 +383,17 @@ static void cancel_stops_before_connecting_again(void **state) {
   et_work w;
   et_token t;
   (void)state;
+  s.cancel_at = 1; /* after the first failed connect, during the back-off */
+  s.latency_ms = 1;
+  assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_CANCELLED);
+  assert_int_equal(s.played, 1);
+  /* Cancelled before anything: not even one connection. */
+  memset(&s, 0, sizeof s);
+  s.scenes[0] = (scene){ ET_OK, OK_V2, 0 };
+  s.n_scenes = 1;
   s.cancel = true;
   assert_int_equal(fetch(&s, &w, &t, NULL), ET_E_CANCELLED);
-  assert_int_equal(s.opened, 1);
+  assert_int_equal(s.played, 0);
 }
 
 static void bad_configuration_never_connects(void **state) {
@@ -345,14 +402,17 @@ static void bad_configuration_never_connects(void **state) {
   et_app a = app_with("http://login.microsoftonline.com");
   et_work w = work(sizeof g_buf);
   et_token t;
+  et_result res;
   (void)state;
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
                    ET_E_URL);
+  assert_int_equal(res.err, ET_E_URL);
+  assert_non_null(res.why);
   a = app_with(NULL);
   a.tenant = ET_STR("../admin");
-  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
                    ET_E_ARG);
-  assert_non_null(w.why);
+  assert_non_null(res.why);
   a = app_with(NULL);
   a.cred.kind = ET_CRED_NONE;
   assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, NULL),
@@ -360,7 +420,25 @@ static void bad_configuration_never_connects(void **state) {
   a = app_with(NULL);
   assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR_NULL, &w, &t, NULL),
                    ET_E_ARG);
-  assert_int_equal(s.opened, 0);
+  /* NULL arguments: ET_E_ARG in the result too. */
+  assert_int_equal(et_client_credentials(NULL, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
+                   ET_E_ARG);
+  assert_int_equal(res.err, ET_E_ARG);
+  assert_int_equal(et_client_credentials(&p, NULL, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
+                   ET_E_ARG);
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), NULL, &t, &res),
+                   ET_E_ARG);
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, NULL, &res),
+                   ET_E_ARG);
+  /* A port without a clock or randomness cannot drive a flow. */
+  p.random = NULL;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
+                   ET_E_ARG);
+  p = script_port(&s);
+  p.sleep_ms = NULL;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
+                   ET_E_ARG);
+  assert_int_equal(s.played, 0);
 }
 
 static void bad_json_on_success_status(void **state) {
@@ -381,6 +459,7 @@ int main(void) {
     cmocka_unit_test(short_retry_after_is_waited_out),
     cmocka_unit_test(long_retry_after_is_returned),
     cmocka_unit_test(persistent_5xx_is_reported),
+    cmocka_unit_test(server_oauth_error_on_5xx_is_kept),
     cmocka_unit_test(transport_failures_are_retried),
     cmocka_unit_test(certificate_errors_are_final),
     cmocka_unit_test(truncated_response_is_retried_then_reported),

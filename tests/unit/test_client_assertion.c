@@ -1,7 +1,8 @@
 /* Client assertions: the JWT core writes into the body, checked piece by
- * piece with a fake signer and injected clock and randomness; then the
- * mbedTLS signer of the POSIX port (PS256, RS256, ES256) checked by
- * verifying its signatures with the certificate's public key, and its
+ * piece with a fake signer and injected clock and randomness; the engine's
+ * SIGN step that asks for the signature, by hand and through et_drive;
+ * then the mbedTLS signer of the POSIX port (PS256, RS256, ES256) checked
+ * by verifying its signatures with the certificate's public key, and its
  * refusals at load. Client certificates: $ET_TEST_CERTS if set, else a temp
  * dir, filled by tests/emulator/make_client_certs.sh (run from the
  * repository root or set $ET_SRC_DIR). */
@@ -24,6 +25,7 @@
 
 #include "edgetoken/edgetoken.h"
 #include "edgetoken/et_posix.h"
+#include "fake_port.h"
 
 extern char **environ;
 
@@ -130,11 +132,43 @@ static void split_jwt(const char *body, size_t n, jwt *j) {
   assert_int_equal(et_b64url_decode(j->s64, j->sig, sizeof j->sig, &j->sig_len), ET_OK);
 }
 
-static size_t build(const et_port *port, const et_app *app, const char *path, char *out,
+/* What the engine does for a client assertion, by hand: the JWT up to its
+ * signature (et_assertion_begin) for the request path
+ * {prefix}/{tenant}{endpoint}, SHA-256 and the port's signer over the
+ * signing input, then the signature (et_assertion_finish). The jti is the
+ * port's next 16 random bytes, the time its clock. */
+static size_t build(const et_port *port, const et_app *app, const char *endpoint, char *out,
                     size_t cap, et_err want) {
-  et_buf b;
+  char path[256];
+  uint8_t jti[16], digest[32], sig[ET_ASSERTION_SIG_MAX];
+  size_t start = 0, n = 0;
+  et_authority to;
+  et_buf b, pb;
+  et_err e;
   et_buf_init(&b, out, cap);
-  assert_int_equal(et_assertion_append(&b, port, app, path), want);
+  e = et_authority_parse(app->authority, &to);
+  if (e == ET_OK) {
+    et_buf_init(&pb, path, sizeof path);
+    et_buf_put_str(&pb, to.prefix);
+    et_buf_put_char(&pb, '/');
+    et_buf_put_str(&pb, app->tenant);
+    et_buf_put_cstr(&pb, endpoint);
+    assert_false(pb.overflow);
+    assert_int_equal(port->random(port->ctx, jti, sizeof jti), ET_OK);
+    e = et_assertion_begin(&b, &app->cred, app->client_id, &to, (et_str){ path, pb.len },
+                           port->unix_s(port->ctx), jti, &start);
+  }
+  if (e == ET_OK) {
+    assert_true(start < b.len);
+    e = port->sign == NULL ? ET_E_DISABLED
+                           : port->sha256(port->ctx, (const uint8_t *)out + start,
+                                          b.len - start, digest);
+  }
+  if (e == ET_OK)
+    e = port->sign(port->ctx, app->cred.alg, digest, sig, sizeof sig, &n);
+  if (e == ET_OK)
+    e = et_assertion_finish(&b, sig, n);
+  assert_int_equal(e, want);
   return b.len;
 }
 
@@ -232,8 +266,24 @@ static void test_aud_is_the_posted_url(void **state) {
   assert_non_null(strstr(sign_path(&s, "/oauth2/token")->claims,
                          "\"aud\":\"https://[::1]:9000/contoso/oauth2/token\""));
   s.app.authority = ET_STR("http://login.example");
-  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_ARG);
+  build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_URL);
   assert_int_equal(s.f.sign_calls, 2);
+  /* Nothing a JSON string would have to escape may reach aud. */
+  {
+    et_authority to;
+    et_buf b;
+    size_t start;
+    static const uint8_t jti[16];
+    assert_int_equal(et_authority_parse(ET_STR_NULL, &to), ET_OK);
+    et_buf_init(&b, s.body, sizeof s.body);
+    assert_int_equal(et_assertion_begin(&b, &s.app.cred, s.app.client_id, &to,
+                                        ET_STR("/contoso\"/oauth2/token"), NOW, jti, &start),
+                     ET_E_ARG);
+    et_buf_init(&b, s.body, sizeof s.body);
+    assert_int_equal(et_assertion_begin(&b, &s.app.cred, s.app.client_id, &to,
+                                        ET_STR("/contoso\\/oauth2/token"), NOW, jti, &start),
+                     ET_E_ARG);
+  }
 }
 
 static void test_client_id_is_json_escaped(void **state) {
@@ -269,13 +319,20 @@ static void test_each_assertion_gets_a_new_jti(void **state) {
 }
 
 static void test_redact_mode_signs_nothing(void **state) {
+  static const uint8_t jti[16];
   signing s;
+  et_authority to;
   et_buf b;
+  size_t start = 0;
   (void)state;
   signing_init(&s, ET_SIG_PS256);
+  assert_int_equal(et_authority_parse(ET_STR_NULL, &to), ET_OK);
   et_buf_init(&b, s.body, 512);
   b.redact = true;
-  assert_int_equal(et_assertion_append(&b, &s.port, &s.app, "/oauth2/token"), ET_OK);
+  assert_int_equal(et_assertion_begin(&b, &s.app.cred, s.app.client_id, &to,
+                                      ET_STR("/contoso/oauth2/token"), NOW, jti, &start),
+                   ET_OK);
+  assert_int_equal(start, b.len); /* nothing to sign */
   assert_int_equal(s.f.sign_calls, 0);
   assert_int_equal(b.len, strlen("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3A"
                                  "client-assertion-type%3Ajwt-bearer&client_assertion=***"));
@@ -288,12 +345,11 @@ static void test_every_short_buffer_is_refused(void **state) {
   (void)state;
   signing_init(&s, ET_SIG_PS256);
   size_t n = build(&s.port, &s.app, "/oauth2/token", full, sizeof full, ET_OK);
-  for (size_t cap = 0; cap < n; cap++) {
-    et_buf b;
-    et_buf_init(&b, s.body, cap);
-    assert_int_equal(et_assertion_append(&b, &s.port, &s.app, "/oauth2/token"), ET_E_NOSPACE);
-  }
+  /* Short for the JWT or for its signature: refused, never cut. */
+  for (size_t cap = 0; cap < n; cap++)
+    build(&s.port, &s.app, "/oauth2/token", s.body, cap, ET_E_NOSPACE);
   build(&s.port, &s.app, "/oauth2/token", s.body, n, ET_OK);
+  assert_int_equal(et_assertion_finish(NULL, (const uint8_t *)"x", 1), ET_E_ARG);
 }
 
 static void test_signer_failures(void **state) {
@@ -314,17 +370,282 @@ static void test_signer_failures(void **state) {
   build(&s.port, &s.app, "/oauth2/token", s.body, sizeof s.body, ET_E_ARG);
 }
 
-static void test_cred_append_dispatches_to_the_assertion(void **state) {
-  signing s;
-  et_buf b;
+/* --- the engine's SIGN step --------------------------------------------- */
+
+static uint8_t g_work[8192];
+static jsmntok_t g_tok[64];
+
+static et_work eng_work(void) {
+  et_work w = { g_work, sizeof g_work, g_tok, 64, NULL };
+  memset(g_work, 0xcc, sizeof g_work);
+  return w;
+}
+
+static et_engine_in eng_in(int64_t unix_s) {
+  et_engine_in in;
+  memset(&in, 0, sizeof in);
+  in.now_ms = 1000;
+  in.unix_s = unix_s;
+  for (size_t i = 0; i < sizeof in.seed; i++)
+    in.seed[i] = (uint8_t)(i * 37 + 1);
+  return in;
+}
+
+/* A SIGN step's input "header.claims", kept and decoded. */
+typedef struct sign_input {
+  char text[1024];
+  size_t n;
+  char header[256];
+  char claims[512];
+} sign_input;
+
+static void take_input(const et_step *st, sign_input *in) {
+  const char *dot;
+  size_t len;
+  assert_int_equal(st->kind, ET_STEP_SIGN);
+  assert_true(st->n > 0 && st->n < sizeof in->text);
+  memcpy(in->text, st->data, st->n);
+  in->n = st->n;
+  dot = memchr(in->text, '.', in->n);
+  assert_non_null(dot);
+  assert_null(memchr(dot + 1, '.', in->n - (size_t)(dot + 1 - in->text)));
+  assert_int_equal(et_b64url_decode((et_str){ in->text, (size_t)(dot - in->text) },
+                                    (uint8_t *)in->header, sizeof in->header - 1, &len), ET_OK);
+  in->header[len] = '\0';
+  assert_int_equal(et_b64url_decode((et_str){ dot + 1, in->n - (size_t)(dot + 1 - in->text) },
+                                    (uint8_t *)in->claims, sizeof in->claims - 1, &len), ET_OK);
+  in->claims[len] = '\0';
+}
+
+/* The SEND step's request: head and body. */
+static void request_parts(const et_step *st, et_str *head, et_str *body) {
+  const char *p = (const char *)st->data, *end = p + st->n;
+  assert_int_equal(st->kind, ET_STEP_SEND);
+  for (const char *q = p; q + 4 <= end; q++)
+    if (memcmp(q, "\r\n\r\n", 4) == 0) {
+      *head = (et_str){ p, (size_t)(q + 4 - p) };
+      *body = (et_str){ q + 4, (size_t)(end - q - 4) };
+      return;
+    }
+  fail_msg("no blank line in the request");
+}
+
+static void test_engine_asks_for_a_signature(void **state) {
+  et_token_engine e;
+  et_app app;
+  et_work w = eng_work();
+  et_engine_in in = eng_in(NOW);
+  et_step st;
+  sign_input si;
+  et_str head = ET_STR_NULL, body = ET_STR_NULL;
+  char want[2048], sig64[1024], cl[32];
+  uint8_t sig[256];
   (void)state;
-  signing_init(&s, ET_SIG_PS256);
-  et_buf_init(&b, s.body, sizeof s.body - 1);
-  assert_int_equal(et_cred_append(&b, &s.port, &s.app, "/oauth2/v2.0/token", true), ET_OK);
-  assert_int_equal(s.f.sign_calls, 1);
-  s.body[b.len] = '\0';
-  assert_null(strstr(s.body, "client_secret"));
-  assert_non_null(strstr(s.body, "&client_assertion=eyJ"));
+  cert_app(&app, ET_SIG_PS256);
+  app.authority = ET_STR("https://localhost:8443/adfs/");
+  assert_int_equal(et_cc_begin(&e, &app, ET_ENDPOINT_V2, ET_STR("api/.default"), &w, &in), ET_OK);
+  /* A stray answer before the engine asked is ignored. */
+  et_engine_signed(&e.base, ET_OK, 64);
+  st = et_engine_step(&e.base, 1000);
+  assert_int_equal(st.kind, ET_STEP_SIGN);
+  assert_int_equal(st.alg, ET_SIG_PS256);
+  assert_int_equal(st.cap, ET_ASSERTION_SIG_MAX);
+  assert_true(st.buf >= g_work && st.buf + st.cap <= g_work + sizeof g_work);
+  /* The signing input lies before the signature's room. */
+  assert_true(st.data + st.n <= st.buf);
+  take_input(&st, &si);
+  assert_non_null(strstr(si.header, "\"alg\":\"PS256\""));
+  assert_non_null(strstr(si.claims, "\"aud\":\"https://localhost:8443/adfs/contoso/oauth2/v2.0/"
+                                    "token\""));
+  assert_non_null(strstr(si.claims, "\"iat\":1700000000,\"exp\":1700000600"));
+  /* Asked again until answered. */
+  st = et_engine_step(&e.base, 1001);
+  assert_int_equal(st.kind, ET_STEP_SIGN);
+  assert_int_equal(st.n, si.n);
+  assert_memory_equal(st.data, si.text, si.n);
+
+  for (size_t i = 0; i < sizeof sig; i++)
+    sig[i] = (uint8_t)(0xA0 + i);
+  memcpy(st.buf, sig, sizeof sig);
+  et_engine_signed(&e.base, ET_OK, sizeof sig);
+  st = et_engine_step(&e.base, 1002);
+  request_parts(&st, &head, &body);
+  /* aud is the URL posted to, exactly. */
+  assert_memory_equal(head.p, "POST /adfs/contoso/oauth2/v2.0/token HTTP/1.1\r\n", 46);
+  assert_true(contains(head.p, head.n, "\r\nHost: localhost:8443\r\n"));
+  b64(sig, sizeof sig, sig64, sizeof sig64);
+  snprintf(want, sizeof want,
+           "grant_type=client_credentials&client_id=00000000-1111-2222-3333-444444444444"
+           "&scope=api%%2F.default&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3A"
+           "client-assertion-type%%3Ajwt-bearer&client_assertion=%.*s.%s",
+           (int)si.n, si.text, sig64);
+  assert_int_equal(body.n, strlen(want));
+  assert_memory_equal(body.p, want, body.n);
+  snprintf(cl, sizeof cl, "\r\nContent-Length: %zu\r\n", body.n);
+  assert_true(contains(head.p, head.n, cl));
+  /* The signature's room at the end of the workspace was wiped. */
+  for (size_t i = sizeof g_work - ET_ASSERTION_SIG_MAX; i < sizeof g_work; i++)
+    assert_int_equal(g_work[i], 0);
+}
+
+static void test_engine_sign_failures(void **state) {
+  static const struct {
+    et_err err;
+    size_t n;
+    et_err want;
+  } cases[] = {
+    { ET_E_CRYPTO, 0, ET_E_CRYPTO },            /* the signer's own error */
+    { ET_OK, 0, ET_E_ARG },                     /* no signature */
+    { ET_OK, ET_ASSERTION_SIG_MAX + 1, ET_E_ARG }, /* a signer that overruns */
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    et_token_engine e;
+    et_app app;
+    et_work w = eng_work();
+    et_engine_in in = eng_in(NOW);
+    et_step st;
+    cert_app(&app, ET_SIG_ES256);
+    assert_int_equal(et_cc_begin(&e, &app, ET_ENDPOINT_V1, ET_STR("r"), &w, &in), ET_OK);
+    st = et_engine_step(&e.base, 1000);
+    assert_int_equal(st.kind, ET_STEP_SIGN);
+    assert_int_equal(st.alg, ET_SIG_ES256);
+    et_engine_signed(&e.base, cases[i].err, cases[i].n);
+    st = et_engine_step(&e.base, 1000);
+    assert_int_equal(st.kind, ET_STEP_FAIL);
+    assert_int_equal(st.err, cases[i].want);
+    assert_int_equal(et_engine_result(&e.base)->err, cases[i].want);
+    assert_int_equal(et_engine_result(&e.base)->attempts, 0);
+    /* Half an assertion is still a credential: the workspace is wiped. */
+    for (size_t k = 0; k < sizeof g_work; k++)
+      assert_int_equal(g_work[k], 0);
+  }
+}
+
+static void test_engine_needs_the_wall_clock(void **state) {
+  et_token_engine e;
+  et_app app;
+  et_work w = eng_work();
+  et_engine_in in = eng_in(0); /* no unix_s hook */
+  et_step st;
+  (void)state;
+  cert_app(&app, ET_SIG_PS256);
+  assert_int_equal(et_cc_begin(&e, &app, ET_ENDPOINT_V2, ET_STR("s"), &w, &in), ET_OK);
+  st = et_engine_step(&e.base, 1000);
+  assert_int_equal(st.kind, ET_STEP_FAIL);
+  assert_int_equal(st.err, ET_E_DISABLED);
+  assert_non_null(st.why);
+}
+
+static void test_engine_each_attempt_signs_anew(void **state) {
+  static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+  et_token_engine e;
+  et_app app;
+  et_work w = eng_work();
+  et_engine_in in = eng_in(NOW);
+  et_step st;
+  sign_input first, second;
+  size_t used;
+  (void)state;
+  cert_app(&app, ET_SIG_PS256);
+  assert_int_equal(et_cc_begin(&e, &app, ET_ENDPOINT_V2, ET_STR("s"), &w, &in), ET_OK);
+  st = et_engine_step(&e.base, 1000);
+  take_input(&st, &first);
+  memset(st.buf, 1, 256);
+  et_engine_signed(&e.base, ET_OK, 256);
+  st = et_engine_step(&e.base, 1000);
+  assert_int_equal(st.kind, ET_STEP_SEND);
+  et_engine_sent(&e.base, st.n);
+  st = et_engine_step(&e.base, 1100);
+  assert_int_equal(st.kind, ET_STEP_RECV);
+  et_engine_feed(&e.base, (const uint8_t *)busy, sizeof busy - 1, &used);
+  assert_int_equal(used, sizeof busy - 1);
+  st = et_engine_step(&e.base, 1100);
+  assert_int_equal(st.kind, ET_STEP_WAIT);
+  assert_int_equal(st.err, ET_E_SERVER);
+  assert_true(st.until_ms >= 2100 && st.until_ms <= 2350);
+  st = et_engine_step(&e.base, st.until_ms);
+  take_input(&st, &second);
+  /* A new jti and the time of this attempt: never a replayed assertion. */
+  assert_memory_not_equal(strstr(first.claims, "\"jti\":"), strstr(second.claims, "\"jti\":"),
+                          44);
+  assert_non_null(strstr(second.claims, "\"iat\":1700000001,"));
+  assert_string_equal(first.header, second.header);
+}
+
+/* Through et_drive: the port hashes and signs. */
+static fake g_signer;
+
+static int64_t g_unix_s(void *ctx) {
+  (void)ctx;
+  return NOW;
+}
+
+static et_err g_sign(void *ctx, et_sig_alg alg, const uint8_t digest[32], uint8_t *sig,
+                     size_t cap, size_t *sig_len) {
+  (void)ctx;
+  return f_sign(&g_signer, alg, digest, sig, cap, sig_len);
+}
+
+#define TOKEN_OK                                                               \
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 43\r\n\r\n" \
+  "{\"token_type\":\"Bearer\",\"access_token\":\"AT\"}"
+
+static void test_drive_signs_through_the_port(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n", 0 },
+                           { ET_OK, TOKEN_OK, 0 } },
+               .n_scenes = 2 };
+  et_port p = script_port(&s);
+  et_app app;
+  et_work w = eng_work();
+  et_token t;
+  et_result res;
+  const char *jwt_at;
+  uint8_t digest[32];
+  (void)state;
+  memset(&g_signer, 0, sizeof g_signer);
+  g_signer.sig_len = 256;
+  p.unix_s = g_unix_s;
+  p.sha256 = f_sha256;
+  p.sign = g_sign;
+  cert_app(&app, ET_SIG_RS256);
+  assert_int_equal(et_client_credentials(&p, &app, ET_ENDPOINT_V2, ET_STR("s"), &w, &t, &res),
+                   ET_OK);
+  assert_true(et_str_eq(t.access_token, ET_STR("AT")));
+  /* One signature per attempt, over the assertion that was sent. */
+  assert_int_equal(g_signer.sign_calls, 2);
+  assert_int_equal(g_signer.alg, ET_SIG_RS256);
+  assert_false(contains(s.sent, s.sent_len, "client_secret"));
+  assert_true(contains(s.sent, s.sent_len, "&client_assertion=eyJ"));
+  jwt_at = strstr(s.sent, "&client_assertion=") + strlen("&client_assertion=");
+  {
+    const char *sig_dot = memchr(jwt_at, '.', (size_t)(s.sent + s.sent_len - jwt_at));
+    assert_non_null(sig_dot);
+    sig_dot = memchr(sig_dot + 1, '.', (size_t)(s.sent + s.sent_len - sig_dot - 1));
+    assert_non_null(sig_dot);
+    f_sha256(NULL, (const uint8_t *)jwt_at, (size_t)(sig_dot - jwt_at), digest);
+    assert_memory_equal(g_signer.digest, digest, 32);
+  }
+  /* The log shows neither the assertion nor its signature. */
+  assert_true(contains(s.log, s.log_len, "client_assertion=***"));
+  assert_false(contains(s.log, s.log_len, "eyJ"));
+
+  /* The signer fails: nothing is sent. */
+  memset(&s, 0, sizeof s);
+  s.n_scenes = 1;
+  s.scenes[0].response = TOKEN_OK;
+  g_signer.sign_err = ET_E_CRYPTO;
+  w = eng_work();
+  assert_int_equal(et_client_credentials(&p, &app, ET_ENDPOINT_V2, ET_STR("s"), &w, &t, &res),
+                   ET_E_CRYPTO);
+  assert_int_equal(res.err, ET_E_CRYPTO);
+  assert_non_null(res.why);
+  assert_int_equal(s.played, 0);
+  /* No signer at all. */
+  p.sign = NULL;
+  assert_int_equal(et_client_credentials(&p, &app, ET_ENDPOINT_V2, ET_STR("s"), &w, &t, &res),
+                   ET_E_DISABLED);
+  assert_int_equal(s.played, 0);
 }
 
 /* --- the mbedTLS signer of the POSIX port ------------------------------- */
@@ -497,7 +818,7 @@ static void test_mbedtls_refusals(void **state) {
 
 static int group_setup(void **state) {
   const char *certs = getenv("ET_TEST_CERTS"), *src = getenv("ET_SRC_DIR");
-  char script[600];
+  char maker[600];
   (void)state;
   if (certs && *certs) {
     snprintf(g_certs, sizeof g_certs, "%s", certs);
@@ -506,8 +827,8 @@ static int group_setup(void **state) {
     if (mkdtemp(g_certs) == NULL)
       return -1;
   }
-  snprintf(script, sizeof script, "%s/tests/emulator/make_client_certs.sh", src ? src : ".");
-  char *argv[] = { "/bin/sh", script, g_certs, NULL };
+  snprintf(maker, sizeof maker, "%s/tests/emulator/make_client_certs.sh", src ? src : ".");
+  char *argv[] = { "/bin/sh", maker, g_certs, NULL };
   pid_t pid;
   int st = 0;
   if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0 ||
@@ -530,7 +851,11 @@ int main(void) {
     cmocka_unit_test(test_redact_mode_signs_nothing),
     cmocka_unit_test(test_every_short_buffer_is_refused),
     cmocka_unit_test(test_signer_failures),
-    cmocka_unit_test(test_cred_append_dispatches_to_the_assertion),
+    cmocka_unit_test(test_engine_asks_for_a_signature),
+    cmocka_unit_test(test_engine_sign_failures),
+    cmocka_unit_test(test_engine_needs_the_wall_clock),
+    cmocka_unit_test(test_engine_each_attempt_signs_anew),
+    cmocka_unit_test(test_drive_signs_through_the_port),
     cmocka_unit_test(test_mbedtls_ps256_default_for_rsa),
     cmocka_unit_test(test_mbedtls_rs256),
     cmocka_unit_test(test_mbedtls_es256_default_for_p256),

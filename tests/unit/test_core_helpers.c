@@ -1,5 +1,6 @@
 /* The small helpers the decoders share: et_hex_value, et_ascii_lower,
- * et_char_in and the table-driven et_json_decode. */
+ * et_char_in and the table-driven et_json_decode; and the error codes'
+ * texts and their one classifier, et_err_is_transient. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,6 +107,43 @@ static void json_decode_says_what_is_wrong(void **state) {
   }
 }
 
+static void every_error_has_its_own_text(void **state) {
+  (void)state;
+  for (int e = 0; e < ET_E__COUNT; e++) {
+    const char *t = et_strerror((et_err)e);
+    assert_non_null(t);
+    assert_true(t[0] != '\0');
+    assert_string_not_equal(t, "unknown error");
+    for (int k = 0; k < e; k++)
+      assert_string_not_equal(t, et_strerror((et_err)k));
+  }
+  assert_non_null(et_strerror(ET_E__COUNT));
+  assert_non_null(et_strerror((et_err)-1));
+}
+
+static void transient_errors_are_exactly_these(void **state) {
+  /* What a later retry may fix: the network, throttling, a failing server. */
+  static const et_err transient[] = { ET_E_DNS, ET_E_CONNECT, ET_E_TIMEOUT, ET_E_CLOSED,
+                                      ET_E_TRUNCATED, ET_E_IO, ET_E_TLS, ET_E_THROTTLED,
+                                      ET_E_SERVER };
+  (void)state;
+  for (int e = 0; e < ET_E__COUNT; e++) {
+    bool want = false;
+    for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++)
+      want = want || transient[i] == (et_err)e;
+    if (et_err_is_transient((et_err)e) != want)
+      fail_msg("%s: transient %d, want %d", et_strerror((et_err)e),
+               et_err_is_transient((et_err)e), want);
+  }
+  /* Refusals, bad input, configuration and programming errors are not. */
+  assert_false(et_err_is_transient(ET_OK));
+  assert_false(et_err_is_transient(ET_E_INPUT));
+  assert_false(et_err_is_transient(ET_E_ARG));
+  assert_false(et_err_is_transient(ET_E_TLS_VERIFY));
+  assert_false(et_err_is_transient(ET_E_SIGNIN_REQUIRED));
+  assert_false(et_err_is_transient(ET_E__COUNT));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(hex_value_of_every_byte),
@@ -113,6 +151,8 @@ int main(void) {
     cmocka_unit_test(char_sets_of_every_byte),
     cmocka_unit_test(json_decode_fills_the_struct),
     cmocka_unit_test(json_decode_says_what_is_wrong),
+    cmocka_unit_test(every_error_has_its_own_text),
+    cmocka_unit_test(transient_errors_are_exactly_these),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ static jsmntok_t g_tok[64];
 static char g_code[64] = "DEVSECRET";
 
 static et_work work(void) {
-  et_work w = { g_buf, sizeof g_buf, g_tok, 64, NULL, 0 };
+  et_work w = { g_buf, sizeof g_buf, g_tok, 64, NULL };
   memset(g_buf, 0xcc, sizeof g_buf);
   return w;
 }
@@ -79,14 +79,14 @@ static et_device_code code(uint32_t interval, uint32_t expires_in) {
 }
 
 static et_err poll(script *s, et_endpoint ep, const et_app *a, et_device_code dc,
-                   et_token *t, et_oauth_error *err) {
+                   et_token *t, et_result *res) {
   et_port p = clock_port(s);
   et_work w = work();
-  return et_device_code_poll(&p, a, ep, &dc, &w, t, err);
+  return et_device_code_poll(&p, a, ep, &dc, &w, t, res);
 }
 
 static void check_times(const script *s, const uint64_t *want, size_t n) {
-  assert_int_equal(s->opened, n);
+  assert_int_equal(s->played, n);
   for (size_t i = 0; i < n; i++)
     if (s->at[i] != want[i])
       fail_msg("poll %zu at %llu ms, want %llu", i, (unsigned long long)s->at[i],
@@ -97,12 +97,15 @@ static void pending_then_token_every_interval(void **state) {
   script s = { .scenes = { { 0, PENDING, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } }, .n_scenes = 3 };
   et_app a = public_app();
   et_token t;
-  et_oauth_error err;
+  et_result res;
   /* One interval after the call, then one after each answer arrived. */
   static const uint64_t want[] = { 5000, 10300, 15600 };
   (void)state;
-  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, &err), ET_OK);
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, &res), ET_OK);
   check_times(&s, want, 3);
+  assert_int_equal(res.attempts, 3); /* every poll counts */
+  assert_int_equal(res.http_status, 200);
+  assert_null(res.oauth.error.p); /* the pending answers are forgotten */
   assert_true(et_str_eq(t.access_token, ET_STR("AT")));
   assert_true(et_str_eq(t.refresh_token, ET_STR("RT-0.x")));
   assert_memory_equal(s.sent, "POST /contoso/oauth2/v2.0/token HTTP/1.1\r\n", 42);
@@ -152,11 +155,13 @@ static void terminal_answers(void **state) {
                  .n_scenes = 3 };
     et_app a = public_app();
     et_token t;
-    et_oauth_error err;
-    assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(1, 900), &t, &err), cases[i].want);
-    assert_int_equal(s.opened, 2); /* stopped at once */
-    assert_true(et_str_eq(err.error, et_str_from_cstr(cases[i].error)));
-    assert_int_equal(err.http_status, 400);
+    et_result res;
+    assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(1, 900), &t, &res), cases[i].want);
+    assert_int_equal(s.played, 2); /* stopped at once */
+    assert_int_equal(res.err, cases[i].want);
+    assert_true(et_str_eq(res.oauth.error, et_str_from_cstr(cases[i].error)));
+    assert_int_equal(res.oauth.error_codes[0], 70016);
+    assert_int_equal(res.http_status, 400);
     assert_null(t.access_token.p);
   }
 }
@@ -166,28 +171,36 @@ static void deadline_ends_polling(void **state) {
                .n_scenes = 3 };
   et_app a = public_app();
   et_token t;
-  et_oauth_error err;
+  et_result res;
   static const uint64_t want[] = { 5000, 10300 };
   (void)state;
   /* Deadline 12 s: the third poll would be at 15.6 s, after it. */
-  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 12), &t, &err), ET_E_EXPIRED);
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 12), &t, &res), ET_E_EXPIRED);
   check_times(&s, want, 2);
-  assert_int_equal(err.error.n, 0); /* no server error to show */
+  assert_int_equal(res.oauth.error.n, 0); /* no server error to show */
+  assert_non_null(res.why);
   assert_true(s.now < 12000);       /* no pointless wait for a dead code */
 }
 
 static void network_failure_retried_within_deadline(void **state) {
   /* A poll whose three connection attempts fail (1 s, 2 s back-off inside
-   * the exchange) is not fatal: the next interval polls again. */
+   * the poll, each up to a quarter longer) is not fatal: the next interval
+   * polls again. */
   script s = { .scenes = { { 0, PENDING, 0 }, { ET_E_CONNECT, NULL, 0 }, { ET_E_CONNECT, NULL, 0 },
                            { ET_E_CONNECT, NULL, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } },
                .n_scenes = 6 };
   et_app a = public_app();
   et_token t;
-  static const uint64_t want[] = { 5000, 10300, 11600, 13900, 19200, 24500 };
   (void)state;
   assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, NULL), ET_OK);
-  check_times(&s, want, 6);
+  assert_int_equal(s.played, 6);
+  assert_int_equal(s.at[0], 5000);
+  assert_int_equal(s.at[1], 10300);
+  assert_true(s.at[2] - s.at[1] >= LATENCY_MS + 1000 && s.at[2] - s.at[1] <= LATENCY_MS + 1250);
+  assert_true(s.at[3] - s.at[2] >= LATENCY_MS + 2000 && s.at[3] - s.at[2] <= LATENCY_MS + 2500);
+  /* The next poll an interval after the last failure. */
+  assert_int_equal(s.at[4], s.at[3] + LATENCY_MS + 5000);
+  assert_int_equal(s.at[5], s.at[4] + LATENCY_MS + 5000);
 }
 
 static void server_errors_retried_within_deadline(void **state) {
@@ -197,7 +210,7 @@ static void server_errors_retried_within_deadline(void **state) {
   et_token t;
   (void)state;
   assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, NULL), ET_OK);
-  assert_int_equal(s.opened, 4);
+  assert_int_equal(s.played, 4);
   assert_true(s.at[3] >= s.at[2] + LATENCY_MS + 5000);
 }
 
@@ -208,15 +221,17 @@ static void network_down_until_deadline_is_expired(void **state) {
   et_port p = clock_port(&s);
   et_work w = work();
   et_device_code dc = code(5, 30);
+  et_result res;
   (void)state;
   for (size_t i = 0; i < MAX_SCENES; i++)
     s.scenes[i].open_err = ET_E_DNS;
-  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL),
+  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, &res),
                    ET_E_EXPIRED);
-  assert_non_null(w.why);
-  assert_true(contains(w.why, strlen(w.why), "network"));
-  assert_true(s.opened >= 3 && s.opened < MAX_SCENES);
-  assert_true(s.at[s.opened - 1] < 30000);
+  assert_non_null(res.why);
+  assert_true(contains(res.why, strlen(res.why), "poll failed"));
+  assert_true(s.played >= 3 && s.played < MAX_SCENES);
+  assert_true(s.at[s.played - 1] < 30000);
+  assert_int_equal(res.attempts, 0); /* nothing was ever sent */
 }
 
 static void cancel_is_prompt(void **state) {
@@ -224,12 +239,13 @@ static void cancel_is_prompt(void **state) {
                .cancel_at = 7000 };
   et_app a = public_app();
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
-  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(30, 900), &t, &err), ET_E_CANCELLED);
-  assert_int_equal(s.opened, 0);
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(30, 900), &t, &res), ET_E_CANCELLED);
+  assert_int_equal(s.played, 0);
   assert_true(s.now >= 7000 && s.now <= 8000); /* within one sleep slice */
-  assert_int_equal(err.error.n, 0);
+  assert_int_equal(res.err, ET_E_CANCELLED);
+  assert_int_equal(res.oauth.error.n, 0);
 }
 
 static void confidential_client_sends_secret_and_v1_path(void **state) {
@@ -251,19 +267,95 @@ static void bad_arguments(void **state) {
   et_work w = work();
   et_token t;
   et_device_code dc = code(5, 900);
+  et_result res;
   (void)state;
   /* The device code must not live in the workspace every poll reuses. */
   memcpy(g_buf + 100, "DEVSECRET", 9);
   dc.device_code = (et_str){ (const char *)g_buf + 100, 9 };
-  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
-  assert_non_null(w.why);
+  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, &res), ET_E_ARG);
+  assert_non_null(res.why);
   dc = code(5, 900);
   p.mono_ms = NULL;
   assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
   p = clock_port(&s);
   dc.device_code = ET_STR_NULL;
   assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
-  assert_int_equal(s.opened, 0);
+  /* No sleep hook: the schedule cannot be kept. */
+  dc = code(5, 900);
+  p.sleep_ms = NULL;
+  assert_int_equal(et_device_code_poll(&p, &a, ET_ENDPOINT_V2, &dc, &w, &t, NULL), ET_E_ARG);
+  assert_int_equal(s.played, 0);
+}
+
+/* Keep-alive answers (no "Connection: close"). */
+#define KEPT(status, body)                                                     \
+  "HTTP/1.1 " status "\r\nContent-Type: application/json\r\n"                \
+  "Content-Length: " body
+#define PENDING_KEPT                                                           \
+  KEPT("400 Bad Request", "33\r\n\r\n{\"error\":\"authorization_pending\"}")
+#define TOKEN_KEPT                                                             \
+  KEPT("200 OK", "58\r\n\r\n{\"token_type\":\"Bearer\",\"expires_in\":1,"     \
+                 "\"access_token\":\"AT\"}")
+
+static void polls_share_one_kept_connection(void **state) {
+  script s = { .scenes = { { 0, PENDING_KEPT, 3 }, { 0, PENDING_KEPT, 0 }, { 0, TOKEN_KEPT, 0 } },
+               .n_scenes = 3, .keep = SCENE(0) | SCENE(1) | SCENE(2) };
+  et_app a = public_app();
+  et_token t;
+  et_device_code dc = code(5, 900);
+  /* A monotonic clock far from 0, as on a device that has been up a while. */
+  static const uint64_t up = 86400000u;
+  static const uint64_t want[] = { up + 5000, up + 10300, up + 15300 };
+  (void)state;
+  s.now = up;
+  dc.issued_ms = up;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, dc, &t, NULL), ET_OK);
+  assert_true(et_str_eq(t.access_token, ET_STR("AT")));
+  /* One connect (LATENCY_MS once), then every poll on it; closed at the
+   * end, since the caller keeps no link. */
+  check_times(&s, want, 3);
+  assert_int_equal(s.opens, 1);
+  assert_int_equal(s.reuses, 2);
+  assert_false(s.reused[0]);
+  assert_true(s.reused[1] && s.reused[2]);
+  assert_int_equal(s.closes, 1);
+  assert_false(s.conn_open);
+  assert_true(contains(s.sent, s.sent_len, "\r\nConnection: keep-alive\r\n"));
+}
+
+static void idle_connection_is_not_reused(void **state) {
+  /* An interval longer than the idle limit: each poll on a fresh
+   * connection, the old one closed first. */
+  script s = { .scenes = { { 0, PENDING_KEPT, 0 }, { 0, TOKEN_KEPT, 0 } }, .n_scenes = 2,
+               .keep = SCENE(0) | SCENE(1) };
+  et_app a = public_app();
+  et_token t;
+  uint32_t interval_s = CONFIG_ET_KEEPALIVE_IDLE_MS / 1000 + 1;
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(interval_s, 900), &t, NULL), ET_OK);
+  assert_int_equal(s.opens, 2);
+  assert_int_equal(s.reuses, 0);
+  assert_int_equal(s.closes, 2);
+}
+
+static void poll_on_a_stale_connection_is_resent(void **state) {
+  /* The server dropped the kept connection between two polls: the poll
+   * goes again at once on a fresh one, not one interval later, and it is
+   * not a retry. */
+  script s = { .scenes = { { 0, PENDING_KEPT, 0 }, { 0, NULL, 0 }, { 0, TOKEN_KEPT, 0 } },
+               .n_scenes = 3, .keep = SCENE(0) | SCENE(2), .stale = SCENE(1) };
+  et_app a = public_app();
+  et_token t;
+  et_result res;
+  (void)state;
+  assert_int_equal(poll(&s, ET_ENDPOINT_V2, &a, code(5, 900), &t, &res), ET_OK);
+  assert_int_equal(s.played, 3);
+  assert_true(s.reused[1]);
+  assert_false(s.reused[2]);
+  assert_int_equal(s.at[1], 10300);
+  assert_int_equal(s.at[2], 10300); /* no back-off */
+  assert_int_equal(s.opens, 2);
+  assert_int_equal(res.attempts, 2); /* the lost poll is not counted */
 }
 
 /* et_device_login: request, prompt, poll, store. */
@@ -291,13 +383,14 @@ static void login_prompts_polls_and_stores(void **state) {
   et_app a = public_app();
   et_work w = work();
   et_token t;
-  et_oauth_error err;
+  et_result res;
   prompt_seen ps = { 0, { 0 }, false };
   char cbuf[ET_DEVICE_CODE_BUF_SIZE];
   et_device_login_cfg cfg = { ET_ENDPOINT_V2, ET_STR("app/.default offline_access"),
                               record_prompt, &ps, cbuf, sizeof cbuf, NULL };
   (void)state;
-  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, &err), ET_OK);
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, &res), ET_OK);
+  assert_int_equal(res.err, ET_OK);
   assert_int_equal(ps.calls, 1);
   assert_string_equal(ps.user_code, "UC123");
   assert_false(ps.saw_device_code);
@@ -318,12 +411,15 @@ static void login_code_buffer_too_small(void **state) {
   et_app a = public_app();
   et_work w = work();
   et_token t;
+  et_result res;
   prompt_seen ps = { 0, { 0 }, false };
   char cbuf[8];
   et_device_login_cfg cfg = { ET_ENDPOINT_V2, ET_STR("x"), record_prompt, &ps, cbuf,
                               sizeof cbuf, "k" };
   (void)state;
-  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, NULL), ET_E_NOSPACE);
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, &res), ET_E_NOSPACE);
+  assert_int_equal(res.err, ET_E_NOSPACE);
+  assert_non_null(res.why);
   assert_int_equal(ps.calls, 0);
   assert_false(contains((const char *)g_buf, sizeof g_buf, "DEVSECRET"));
 }
@@ -335,14 +431,16 @@ static void login_store_failure_keeps_token(void **state) {
   et_app a = public_app();
   et_work w = work();
   et_token t;
+  et_result res;
   prompt_seen ps = { 0, { 0 }, false };
   char cbuf[ET_DEVICE_CODE_BUF_SIZE];
   et_device_login_cfg cfg = { ET_ENDPOINT_V1, ET_STR("https://r"), record_prompt, &ps, cbuf,
                               sizeof cbuf, "rt" };
   (void)state;
-  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, NULL), ET_E_STORE);
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, &t, &res), ET_E_STORE);
   assert_true(et_str_eq(t.access_token, ET_STR("AT")));
-  assert_non_null(w.why);
+  assert_int_equal(res.err, ET_E_STORE);
+  assert_non_null(res.why);
 }
 
 int main(void) {
@@ -358,6 +456,9 @@ int main(void) {
     cmocka_unit_test(cancel_is_prompt),
     cmocka_unit_test(confidential_client_sends_secret_and_v1_path),
     cmocka_unit_test(bad_arguments),
+    cmocka_unit_test(polls_share_one_kept_connection),
+    cmocka_unit_test(idle_connection_is_not_reused),
+    cmocka_unit_test(poll_on_a_stale_connection_is_resent),
     cmocka_unit_test(login_prompts_polls_and_stores),
     cmocka_unit_test(login_code_buffer_too_small),
     cmocka_unit_test(login_store_failure_keeps_token),

@@ -58,7 +58,7 @@ static uint8_t g_buf[8192];
 static jsmntok_t g_tok[64];
 
 static et_work work(size_t cap) {
-  et_work w = { g_buf, cap, g_tok, 64, NULL, 0 };
+  et_work w = { g_buf, cap, g_tok, 64, NULL };
   memset(g_buf, 0xcc, sizeof g_buf);
   return w;
 }
@@ -74,23 +74,23 @@ static et_code_grant grant(void) {
 }
 
 /* The calls as most tests make them: the web app and grant() on s. */
-static et_err redeem(script *s, et_work *w, et_token *t, et_oauth_error *err) {
+static et_err redeem(script *s, et_work *w, et_token *t, et_result *res) {
   et_port p = script_port(s);
   et_app a = web_app();
   et_code_grant g = grant();
-  return et_redeem_code(&p, &a, &g, w, t, err);
+  return et_redeem_code(&p, &a, &g, w, t, res);
 }
 
-static et_err refresh(script *s, const char *rt, et_work *w, et_token *t, et_oauth_error *err) {
+static et_err refresh(script *s, const char *rt, et_work *w, et_token *t, et_result *res) {
   et_port p = script_port(s);
   et_app a = web_app();
-  return et_refresh(&p, &a, et_str_from_cstr(rt), ET_STR(SCOPE), w, t, err);
+  return et_refresh(&p, &a, et_str_from_cstr(rt), ET_STR(SCOPE), w, t, res);
 }
 
-static et_err refresh_stored(script *s, et_work *w, et_token *t, et_oauth_error *err) {
+static et_err refresh_stored(script *s, et_work *w, et_token *t, et_result *res) {
   et_port p = script_port(s);
   et_app a = web_app();
-  return et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), w, t, err);
+  return et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), w, t, res);
 }
 
 /* ---- code redemption ---- */
@@ -99,9 +99,10 @@ static void redeem_web_app(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS, 5 } }, .n_scenes = 1 };
   et_work w = work(sizeof g_buf);
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
-  assert_int_equal(redeem(&s, &w, &t, &err), ET_OK);
+  assert_int_equal(redeem(&s, &w, &t, &res), ET_OK);
+  assert_int_equal(res.http_status, 200);
   assert_memory_equal(s.sent, "POST /contoso/oauth2/v2.0/token HTTP/1.1\r\n", 42);
   assert_true(body_is(&s, "grant_type=authorization_code&client_id=app&scope=" SCOPE_ENC
                           "&code=C0DE%2B1&redirect_uri=http%3A%2F%2Flocalhost%3A8080"
@@ -145,8 +146,9 @@ static void redeem_is_not_replayed_once_sent(void **state) {
   (void)state;
   e = redeem(&s, &w, &t, NULL);
   assert_true(e == ET_E_TRUNCATED || e == ET_E_CLOSED);
-  assert_int_equal(s.opened, 1);
+  assert_int_equal(s.played, 1);
   assert_true(s.sent_len > 0);
+  assert_int_equal(s.sleeps, 0);
 }
 
 static void redeem_retries_before_sending(void **state) {
@@ -155,7 +157,7 @@ static void redeem_retries_before_sending(void **state) {
   et_token t;
   (void)state;
   assert_int_equal(redeem(&s, &w, &t, NULL), ET_OK);
-  assert_int_equal(s.opened, 2);
+  assert_int_equal(s.played, 2);
 }
 
 static void redeem_expired_and_reused_codes(void **state) {
@@ -166,15 +168,16 @@ static void redeem_expired_and_reused_codes(void **state) {
                .n_scenes = 2 };
   et_work w = work(sizeof g_buf);
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
-  assert_int_equal(redeem(&s, &w, &t, &err), ET_E_EXPIRED);
-  assert_true(et_str_eq(err.error, ET_STR("invalid_grant")));
-  assert_int_equal(err.error_codes[0], 70008);
-  assert_int_equal(err.http_status, 400);
-  assert_non_null(w.why);
-  assert_int_equal(redeem(&s, &w, &t, NULL), ET_E_OAUTH); /* 54005 */
-  assert_int_equal(s.opened, 2);
+  assert_int_equal(redeem(&s, &w, &t, &res), ET_E_EXPIRED);
+  assert_true(et_str_eq(res.oauth.error, ET_STR("invalid_grant")));
+  assert_int_equal(res.oauth.error_codes[0], 70008);
+  assert_int_equal(res.http_status, 400);
+  assert_non_null(res.why);
+  assert_int_equal(redeem(&s, &w, &t, &res), ET_E_OAUTH); /* 54005 */
+  assert_int_equal(res.oauth.error_codes[0], 54005);
+  assert_int_equal(s.played, 2);
 }
 
 static void redeem_refuses_missing_fields(void **state) {
@@ -196,7 +199,7 @@ static void redeem_refuses_missing_fields(void **state) {
   assert_int_equal(et_redeem_code(&p, &a, NULL, &w, &t, NULL), ET_E_ARG);
   a.cred.secret = ET_STR_NULL; /* secret kind without a secret */
   assert_int_equal(et_redeem_code(&p, &a, &g, &w, &t, NULL), ET_E_ARG);
-  assert_int_equal(s.opened, 0);
+  assert_int_equal(s.played, 0);
 }
 
 /* ---- refresh ---- */
@@ -226,16 +229,18 @@ static void refresh_invalid_grant_means_signin(void **state) {
     script s = { .scenes = { { ET_OK, codes[i][0], 0 } }, .n_scenes = 1 };
     et_work w = work(sizeof g_buf);
     et_token t;
-    et_oauth_error err;
+    et_result res;
     char num[16];
-    assert_int_equal(refresh(&s, "RT1", &w, &t, &err), ET_E_SIGNIN_REQUIRED);
+    assert_int_equal(refresh(&s, "RT1", &w, &t, &res), ET_E_SIGNIN_REQUIRED);
     /* The reason stays available for the user. */
-    assert_true(et_str_eq(err.error, ET_STR("invalid_grant")));
-    assert_int_equal(err.n_error_codes, 1);
-    snprintf(num, sizeof num, "%u", (unsigned)err.error_codes[0]);
+    assert_int_equal(res.err, ET_E_SIGNIN_REQUIRED);
+    assert_true(et_str_eq(res.oauth.error, ET_STR("invalid_grant")));
+    assert_int_equal(res.oauth.n_error_codes, 1);
+    snprintf(num, sizeof num, "%u", (unsigned)res.oauth.error_codes[0]);
     assert_string_equal(num, codes[i][1]);
-    assert_true(et_str_eq(err.trace_id, ET_STR("t9")));
-    assert_int_equal(s.opened, 1);
+    assert_true(et_str_eq(res.oauth.trace_id, ET_STR("t9")));
+    assert_non_null(res.why);
+    assert_int_equal(s.played, 1);
   }
 }
 
@@ -247,21 +252,26 @@ static void refresh_other_failures_are_not_signin(void **state) {
                .n_scenes = 3 };
   et_work w = work(sizeof g_buf);
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
-  assert_int_equal(refresh(&s, "RT1", &w, &t, &err), ET_E_HTTP_STATUS);
-  assert_int_equal(err.http_status, 503);
-  assert_int_equal(s.opened, CONFIG_ET_RETRY_ATTEMPTS);
+  /* A server failing throughout: ET_E_SERVER, transient, the token is not
+   * dead. */
+  assert_int_equal(refresh(&s, "RT1", &w, &t, &res), ET_E_SERVER);
+  assert_int_equal(res.http_status, 503);
+  assert_true(et_err_is_transient(res.err));
+  assert_int_equal(s.played, CONFIG_ET_RETRY_ATTEMPTS);
   {
     script s2 = { .scenes = { { ET_OK, bad_client, 0 } }, .n_scenes = 1 };
-    assert_int_equal(refresh(&s2, "RT1", &w, &t, &err), ET_E_OAUTH);
-    assert_true(et_str_eq(err.error, ET_STR("invalid_client")));
+    assert_int_equal(refresh(&s2, "RT1", &w, &t, &res), ET_E_OAUTH);
+    assert_true(et_str_eq(res.oauth.error, ET_STR("invalid_client")));
   }
   {
     script s3 = { .scenes = { { ET_E_DNS, NULL, 0 }, { ET_E_DNS, NULL, 0 },
                               { ET_E_DNS, NULL, 0 } },
                   .n_scenes = 3 };
-    assert_int_equal(refresh(&s3, "RT1", &w, &t, &err), ET_E_DNS);
+    assert_int_equal(refresh(&s3, "RT1", &w, &t, &res), ET_E_DNS);
+    assert_int_equal(res.http_status, 0);
+    assert_int_equal(res.attempts, 0);
   }
 }
 
@@ -278,7 +288,7 @@ static void refresh_refuses_bad_arguments(void **state) {
   memcpy(g_buf + 100, "RT1", 3);
   assert_int_equal(et_refresh(&p, &a, (et_str){ (const char *)g_buf + 100, 3 }, ET_STR(SCOPE),
                               &w, &t, NULL), ET_E_ARG);
-  assert_int_equal(s.opened, 0);
+  assert_int_equal(s.played, 0);
 }
 
 /* ---- the store and the stored refresh ---- */
@@ -301,10 +311,19 @@ static void store_helpers(void **state) {
   put(&s, "k", "RT\r\n");
   assert_int_equal(et_refresh_token_load(&p, "k", buf, sizeof buf, &len), ET_OK);
   assert_int_equal(len, 2);
+  /* A record that is not a token is hostile or corrupt input, not a
+   * failing store nor the caller's mistake. */
   put(&s, "k", "R T");
   memset(buf, 0x55, sizeof buf);
-  assert_int_equal(et_refresh_token_load(&p, "k", buf, sizeof buf, &len), ET_E_STORE);
+  assert_int_equal(et_refresh_token_load(&p, "k", buf, sizeof buf, &len), ET_E_INPUT);
   assert_int_equal(buf[0], 0); /* wiped */
+  assert_int_equal(len, 0);
+  put(&s, "k", "RT\x01");
+  assert_int_equal(et_refresh_token_load(&p, "k", buf, sizeof buf, &len), ET_E_INPUT);
+  /* The caller's own mistakes are ET_E_ARG. */
+  assert_int_equal(et_refresh_token_load(&p, "", buf, sizeof buf, &len), ET_E_ARG);
+  assert_int_equal(et_refresh_token_load(&p, "k", NULL, sizeof buf, &len), ET_E_ARG);
+  assert_int_equal(et_refresh_token_load(&p, "k", buf, sizeof buf, NULL), ET_E_ARG);
   put(&s, "k", " \n");
   assert_int_equal(et_refresh_token_load(&p, "k", buf, sizeof buf, &len), ET_E_NOT_FOUND);
   /* Saving refuses what could not be loaded back. */
@@ -326,16 +345,17 @@ static void stored_refresh_rotates(void **state) {
   script s = { .scenes = { { ET_OK, TOKENS, 0 } }, .n_scenes = 1 };
   et_work w = work(sizeof g_buf);
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
   put(&s, "user1", "RT1.old");
-  assert_int_equal(refresh_stored(&s, &w, &t, &err), ET_OK);
+  assert_int_equal(refresh_stored(&s, &w, &t, &res), ET_OK);
   assert_true(body_is(&s, "grant_type=refresh_token&client_id=app&refresh_token=RT1.old"
                           "&scope=" SCOPE_ENC "&client_secret=s%2Bx%2F%3D"));
   assert_true(et_str_eq(t.access_token, ET_STR("AT1")));
   assert_true(stored_is(&s, "RT2.new"));
   assert_int_equal(s.saves, 1);
-  assert_int_equal(w.http_status, 200);
+  assert_int_equal(res.http_status, 200);
+  assert_int_equal(res.err, ET_OK);
   /* The old token's copy in the tail is gone. */
   assert_false(contains((const char *)g_buf, sizeof g_buf, "RT1.old"));
 }
@@ -358,14 +378,15 @@ static void stored_refresh_failures_keep_the_token(void **state) {
                .n_scenes = 4 };
   et_work w = work(sizeof g_buf);
   et_token t;
-  et_oauth_error err;
+  et_result res;
   (void)state;
   put(&s, "user1", "RT1.old");
-  assert_int_equal(refresh_stored(&s, &w, &t, &err), ET_E_SIGNIN_REQUIRED);
-  assert_int_equal(err.error_codes[0], 700082);
+  assert_int_equal(refresh_stored(&s, &w, &t, &res), ET_E_SIGNIN_REQUIRED);
+  assert_int_equal(res.oauth.error_codes[0], 700082);
   assert_true(stored_is(&s, "RT1.old"));
-  assert_int_equal(w.http_status, 400);
-  assert_int_equal(refresh_stored(&s, &w, &t, &err), ET_E_HTTP_STATUS);
+  assert_int_equal(res.http_status, 400);
+  assert_int_equal(refresh_stored(&s, &w, &t, &res), ET_E_SERVER);
+  assert_int_equal(res.http_status, 503);
   assert_true(stored_is(&s, "RT1.old"));
   assert_int_equal(s.saves, 0);
   assert_int_equal(s.deletes, 0);
@@ -378,17 +399,28 @@ static void stored_refresh_edge_cases(void **state) {
   et_app a = web_app();
   et_work w = work(sizeof g_buf);
   et_token t;
+  et_result res;
   (void)state;
   /* Never signed in. */
-  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, NULL),
+  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &res),
                    ET_E_NOT_FOUND);
-  assert_non_null(w.why);
-  assert_int_equal(s.opened, 0);
+  assert_int_equal(res.err, ET_E_NOT_FOUND);
+  assert_non_null(res.why);
+  assert_int_equal(s.played, 0);
+  /* A corrupt record: ET_E_INPUT, nothing sent. */
+  put(&s, "user1", "RT1\x7f");
+  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &res),
+                   ET_E_INPUT);
+  assert_int_equal(res.err, ET_E_INPUT);
+  assert_int_equal(s.played, 0);
   /* Refreshed, but the rotated token cannot be saved: the access token is
    * still usable, the error says the new refresh token is lost. */
   put(&s, "user1", "RT1.old");
   s.save_err = ET_E_STORE;
-  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, NULL), ET_E_STORE);
+  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &res), ET_E_STORE);
+  assert_int_equal(res.err, ET_E_STORE);
+  assert_non_null(res.why);
+  assert_int_equal(res.http_status, 200);
   assert_true(et_str_eq(t.access_token, ET_STR("AT1")));
   assert_true(stored_is(&s, "RT1.old"));
   /* No store at all. */

@@ -6,33 +6,44 @@
 
 #include "et_client.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Lifetime of an assertion (exp - iat). Entra accepts longer ones; a short
  * one limits what a captured request is worth. */
 #define ET_ASSERTION_LIFETIME_S 600
 
-/* Largest signature the port may return: RSA-4096 (512 bytes). Held on the
- * stack while it is encoded into the body. */
+/* Largest signature the port may return: RSA-4096 (512 bytes). The engine
+ * lends the signer the end of the workspace for it. */
 #define ET_ASSERTION_SIG_MAX 512
 
 #define ET_ASSERTION_TYPE "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-/* Append "client_assertion_type=...&client_assertion=<JWT>" to a form body
- * for app->cred (ET_CRED_CERTIFICATE). token_path is the endpoint the body
- * is POSTed to ("/oauth2/v2.0/token" or "/oauth2/token"): aud becomes
- * https://{host}[:{port}]{prefix}/{tenant}{token_path}, the URL exactly as
- * posted. iss = sub = client_id, jti = a random GUID (v4), nbf = iat = now
- * (port->unix_s), exp = now + ET_ASSERTION_LIFETIME_S. Header: alg, typ,
- * and "x5t#S256" (PS256, ES256) or "x5t" (RS256, SHA-1) from cred.
- *
- * The JWT is written straight into b: header and claims are encoded in
- * place, that region is hashed with port->sha256 and signed with
- * port->sign, and the signature is appended. A buffer in redact mode gets
- * "client_assertion=***" and nothing is signed.
- * Errors: ET_E_DISABLED (no sign, sha256, random or unix_s hook),
- * ET_E_ARG (not a certificate credential, bad authority or tenant, or the
- * signature is empty or longer than ET_ASSERTION_SIG_MAX), ET_E_NOSPACE
- * (b is full), the port's errors from random, sha256 and sign. */
-et_err et_assertion_append(et_buf *b, const et_port *port, const et_app *app,
-                           const char *token_path);
+/* Append "client_assertion_type=...&client_assertion=<header>.<claims>"
+ * to a form body for cred (ET_CRED_CERTIFICATE): the JWT up to its
+ * signature. The caller signs b->p[*sign_start..b->len) (SHA-256, then
+ * cred->alg: the engine's SIGN step) and appends the signature with
+ * et_assertion_finish. aud is the token endpoint URL exactly as posted,
+ * https://{to->host}[:{to->port}]{path}; iss = sub = client_id; jti = the
+ * GUID (v4) made from the 16 bytes jti; nbf = iat = now_s, exp = now_s +
+ * ET_ASSERTION_LIFETIME_S. Header: alg, typ, and "x5t#S256" (PS256, ES256)
+ * or "x5t" (RS256, SHA-1) from cred. Nothing here signs, hashes or draws
+ * random numbers. A buffer in redact mode gets "client_assertion=***" and
+ * *sign_start = b->len (nothing to sign).
+ * Errors: ET_E_ARG (not a certificate credential, an unknown alg, host or
+ * path with characters a JSON string would need to escape), ET_E_NOSPACE
+ * (b is full; sticky in b), ET_E_DISABLED (CONFIG_ET_CRED_CERTIFICATE off). */
+ET_NODISCARD et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
+                                       const et_authority *to, et_str path, int64_t now_s,
+                                       const uint8_t jti[16], size_t *sign_start);
+
+/* Append "." and base64url(sig[0..n)): the JWT is complete. ET_E_ARG when n
+ * is 0 or over ET_ASSERTION_SIG_MAX; ET_E_NOSPACE. */
+ET_NODISCARD et_err et_assertion_finish(et_buf *b, const uint8_t *sig, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

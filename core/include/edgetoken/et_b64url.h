@@ -4,6 +4,10 @@
 
 #include "et_str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Characters et_b64url_encode writes for n input bytes. */
 #define ET_B64URL_LEN(n) (((n) / 3) * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
 
@@ -14,6 +18,10 @@ void et_b64url_encode(et_buf *b, const uint8_t *p, size_t n);
  * dst may equal src: the output is never longer than the input. ET_E_ARG
  * for characters outside the alphabet, a length of 4k+1, or non-zero
  * trailing bits; ET_E_NOSPACE when cap is too small. */
-et_err et_b64url_decode(et_str src, uint8_t *dst, size_t cap, size_t *n_out);
+ET_NODISCARD et_err et_b64url_decode(et_str src, uint8_t *dst, size_t cap, size_t *n_out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

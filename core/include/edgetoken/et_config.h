@@ -4,6 +4,10 @@
 #ifndef EDGETOKEN_ET_CONFIG_H
 #define EDGETOKEN_ET_CONFIG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifdef ET_HAVE_AUTOCONF
 #include "et_autoconf.h"
 /* Kconfig writes nothing for a bool that is off. */
@@ -49,9 +53,16 @@
 #define CONFIG_ET_MAX_ERROR_CODES 4
 #endif
 
-/* Per-call network timeout (connect, each send, each receive). */
+/* Network time of one attempt: connect, TLS, send and receive together. */
 #ifndef CONFIG_ET_TIMEOUT_MS
 #define CONFIG_ET_TIMEOUT_MS 15000
+#endif
+
+/* A kept connection (et_link) idle longer than this is closed and
+ * replaced rather than reused: servers drop idle connections (Entra and
+ * most load balancers after a minute or more). */
+#ifndef CONFIG_ET_KEEPALIVE_IDLE_MS
+#define CONFIG_ET_KEEPALIVE_IDLE_MS 30000
 #endif
 
 /* Attempts of one token request on 429, 5xx or a transport failure. */
@@ -100,6 +111,10 @@
  * hook (0 makes them ET_E_DISABLED). */
 #ifndef CONFIG_ET_CRED_CERTIFICATE
 #define CONFIG_ET_CRED_CERTIFICATE 1
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif

@@ -17,6 +17,10 @@
 
 #include "et_client.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A size for et_device_login_cfg.code_buf that fits Entra's device codes
  * (observed ~100-400 characters) with room to spare. */
 #define ET_DEVICE_CODE_BUF_SIZE 512
@@ -48,20 +52,20 @@ typedef struct et_device_code {
  * message (string). issued_ms is set to 0. *why (may be NULL) names the
  * offending field. Errors: ET_E_JSON_SYNTAX, ET_E_JSON_TOKENS,
  * ET_E_JSON_FIELD, ET_E_ARG. */
-et_err et_device_code_decode(char *body, size_t len, jsmntok_t *tok,
-                             size_t ntok, et_device_code *out,
-                             const char **why);
+ET_NODISCARD et_err et_device_code_decode(char *body, size_t len, jsmntok_t *tok,
+                                          size_t ntok, et_device_code *out,
+                                          const char **why);
 
 /* POST client_id and scope (v2.0: {authority}/{tenant}/oauth2/v2.0/devicecode)
  * or resource (v1: /oauth2/devicecode) and decode the answer into *dc,
  * whose spans point into w->buf (valid until the next call with w).
  * No client credential is sent: the devicecode endpoint takes none.
- * Errors: as et_authority_post (ET_E_OAUTH with *err, e.g. invalid_scope),
+ * Errors: as et_client_credentials (ET_E_OAUTH, e.g. invalid_scope),
  * the decode errors above, ET_E_DISABLED when compiled out. */
-et_err et_device_code_request(const et_port *port, const et_app *app,
-                              et_endpoint ep, et_str scope_or_resource,
-                              et_work *w, et_device_code *dc,
-                              et_oauth_error *err);
+ET_NODISCARD et_err et_device_code_request(const et_port *port, const et_app *app,
+                                           et_endpoint ep, et_str scope_or_resource,
+                                           et_work *w, et_device_code *dc,
+                                           et_result *res);
 
 /* Poll the token endpoint (v2.0 /oauth2/v2.0/token, v1 /oauth2/token) with
  * grant_type=urn:ietf:params:oauth:grant-type:device_code, client_id,
@@ -80,15 +84,15 @@ et_err et_device_code_request(const et_port *port, const et_app *app,
  * Results: ET_OK with *tok (spans into w->buf). ET_E_DECLINED
  * (authorization_declined), ET_E_EXPIRED (expired_token, or the deadline
  * issued_ms + expires_in passed, or falls before the next allowed poll),
- * ET_E_CANCELLED; *err holds the server's error when there was one.
+ * ET_E_CANCELLED; res->oauth holds the server's error when there was one.
  * bad_verification_code, and any other OAuth error, is ET_E_OAUTH with
- * *err ("bad_verification_code", AADSTS70018): it means this device code
+ * res->oauth ("bad_verification_code", AADSTS70018): it means this device code
  * is not one the server issued, so there is nothing to retry.
  * Other errors (TLS verification, malformed answers...) end the poll.
  * Needs port->mono_ms and port->sleep_ms (ET_E_ARG otherwise). */
-et_err et_device_code_poll(const et_port *port, const et_app *app,
-                           et_endpoint ep, const et_device_code *dc,
-                           et_work *w, et_token *tok, et_oauth_error *err);
+ET_NODISCARD et_err et_device_code_poll(const et_port *port, const et_app *app,
+                                        et_endpoint ep, const et_device_code *dc,
+                                        et_work *w, et_token *tok, et_result *res);
 
 /* Shows the codes to the person (e.g. prints dc->message). dc->device_code
  * is empty here: the callback never sees the secret. Spans are valid only
@@ -110,12 +114,16 @@ typedef struct et_device_login_cfg {
  * to cfg->code_buf, et_device_code_poll, wipe cfg->code_buf. On success,
  * when the answer has a refresh token and port->store is set, it is saved
  * under cfg->store_key (the store makes the write crash-safe).
- * Errors: those of the two steps; ET_E_NOSPACE (w->why says so) when the
+ * Errors: those of the two steps; ET_E_NOSPACE (res->why says so) when the
  * device code does not fit code_buf; ET_E_STORE when saving failed, in
  * which case *tok is still valid: the access token can be used, only the
  * refresh token was not kept. */
-et_err et_device_login(const et_port *port, const et_app *app,
-                       const et_device_login_cfg *cfg, et_work *w,
-                       et_token *tok, et_oauth_error *err);
+ET_NODISCARD et_err et_device_login(const et_port *port, const et_app *app,
+                                    const et_device_login_cfg *cfg, et_work *w,
+                                    et_token *tok, et_result *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

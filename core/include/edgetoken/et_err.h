@@ -3,13 +3,30 @@
 #ifndef EDGETOKEN_ET_ERR_H
 #define EDGETOKEN_ET_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "et_config.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Results a caller must look at: a compile warning when one is dropped
+ * (GCC warns even through a (void) cast: test the result instead). Every
+ * public function whose et_err must be checked has it; the et_buf-style
+ * appenders (et_form_*, et_buf_put*, et_b64url_encode) return nothing:
+ * their errors stick in the buffer for one et_buf_status at the end. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ET_NODISCARD __attribute__((warn_unused_result))
+#else
+#define ET_NODISCARD
+#endif
+
 typedef enum et_err {
   ET_OK = 0,
-  ET_E_ARG,             /* an argument is NULL, empty or malformed */
+  ET_E_ARG,             /* programmer's mistake: an argument is NULL, empty,
+                           malformed or of a bad size (see ET_E_INPUT) */
   ET_E_NOSPACE,         /* a caller-provided buffer is too small */
   ET_E_DISABLED,        /* feature compiled out by Kconfig */
   ET_E_URL,             /* malformed URL or authority */
@@ -41,6 +58,9 @@ typedef enum et_err {
   ET_E_EXPIRED,         /* a code or device code expired before use */
   ET_E_NOT_FOUND,       /* nothing stored under that key */
   ET_E_STORE,           /* storage failed to read or write */
+  ET_E_INPUT,           /* malformed input from outside the program: a
+                           redirect without a code, a corrupt stored record */
+  ET_E_SERVER,          /* the server kept failing (5xx) through every retry */
   ET_E__COUNT
 } et_err;
 
@@ -48,7 +68,15 @@ typedef enum et_err {
  * CONFIG_ET_ERROR_TEXT, the code's number: "E13" for ET_E_JSON_FIELD. */
 const char *et_strerror(et_err e);
 
-/* A static detail text for et_work.why and decoders' *why: the text, or
+/* True for failures that may pass if the same request is tried again
+ * later: the network (connect, timeout, reset, truncation, TLS records),
+ * DNS, throttling and server failures (ET_E_SERVER). False for everything a
+ * retry cannot fix: refusals (ET_E_OAUTH, ET_E_SIGNIN_REQUIRED...),
+ * malformed answers, configuration and programming errors. The one
+ * classifier the retry policy, the device code poll and callers share. */
+bool et_err_is_transient(et_err e);
+
+/* A static detail text for et_result.why and decoders' *why: the text, or
  * NULL without CONFIG_ET_ERROR_TEXT (the argument is then dropped unseen,
  * so it may name a text member that exists only with the texts). ET_TEXTS
  * adds texts as the last initializers of a table entry with such members. */
@@ -58,6 +86,10 @@ const char *et_strerror(et_err e);
 #else
 #define ET_TEXT(s) NULL
 #define ET_TEXTS(...)
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif

@@ -4,6 +4,10 @@
 
 #include "et_str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Append value percent-encoded for a form body or query component:
  * unreserved bytes [A-Za-z0-9-._~] pass, every other byte becomes %XX
  * (space too: %20 is valid in both bodies and queries, '+' is not). */
@@ -20,5 +24,9 @@ void et_form_append_secret(et_buf *b, const char *key, et_str value);
 /* Same, but the separator is only written when b->len > start: for a query
  * that follows a fixed prefix (e.g. "...authorize?") in the same buffer. */
 void et_form_append_from(et_buf *b, size_t start, const char *key, et_str value);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 #include "et_config.h"
 #include "et_str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct et_http_header {
   et_str name;
   et_str value;
@@ -22,14 +26,16 @@ typedef struct et_http_request {
   const et_http_header *extra;  /* additional headers, may be NULL */
   size_t n_extra;
   size_t body_len;        /* Content-Length; written when body_len > 0 or POST */
+  bool keep_alive;        /* Connection: keep-alive (else close) */
 } et_http_request;
 
 /* Append the request line and headers (ending with the blank line) to b;
  * the caller sends body_len bytes of body after it. Headers sent: Host,
- * User-Agent, Accept: application/json, Connection: close, then the optional
+ * User-Agent, Accept: application/json, Connection (keep-alive or close),
+ * then the optional
  * ones. ET_E_ARG when a field contains CR, LF or NUL (header injection);
  * ET_E_NOSPACE (via b) when it does not fit. */
-et_err et_http_request_write(et_buf *b, const et_http_request *r);
+ET_NODISCARD et_err et_http_request_write(et_buf *b, const et_http_request *r);
 
 /* Response parser. Feed it bytes as they arrive, in any split (one byte at
  * a time works). It decodes chunked bodies and keeps only what a client
@@ -71,12 +77,16 @@ void et_http_response_init(et_http_response *r);
  * consumed (the rest belongs to no response and is ignored by clients).
  * Errors: ET_E_HTTP_SYNTAX, ET_E_HTTP_TOO_LARGE, ET_E_HTTP_UNSUPPORTED,
  * ET_E_RESPONSE_TOO_LARGE. After an error the parser must be re-initialised. */
-et_err et_http_response_parse(et_http_response *r, const uint8_t *in, size_t n,
-                              size_t *used, uint8_t *body, size_t body_cap,
-                              size_t *body_len);
+ET_NODISCARD et_err et_http_response_parse(et_http_response *r, const uint8_t *in, size_t n,
+                                           size_t *used, uint8_t *body, size_t body_cap,
+                                           size_t *body_len);
 
 /* The peer closed the connection: completes a response whose body is
  * delimited by close; ET_E_TRUNCATED for any other incomplete response. */
-et_err et_http_response_eof(et_http_response *r);
+ET_NODISCARD et_err et_http_response_eof(et_http_response *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

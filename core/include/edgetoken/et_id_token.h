@@ -12,6 +12,10 @@
 
 #include "et_token.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct et_id_claims {
   et_str name;               /* display name */
   et_str preferred_username; /* usually the UPN or e-mail */
@@ -36,11 +40,15 @@ typedef struct et_id_claims {
  *   ET_E_JSON_SYNTAX  the payload is not a JSON object
  *   ET_E_JSON_TOKENS  ntok too small
  *   ET_E_JSON_FIELD   a claim above has the wrong type (e.g. "oid": 5) */
-et_err et_id_token_claims(et_str id_token, char *scratch, size_t cap,
-                          jsmntok_t *tok, size_t ntok, et_id_claims *out);
+ET_NODISCARD et_err et_id_token_claims(et_str id_token, char *scratch, size_t cap,
+                                       jsmntok_t *tok, size_t ntok, et_id_claims *out);
 
 /* The best name to show for the user: preferred_username, else upn, else
  * email, else name; ET_STR_NULL when none. */
 et_str et_id_claims_user(const et_id_claims *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

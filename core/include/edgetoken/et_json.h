@@ -14,6 +14,10 @@
 
 #include "et_str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Deepest nesting et_json_validate accepts (the root object is depth 1).
  * The validator keeps one bit per open container, so this is fixed. */
 #define ET_JSON_MAX_DEPTH 32
@@ -36,15 +40,15 @@ typedef struct et_json {
  * inside strings are passed through unchecked. Surrogates and \u0000 are
  * checked when a string is unescaped, so an odd field nobody reads does not
  * fail the whole document. Errors: ET_E_JSON_SYNTAX, ET_E_ARG. */
-et_err et_json_validate(const char *text, size_t len);
+ET_NODISCARD et_err et_json_validate(const char *text, size_t len);
 
 /* et_json_validate, then tokenize text[0..len) with jsmn into tok[0..cap).
  * On failure j describes an empty document (ntok 0); a syntax error
  * anywhere wins over running out of tokens. Errors: ET_E_JSON_SYNTAX,
  * ET_E_JSON_TOKENS (cap too small), ET_E_ARG (NULL pointer, or len >=
  * INT_MAX: jsmn counts in int). */
-et_err et_json_parse(et_json *j, char *text, size_t len, jsmntok_t *tok,
-                     size_t cap);
+ET_NODISCARD et_err et_json_parse(et_json *j, char *text, size_t len, jsmntok_t *tok,
+                                  size_t cap);
 
 /* Index of the value of key (a C string) among the direct members of the
  * object at token obj, or -1 (also when obj is not an object). Keys are
@@ -67,14 +71,14 @@ et_str et_json_raw(const et_json *j, int idx);
  * recognised, so a second call returns the same span. On error the text is
  * unchanged. ET_E_JSON_SYNTAX on a bad escape, lone surrogate or \u0000;
  * ET_E_JSON_FIELD if idx is not a string token (or is -1). */
-et_err et_json_string(et_json *j, int idx, et_str *out);
+ET_NODISCARD et_err et_json_string(et_json *j, int idx, et_str *out);
 
 /* The string member key of the object at token obj, decoded as by
  * et_json_string. Absent: ET_OK and ET_STR_NULL (p == NULL). Present but
  * not a string (number, object, null...): ET_E_JSON_FIELD. A bad escape:
  * ET_E_JSON_SYNTAX. */
-et_err et_json_member_string(et_json *j, int obj, const char *key,
-                             et_str *out);
+ET_NODISCARD et_err et_json_member_string(et_json *j, int obj, const char *key,
+                                          et_str *out);
 
 /* One string member for et_json_decode: its key, where its et_str lives in
  * the output struct, whether it must be present and non-empty (else it is
@@ -116,9 +120,9 @@ typedef struct et_json_plan {
  * escape), ET_E_JSON_FIELD (not a string, or a required member absent or
  * empty); members before it are already decoded. On ET_OK *why is NULL
  * and j is ready for the caller's other members. */
-et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
-                      size_t cap, const et_json_plan *plan, void *out,
-                      const char **why);
+ET_NODISCARD et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
+                                   size_t cap, const et_json_plan *plan, void *out,
+                                   const char **why);
 
 /* Unescape a JSON string body (the bytes between the quotes) from src into
  * dst. dst may equal src; dst may be NULL to only check and measure.
@@ -126,7 +130,7 @@ et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
  * ET_E_JSON_SYNTAX on a truncated or unknown escape, bad hex, a lone or
  * mismatched surrogate, \u0000 or a raw byte below 0x20 (values stay safe C
  * text); dst then holds partial output. ET_E_ARG on NULL src/n_out. */
-et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out);
+ET_NODISCARD et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out);
 
 /* A non-negative integer given as a JSON number or as a string of digits
  * (Entra's v1 endpoint sends "3599"); a digit string may have leading zeros
@@ -135,6 +139,10 @@ et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out);
  * depend on whether et_json_string ran first.
  * ET_E_JSON_FIELD for anything else: fractions, exponents, signs, spaces,
  * empty strings, true/false/null, containers, values above max. */
-et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out);
+ET_NODISCARD et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

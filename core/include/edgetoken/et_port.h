@@ -7,6 +7,10 @@
 
 #include "et_str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A connection, defined by each port. */
 typedef struct et_conn et_conn;
 
@@ -84,5 +88,9 @@ typedef struct et_port {
    * the next call into the port. Never holds secrets. */
   const char *(*detail)(void *ctx);
 } et_port;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,26 +9,30 @@
 
 #include "et_client.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Load the token stored under key into buf[0..cap); *len = its length.
  * Trailing whitespace (a hand-written file's newline) is dropped. A token
  * must be printable ASCII without spaces (0x21..0x7e).
  * Errors: ET_E_DISABLED (port->store NULL), ET_E_NOT_FOUND (nothing stored,
  * or an empty value), ET_E_NOSPACE (cap too small), ET_E_STORE (the store
- * failed, or the value is not a token: buf is wiped), ET_E_ARG (NULL, empty
- * key). */
-et_err et_refresh_token_load(const et_port *port, const char *key,
-                             uint8_t *buf, size_t cap, size_t *len);
+ * failed), ET_E_INPUT (the value is not a token: buf is wiped), ET_E_ARG
+ * (NULL, empty key). */
+ET_NODISCARD et_err et_refresh_token_load(const et_port *port, const char *key,
+                                          uint8_t *buf, size_t cap, size_t *len);
 
 /* Replace the token under key with token (the port's SAVE leaves the old or
  * the new value after a crash, never a torn one).
  * Errors: ET_E_DISABLED, ET_E_ARG (empty token or key, bytes outside
  * 0x21..0x7e), the port's error (ET_E_STORE...). */
-et_err et_refresh_token_save(const et_port *port, const char *key,
-                             et_str token);
+ET_NODISCARD et_err et_refresh_token_save(const et_port *port, const char *key,
+                                          et_str token);
 
 /* Forget the token under key (sign-out). Nothing stored is not an error.
  * Errors: ET_E_DISABLED, ET_E_ARG, the port's error. */
-et_err et_refresh_token_delete(const et_port *port, const char *key);
+ET_NODISCARD et_err et_refresh_token_delete(const et_port *port, const char *key);
 
 /* Load the refresh token under key, refresh (et_refresh, et_signin.h), and
  * on success save the rotated token from the response (when the response
@@ -44,13 +48,17 @@ et_err et_refresh_token_delete(const et_port *port, const char *key);
  * untouched, ET_E_SIGNIN_REQUIRED included: the caller decides whether to
  * delete it (et_refresh_token_delete) or keep it for a later look.
  * Errors: those of et_refresh_token_load (ET_E_NOT_FOUND: never signed
- * in), those of et_refresh (ET_E_SIGNIN_REQUIRED with *err filled,
+ * in), those of et_refresh (ET_E_SIGNIN_REQUIRED with res->oauth filled,
  * transient network/5xx errors as they are), and the save's error (e.g.
  * ET_E_STORE) after a successful refresh: *tok is then still filled and
  * usable, but the new refresh token could not be kept (warn the user; the
  * old one may already be invalid). */
-et_err et_refresh_stored(const et_port *port, const et_app *app,
-                         const char *key, et_str scope, et_work *w,
-                         et_token *tok, et_oauth_error *err);
+ET_NODISCARD et_err et_refresh_stored(const et_port *port, const et_app *app,
+                                      const char *key, et_str scope, et_work *w,
+                                      et_token *tok, et_result *res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

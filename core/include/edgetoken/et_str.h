@@ -8,14 +8,26 @@
 
 #include "et_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct et_str {
   const char *p;
   size_t n;
 } et_str;
 
-/* A span over a string literal. */
-#define ET_STR(lit) ((et_str){ (lit), sizeof(lit) - 1 })
+/* A span over a string literal. The "" on both sides make anything but a
+ * literal (a pointer, whose sizeof is not its length) a compile error.
+ * C++ has no compound literals: there the same span is a braced
+ * initialization (C++11), so both work in either language. */
+#ifdef __cplusplus
+#define ET_STR(lit) (et_str{ ("" lit ""), sizeof(lit) - 1 })
+#define ET_STR_NULL (et_str{ NULL, 0 })
+#else
+#define ET_STR(lit) ((et_str){ ("" lit ""), sizeof(lit) - 1 })
 #define ET_STR_NULL ((et_str){ NULL, 0 })
+#endif
 
 /* A span over a NUL-terminated string; NULL gives the empty span. */
 et_str et_str_from_cstr(const char *s);
@@ -48,7 +60,7 @@ void et_wipe(void *p, size_t n);
 
 /* Parse a non-negative decimal integer made only of digits.
  * ET_E_ARG when empty, not all digits, or larger than max. */
-et_err et_str_to_u64(et_str s, uint64_t max, uint64_t *out);
+ET_NODISCARD et_err et_str_to_u64(et_str s, uint64_t max, uint64_t *out);
 
 /* Append-only writer over a caller buffer. After the first overflow it
  * refuses every later write (sticky) so a cut output is never mistaken for a
@@ -69,6 +81,10 @@ void et_buf_put_cstr(et_buf *b, const char *s);
 void et_buf_put_char(et_buf *b, char c);
 void et_buf_put_u64(et_buf *b, uint64_t v);
 /* ET_OK, or ET_E_NOSPACE if any write did not fit. */
-et_err et_buf_status(const et_buf *b);
+ET_NODISCARD et_err et_buf_status(const et_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

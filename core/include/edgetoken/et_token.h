@@ -7,6 +7,10 @@
 #include "et_config.h"
 #include "et_json.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ET_ABSENT (-1)
 
 typedef struct et_token {
@@ -26,7 +30,6 @@ typedef struct et_token {
 } et_token;
 
 typedef struct et_oauth_error {
-  int http_status;
   et_str error;            /* e.g. "invalid_client" */
   et_str error_description;/* human text, AADSTS code first */
   et_str suberror;
@@ -37,7 +40,6 @@ typedef struct et_oauth_error {
   et_str claims;
   uint32_t error_codes[CONFIG_ET_MAX_ERROR_CODES]; /* AADSTS numbers */
   size_t n_error_codes;    /* kept (at most CONFIG_ET_MAX_ERROR_CODES) */
-  uint32_t retry_after_s;  /* from Retry-After, 0 when none */
 } et_oauth_error;
 
 /* Decode a successful token response in place (strings are unescaped inside
@@ -45,14 +47,17 @@ typedef struct et_oauth_error {
  * fields accept JSON numbers or digit strings and nothing else.
  * *why (may be NULL) receives a static text naming the offending field.
  * Errors: ET_E_JSON_SYNTAX, ET_E_JSON_TOKENS, ET_E_JSON_FIELD. */
-et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
-                       et_token *out, const char **why);
+ET_NODISCARD et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
+                                    et_token *out, const char **why);
 
 /* Decode an OAuth error body in place. Requires "error" (string). Unknown
- * fields are ignored; error_codes beyond the capacity are dropped.
- * Leaves out->http_status and retry_after_s untouched. */
-et_err et_oauth_error_decode(char *body, size_t len, jsmntok_t *tok,
-                             size_t ntok, et_oauth_error *out,
-                             const char **why);
+ * fields are ignored; error_codes beyond the capacity are dropped. */
+ET_NODISCARD et_err et_oauth_error_decode(char *body, size_t len, jsmntok_t *tok,
+                                          size_t ntok, et_oauth_error *out,
+                                          const char **why);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,10 @@
 
 #include "et_str.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ET_DEFAULT_AUTHORITY "https://login.microsoftonline.com"
 
 /* A parsed authority URL. Spans point into the URL. */
@@ -17,10 +21,14 @@ typedef struct et_authority {
  * default authority. Only https is accepted: tokens never travel in clear
  * text. ET_E_URL on anything else (userinfo, query, fragment, bad port,
  * characters outside host or path syntax). */
-et_err et_authority_parse(et_str url, et_authority *out);
+ET_NODISCARD et_err et_authority_parse(et_str url, et_authority *out);
 
 /* ET_OK when tenant is safe as one path segment: 1..128 bytes of
  * [A-Za-z0-9._-] (GUIDs, domains, common/organizations/consumers). */
-et_err et_tenant_check(et_str tenant);
+ET_NODISCARD et_err et_tenant_check(et_str tenant);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,8 +7,9 @@
  * Do not link it together with the POSIX port's posix_net.c.
  *
  * Hooks et_lwip_init fills: open, send, recv, close, sha256, log, cancelled,
- * mono_ms (lwIP's sys_now(), widened to 64 bits: call it at least once per
- * 49 days, which any token request does) and sleep_ms (sys_msleep).
+ * detail (et_lwip_detail), mono_ms (lwIP's sys_now(), widened to 64 bits:
+ * call it at least once per 49 days, which any token request does) and
+ * sleep_ms (sys_msleep).
  * Hooks the integrator sets after et_lwip_init: random (a CSPRNG, e.g. the
  * TRNG) and unix_s (RTC or SNTP: certificate validity needs the date), and
  * when wanted store and sign. mbedTLS itself wants an entropy source and
@@ -34,6 +35,10 @@
 #include "edgetoken/et_posix.h"
 
 #include "lwip/ip_addr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Resolve host (NUL-terminated) into *addr: ET_OK, or ET_E_DNS when this
  * hook does not know the name (lwIP's DNS is asked next, if built in). */
@@ -68,7 +73,7 @@ typedef struct et_lwip {
  * (trust anchors unparseable or empty: see et_lwip_detail), ET_E_RANDOM
  * (seeding mbedTLS's DRBG failed: no entropy source).
  * On failure lw needs no et_lwip_free, but calling it is harmless. */
-et_err et_lwip_init(et_lwip *lw, const et_lwip_config *cfg, et_port *port);
+ET_NODISCARD et_err et_lwip_init(et_lwip *lw, const et_lwip_config *cfg, et_port *port);
 
 /* Close any open connection, free the mbedTLS state and wipe lw. */
 void et_lwip_free(et_lwip *lw);
@@ -77,5 +82,9 @@ void et_lwip_free(et_lwip *lw);
  * "connect to 192.0.2.1:443: Connection reset by peer". Valid until the
  * next call on lw. */
 const char *et_lwip_detail(const et_lwip *lw);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -26,6 +26,10 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct et_posix_config {
   const char *ca_file;  /* PEM bundle; NULL: /etc/ssl/certs/ca-certificates.crt */
   et_level log_level;   /* 0 = silent; messages with level <= this are logged */
@@ -79,7 +83,7 @@ typedef struct et_posix {
 
 /* Initialise px and fill every hook of *port this port implements (open,
  * send, recv, close, mono_ms, unix_s, random, sleep_ms, sha256, log,
- * cancelled; store when cfg->store_dir is set; sign when cfg->cert_file
+ * cancelled, detail; store when cfg->store_dir is set; sign when cfg->cert_file
  * and cfg->key_file are set). cfg may be NULL (defaults).
  * Errors: ET_E_ARG (px or port NULL), ET_E_TLS_CONFIG (CA file unreadable
  * or without certificates; see et_posix_detail), ET_E_RANDOM (DRBG seed),
@@ -87,14 +91,14 @@ typedef struct et_posix {
  * certificate or key, RSA under 2048 bits, a curve other than P-256, or
  * the key does not belong to the certificate).
  * On failure px needs no et_posix_free, but calling it is harmless. */
-et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port);
+ET_NODISCARD et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port);
 
 /* After et_posix_init with cert_file and key_file: make *cred a
  * certificate credential for this key (kind, thumbprints, alg). alg NULL
  * picks PS256 for an RSA key and ES256 for a P-256 key. ET_E_ARG when no
  * key is loaded or alg does not fit the key (RS256/PS256 need RSA, ES256
  * needs P-256); ET_E_DISABLED for RS256 without SHA-1 in mbedTLS. */
-et_err et_posix_cert_cred(const et_posix *px, const et_sig_alg *alg, et_cred *cred);
+ET_NODISCARD et_err et_posix_cert_cred(const et_posix *px, const et_sig_alg *alg, et_cred *cred);
 
 /* Close any open connection, free the mbedTLS state and wipe px. */
 void et_posix_free(et_posix *px);
@@ -116,8 +120,8 @@ const char *et_posix_detail(const et_posix *px);
  * *len bytes in buf; ET_E_NOT_FOUND when absent; ET_E_NOSPACE (and *len =
  * the size) when larger than cap. DELETE: ET_OK also when absent. Other
  * failures: ET_E_ARG (bad key or dir), ET_E_STORE. */
-et_err et_posix_store(const char *dir, et_store_op op, const char *key,
-                      uint8_t *buf, size_t cap, size_t *len);
+ET_NODISCARD et_err et_posix_store(const char *dir, et_store_op op, const char *key,
+                                   uint8_t *buf, size_t cap, size_t *len);
 
 /* Serialise a load -> refresh -> save of one key across processes (two
  * refreshes of one rotating refresh token would otherwise send the same
@@ -132,8 +136,13 @@ et_err et_posix_store(const char *dir, et_store_op op, const char *key,
  * process all along), ET_E_CANCELLED, ET_E_ARG (no store_dir, bad key),
  * ET_E_STORE, each with et_posix_detail. Not for two et_posix in one
  * process: fcntl locks belong to the process. */
-et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, int *fd);
+ET_NODISCARD et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms,
+                                       int *fd);
 /* Release the lock (fd < 0: nothing). */
 void et_posix_store_unlock(int fd);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -19,6 +19,10 @@
 
 #include "edgetoken/et_port.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ET_LISTENER_SLOTS 4        /* connections read at the same time */
 #define ET_LISTENER_REQ_MAX 8192   /* request line + headers we read */
 
@@ -50,7 +54,8 @@ typedef struct et_listener {
  * ET_E_URL: not such a URI (https, another host, a query or fragment);
  * ET_E_IO: no loopback address could be bound (port in use: see detail).
  * cancel may be NULL. */
-et_err et_listener_open(et_listener *l, const char *redirect_uri, volatile int *cancel);
+ET_NODISCARD et_err et_listener_open(et_listener *l, const char *redirect_uri,
+                                    volatile int *cancel);
 
 uint16_t et_listener_port(const et_listener *l);
 
@@ -58,16 +63,22 @@ uint16_t et_listener_port(const et_listener *l);
  * (NUL-terminated, still percent-encoded) into out. The connection stays
  * open for et_listener_finish. ET_E_TIMEOUT, ET_E_CANCELLED, ET_E_NOSPACE
  * (query longer than cap - 1; the browser got a 414), ET_E_IO. */
-et_err et_listener_wait(et_listener *l, uint32_t timeout_ms, char *out, size_t cap,
-                        size_t *len);
+ET_NODISCARD et_err et_listener_wait(et_listener *l, uint32_t timeout_ms, char *out, size_t cap,
+                                     size_t *len);
 
 /* Answer the redirect's connection with a page and close it. detail (may
- * be NULL) is shown HTML-escaped on the error page. */
+ * be NULL) is shown HTML-escaped on the error page. A courtesy to the
+ * browser: its result may be ignored (not ET_NODISCARD), the sign-in's
+ * outcome does not depend on it. */
 et_err et_listener_finish(et_listener *l, et_listener_page page, const char *detail);
 
 /* Close every socket and wipe the buffers (they held the code). */
 void et_listener_close(et_listener *l);
 
 const char *et_listener_detail(const et_listener *l);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,31 @@
+/* What came back from a flow: one struct for every outcome, so a caller
+ * reports any failure from it alone. */
+#ifndef EDGETOKEN_ET_RESULT_H
+#define EDGETOKEN_ET_RESULT_H
+
+#include "et_token.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct et_result {
+  et_err err;               /* the outcome; ET_OK on success */
+  int http_status;          /* status of the last answer; 0 if none came */
+  uint32_t retry_after_s;   /* the last answer's Retry-After; 0 if none */
+  uint32_t attempts;        /* requests sent, retries and polls included */
+  const char *why;          /* short static reason, or NULL (always NULL
+                               without CONFIG_ET_ERROR_TEXT) */
+  const char *port_detail;  /* port->detail after a port failure, or NULL;
+                               valid until the next call into the port */
+  /* The server's OAuth error, when the answer carried one (ET_E_OAUTH,
+   * ET_E_SIGNIN_REQUIRED, ET_E_EXPIRED, ET_E_DECLINED, and 5xx answers
+   * with a JSON error body). Spans into the workspace. */
+  et_oauth_error oauth;
+} et_result;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

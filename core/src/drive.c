@@ -1,0 +1,256 @@
+/* The blocking driver: pumps an engine through the port, keeping the
+ * connection in an et_link between requests. The only core code that
+ * calls the port's connection, clock and crypto hooks for the flows. */
+#include "flow.h"
+
+#include <string.h>
+
+/* Longest single sleep: a port whose sleep_ms ignores cancellation still
+ * sees port->cancelled at least this often. */
+#define ET_SLEEP_SLICE_MS 1000u
+
+static bool cancelled(const et_port *port) {
+  return port->cancelled != NULL && port->cancelled(port->ctx);
+}
+
+et_err et_engine_in_from_port(const et_port *port, bool keep_alive, et_engine_in *in) {
+  if (port == NULL || in == NULL || port->mono_ms == NULL || port->random == NULL)
+    return ET_E_ARG;
+  memset(in, 0, sizeof *in);
+  in->now_ms = port->mono_ms(port->ctx);
+  in->unix_s = port->unix_s != NULL ? port->unix_s(port->ctx) : 0;
+  in->keep_alive = keep_alive;
+  return port->random(port->ctx, in->seed, sizeof in->seed);
+}
+
+void et_link_close(const et_port *port, et_link *l) {
+  if (l == NULL || l->conn == NULL)
+    return;
+  if (port != NULL && port->close != NULL)
+    port->close(l->conn);
+  l->conn = NULL;
+}
+
+static uint32_t ms_left(uint64_t until_ms, uint64_t now_ms) {
+  uint64_t left = until_ms > now_ms ? until_ms - now_ms : 0;
+  return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+}
+
+/* The connection for a SEND: the kept one when it goes to the same peer,
+ * is fresh enough and the request may use it; else a new one. */
+static et_err link_open(const et_port *port, et_link *l, const et_step *s, uint64_t now_ms,
+                        bool *reused) {
+  uint32_t idle = l->idle_max_ms ? l->idle_max_ms : CONFIG_ET_KEEPALIVE_IDLE_MS;
+  et_err e;
+  *reused = false;
+  if (s->reuse && l->conn != NULL && l->port == s->port && l->host_len == s->host.n &&
+      memcmp(l->host, s->host.p, s->host.n) == 0 && now_ms - l->last_ms <= idle) {
+    *reused = true;
+    l->reused++;
+    return ET_OK;
+  }
+  et_link_close(port, l);
+  if (s->host.n > sizeof l->host)
+    return ET_E_ARG;
+  e = port->open(port->ctx, s->host, s->port, true, ms_left(s->until_ms, now_ms), &l->conn);
+  if (e != ET_OK) {
+    l->conn = NULL;
+    return e;
+  }
+  memcpy(l->host, s->host.p, s->host.n);
+  l->host_len = (uint16_t)s->host.n;
+  l->port = s->port;
+  l->opened++;
+  l->last_ms = now_ms;
+  return ET_OK;
+}
+
+/* At debug level: the request line, then the body with secrets as "***",
+ * each built in the free tail of the workspace, after the request. */
+static void log_request(const et_port *port, const et_engine *e) {
+  et_buf b;
+  if (CONFIG_ET_LOG_LEVEL < ET_LOG_DEBUG || port->log == NULL)
+    return;
+  for (int body = 0; body <= 1; body++) {
+    et_buf_init(&b, (char *)e->w->buf + e->req_len, e->w->cap - e->req_len);
+    et_buf_put_cstr(&b, "> ");
+    et_engine_describe(e, &b, body != 0);
+    if (b.overflow)
+      et_log(port, ET_LOG_DEBUG, "> (request too long to show)", ET_STR_NULL);
+    else
+      port->log(port->ctx, ET_LOG_DEBUG, b.p, b.len);
+  }
+}
+
+static void log_answer(const et_port *port, const et_engine *e) {
+  char line[48];
+  et_buf b;
+  if (CONFIG_ET_LOG_LEVEL < ET_LOG_DEBUG) /* et_log would drop it: no code */
+    return;
+  et_buf_init(&b, line, sizeof line);
+  et_buf_put_u64(&b, (uint64_t)e->hp.status);
+  et_buf_put_cstr(&b, ", body ");
+  et_buf_put_u64(&b, e->body_len);
+  et_buf_put_cstr(&b, " bytes");
+  et_log(port, ET_LOG_DEBUG, "< HTTP ", (et_str){ line, b.len });
+}
+
+/* "<why>: HTTP 503" after an answer, "<why>: <et_strerror>" after a
+ * failure; a planned wait (a poll's slow_down) at info level. */
+static void log_wait(const et_port *port, const et_engine *e, const et_step *s) {
+  char text[80], status[12];
+  et_buf b;
+  if (s->err == ET_OK) {
+    if (s->why != NULL)
+      et_log(port, ET_LOG_INFO, s->why, ET_STR_NULL);
+    return;
+  }
+  if (CONFIG_ET_LOG_LEVEL < ET_LOG_WARN)
+    return;
+  et_buf_init(&b, text, sizeof text - 1);
+  et_buf_put_cstr(&b, s->why != NULL ? s->why : "retrying");
+  et_buf_put_cstr(&b, ": ");
+  text[b.overflow ? 0 : b.len] = '\0';
+  if ((s->err == ET_E_SERVER || s->err == ET_E_THROTTLED) && e->hp.status != 0) {
+    et_buf_init(&b, status, sizeof status);
+    et_buf_put_cstr(&b, "HTTP ");
+    et_buf_put_u64(&b, (uint64_t)e->hp.status);
+    et_log(port, ET_LOG_WARN, text, (et_str){ status, b.len });
+  } else {
+    et_log_error(port, ET_LOG_WARN, text, s->err);
+  }
+}
+
+static et_err sign(const et_port *port, const et_step *s, size_t *n) {
+  uint8_t digest[32];
+  et_err e;
+  *n = 0;
+  if (port->sha256 == NULL || port->sign == NULL)
+    return ET_E_DISABLED;
+  e = port->sha256(port->ctx, s->data, s->n, digest);
+  if (e == ET_OK)
+    e = port->sign(port->ctx, s->alg, digest, s->buf, s->cap, n);
+  return e;
+}
+
+/* The connection failed: drop it and tell the engine. */
+static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err err,
+                        bool reused, bool eof) {
+  et_link_close(port, l);
+  if (eof)
+    et_engine_closed(e, reused);
+  else
+    et_engine_failed(e, err, reused);
+}
+
+static bool port_ok(const et_port *port) {
+  return port != NULL && port->open != NULL && port->send != NULL && port->recv != NULL &&
+         port->close != NULL && port->mono_ms != NULL && port->sleep_ms != NULL;
+}
+
+et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
+  et_link own;
+  bool active = false, reused = false, port_failed = false;
+  uint64_t logged_until = 0;
+  if (e == NULL)
+    return ET_E_ARG;
+  if (!port_ok(port)) {
+    et_engine_abort(e, ET_E_ARG);
+    return ET_E_ARG;
+  }
+  if (link == NULL) {
+    memset(&own, 0, sizeof own);
+    link = &own;
+  }
+  for (;;) {
+    uint64_t now = port->mono_ms(port->ctx);
+    et_step s;
+    et_err err;
+    size_t n = 0;
+    if (cancelled(port))
+      et_engine_abort(e, ET_E_CANCELLED);
+    s = et_engine_step(e, now);
+    if (s.close)
+      et_link_close(port, link);
+    if (s.close || (s.kind != ET_STEP_SEND && s.kind != ET_STEP_RECV))
+      active = false; /* the next SEND starts a request */
+    switch (s.kind) {
+    case ET_STEP_SEND:
+      if (!active) {
+        err = link_open(port, link, &s, now, &reused);
+        if (err != ET_OK) {
+          port_failed = true;
+          et_engine_failed(e, err, false);
+          break;
+        }
+        active = true;
+        log_request(port, e);
+      }
+      err = port->send(link->conn, s.data, s.n, &n, ms_left(s.until_ms, now));
+      if (err == ET_OK && (n == 0 || n > s.n))
+        err = ET_E_IO;
+      if (err != ET_OK) {
+        port_failed = true;
+        active = false;
+        conn_failed(port, e, link, err, reused, false);
+        break;
+      }
+      et_engine_sent(e, n);
+      break;
+    case ET_STEP_RECV:
+      err = port->recv(link->conn, s.buf, s.cap, &n, ms_left(s.until_ms, now));
+      if (err == ET_OK && (n == 0 || n > s.cap))
+        err = ET_E_IO;
+      if (err != ET_OK) {
+        port_failed = true;
+        active = false;
+        conn_failed(port, e, link, err, reused, err == ET_E_CLOSED);
+        break;
+      }
+      et_engine_received(e, n);
+      if (e->hp.done) {
+        port_failed = false;
+        /* Idle from here: the next request of this drive (a retry, the
+         * next poll) may reuse the connection within the idle limit. */
+        link->last_ms = now;
+        log_answer(port, e);
+      }
+      break;
+    case ET_STEP_SIGN:
+      err = sign(port, &s, &n);
+      et_engine_signed(e, err, n);
+      break;
+    case ET_STEP_WAIT:
+      if (s.until_ms != logged_until) {
+        log_wait(port, e, &s);
+        logged_until = s.until_ms;
+      }
+      port->sleep_ms(port->ctx, ms_left(s.until_ms, now) > ET_SLEEP_SLICE_MS
+                                    ? ET_SLEEP_SLICE_MS
+                                    : ms_left(s.until_ms, now));
+      break;
+    case ET_STEP_DONE:
+    case ET_STEP_FAIL:
+      if (s.kind == ET_STEP_FAIL && port_failed && port->detail != NULL) {
+        const char *d = port->detail(port->ctx);
+        e->res.port_detail = d != NULL && d[0] != '\0' ? d : NULL;
+      }
+      if (link == &own || s.kind == ET_STEP_FAIL)
+        et_link_close(port, link);
+      else
+        link->last_ms = now;
+      return s.kind == ET_STEP_DONE ? ET_OK : s.err;
+    }
+  }
+}
+
+et_err et_flow_run(const et_port *port, et_engine *e, et_err begin_err, et_link *link,
+                   et_result *res) {
+  et_err err = begin_err;
+  if (err == ET_OK)
+    err = et_drive(port, e, link);
+  e->res.err = err;
+  if (res != NULL)
+    *res = e->res;
+  return err;
+}

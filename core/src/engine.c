@@ -1,0 +1,526 @@
+/* The engine every flow shares: one HTTPS request with the retry policy
+ * around it, as a state machine that never calls the port (et_engine.h).
+ *
+ * Layout of w->buf while a request is built: the form body first, then
+ * (with a client assertion) the signature at the very end while it is
+ * encoded; then the head is measured and the body moved up behind it, so
+ * no second buffer is needed. Once sent, the request is wiped and the
+ * answer is parsed in place into the same buffer. */
+#include "flow.h"
+
+#include "edgetoken/et_assertion.h"
+#include "edgetoken/et_b64url.h"
+#include "edgetoken/et_form.h"
+
+#include <string.h>
+
+enum {
+  S_BUILD = 0, /* make the request of the next attempt */
+  S_SIGN,      /* waiting for the assertion's signature */
+  S_SEND,
+  S_RECV,
+  S_JUDGE,     /* the attempt ended: ask the policy, then the flow */
+  S_WAIT,      /* until until_ms, then S_BUILD */
+  S_DONE,
+  S_FAIL
+};
+
+/* xorshift128+: retry jitter and assertion ids need to differ between
+ * devices and attempts, not to be secret; the seed is a CSPRNG's. */
+static uint64_t rnd(et_engine *e) {
+  uint64_t x = e->rng[0], y = e->rng[1];
+  e->rng[0] = y;
+  x ^= x << 23;
+  e->rng[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+  return e->rng[1] + y;
+}
+
+static uint64_t load64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
+                       const et_engine_in *in, const char *endpoint,
+                       et_answer_fn answer) {
+  et_buf pb;
+  memset(e, 0, sizeof *e);
+  e->state = S_FAIL;
+  e->res.err = ET_E_ARG;
+  if (app == NULL || w == NULL || w->buf == NULL || w->cap == 0 || in == NULL)
+    return ET_E_ARG;
+  e->app = app;
+  e->w = w;
+  e->answer = answer;
+  e->method = ET_STR("POST");
+  e->content_type = ET_STR("application/x-www-form-urlencoded");
+  e->keep_alive = in->keep_alive;
+  e->begin_ms = in->now_ms;
+  e->begin_unix_s = in->unix_s;
+  e->rng[0] = load64(in->seed) | 1u; /* never the all-zero state */
+  e->rng[1] = load64(in->seed + 8);
+  if (et_authority_parse(app->authority, &e->to) != ET_OK)
+    return et_engine_refuse(e, ET_E_URL, ET_TEXT("authority must be https://host[:port][/path]"));
+  if (et_tenant_check(app->tenant) != ET_OK)
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("tenant must be a GUID, a domain name or "
+                                                 "common/organizations/consumers"));
+  if (app->client_id.n == 0 || app->client_id.p == NULL)
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("client id is empty"));
+  et_buf_init(&pb, e->path, sizeof e->path);
+  et_buf_put_str(&pb, e->to.prefix);
+  et_buf_put_char(&pb, '/');
+  et_buf_put_str(&pb, app->tenant);
+  e->token_path_off = pb.len;
+  et_buf_put_cstr(&pb, endpoint);
+  if (pb.overflow)
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
+  e->path_len = pb.len;
+  e->state = S_BUILD;
+  e->res.err = ET_OK;
+  return ET_OK;
+}
+
+et_err et_engine_refuse(et_engine *e, et_err err, const char *why) {
+  e->state = S_FAIL;
+  e->res.err = err;
+  e->res.why = why;
+  return err;
+}
+
+void et_engine_wait_first(et_engine *e, uint64_t until_ms) {
+  if (e->state != S_BUILD)
+    return;
+  e->state = S_WAIT;
+  e->until_ms = until_ms;
+  e->wait_err = ET_OK;
+  e->wait_why = NULL;
+}
+
+et_str et_engine_body(const et_engine *e) {
+  return (et_str){ (const char *)e->w->buf, e->body_len };
+}
+
+const et_result *et_engine_result(const et_engine *e) {
+  return &e->res;
+}
+
+static void stop(et_engine *e, et_err err, const char *why) {
+  e->state = S_FAIL;
+  e->close_pending = true;
+  e->res.err = err;
+  if (why != NULL || e->res.why == NULL)
+    e->res.why = why;
+}
+
+/* The workspace is about to be reused: res.oauth's spans point into it,
+ * and a stale one would keep judge from wiping a later answer. */
+static void reuse_buf(et_engine *e) {
+  et_wipe(e->w->buf, e->w->cap);
+  memset(&e->res.oauth, 0, sizeof e->res.oauth);
+}
+
+static void fail(et_engine *e, et_err err, const char *why) {
+  et_wipe(e->w->buf, e->w->cap); /* half a request or token is still a secret */
+  stop(e, err, why);
+}
+
+/* The form: grant_type, client_id, the flow's fields, the credential.
+ * *sign_start is where an assertion's signing input begins (b->len when
+ * there is nothing to sign). jti and now_s: the assertion's, when there
+ * is one. */
+static et_err put_form(const et_engine *e, et_buf *b, const uint8_t jti[16],
+                       int64_t now_s, size_t *sign_start) {
+  const et_app *app = e->app;
+  et_err err;
+  *sign_start = SIZE_MAX;
+  if (e->grant != NULL)
+    et_form_append(b, "grant_type", et_str_from_cstr(e->grant));
+  et_form_append(b, "client_id", app->client_id);
+  err = e->body(e->body_arg, b);
+  if (err != ET_OK || !e->send_cred)
+    return err;
+  switch (app->cred.kind) {
+  case ET_CRED_SECRET:
+    et_form_append_secret(b, "client_secret", app->cred.secret);
+    return ET_OK;
+  case ET_CRED_CERTIFICATE:
+    /* iat/exp from a clock that never got set would be refused anyway. */
+    if (now_s <= 0 && !b->redact)
+      return ET_E_DISABLED;
+    return et_assertion_begin(b, &app->cred, app->client_id, &e->to,
+                              (et_str){ e->path, e->path_len }, now_s, jti, sign_start);
+  case ET_CRED_NONE:
+    return ET_OK;
+  }
+  return ET_E_ARG;
+}
+
+static uint32_t attempt_timeout(const et_engine *e) {
+  return e->app->timeout_ms ? e->app->timeout_ms : CONFIG_ET_TIMEOUT_MS;
+}
+
+/* Head in front of the body at w->buf[0..blen): measured, then written
+ * after the body moved up by its size. */
+static et_err put_head(et_engine *e, size_t blen) {
+  et_work *w = e->w;
+  et_http_request hr;
+  et_buf head;
+  et_err err;
+  memset(&hr, 0, sizeof hr);
+  hr.method = e->method;
+  hr.host = e->to.host;
+  hr.port = e->to.port;
+  hr.tls = true;
+  hr.path = (et_str){ e->path, e->path_len };
+  hr.content_type = e->content_type;
+  hr.body_len = blen;
+  hr.keep_alive = e->keep_alive;
+  et_buf_init(&head, NULL, 0);
+  err = et_http_request_write(&head, &hr);
+  if (err != ET_OK)
+    return err;
+  if (head.len > w->cap - blen)
+    return ET_E_NOSPACE;
+  memmove(w->buf + head.len, w->buf, blen);
+  et_buf_init(&head, (char *)w->buf, head.len);
+  err = et_http_request_write(&head, &hr);
+  e->req_len = head.len + blen;
+  e->req_sent = 0;
+  return err;
+}
+
+static void start_send(et_engine *e) {
+  e->state = S_SEND;
+  e->body_len = 0;
+  e->any_response = false;
+  et_http_response_init(&e->hp);
+}
+
+static void build(et_engine *e, uint64_t now_ms) {
+  et_work *w = e->w;
+  et_buf b;
+  et_err err;
+  uint8_t jti[16];
+  uint64_t r0 = rnd(e), r1 = rnd(e);
+  /* A fresh jti and the time of this attempt: a resent assertion is a new
+   * one, never a replay. */
+  int64_t now_s = e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);
+  for (int i = 0; i < 8; i++) {
+    jti[i] = (uint8_t)(r0 >> (8 * i));
+    jti[8 + i] = (uint8_t)(r1 >> (8 * i));
+  }
+  e->attempt++;
+  e->attempt_ms = now_ms;
+  e->deadline_ms = now_ms + attempt_timeout(e);
+  et_buf_init(&b, (char *)w->buf, w->cap);
+  err = put_form(e, &b, jti, now_s, &e->sign_start);
+  if (err == ET_OK)
+    err = et_buf_status(&b);
+  if (err != ET_OK) {
+    fail(e, err, err == ET_E_NOSPACE   ? ET_TEXT("request body does not fit the workspace buffer")
+                 : err == ET_E_DISABLED ? ET_TEXT("a client assertion needs the wall clock (unix_s)")
+                                        : ET_TEXT("the request could not be built"));
+    return;
+  }
+  e->req_len = b.len; /* the body so far */
+  if (e->sign_start < b.len) {
+    if (w->cap - b.len < ET_ASSERTION_SIG_MAX + ET_B64URL_LEN(ET_ASSERTION_SIG_MAX) + 1) {
+      fail(e, ET_E_NOSPACE, ET_TEXT("request body does not fit the workspace buffer"));
+      return;
+    }
+    e->state = S_SIGN;
+    return;
+  }
+  err = put_head(e, b.len);
+  if (err != ET_OK) {
+    fail(e, err, err == ET_E_NOSPACE ? ET_TEXT("request does not fit the workspace buffer")
+                                     : ET_TEXT("request header field contains forbidden characters"));
+    return;
+  }
+  start_send(e);
+}
+
+void et_engine_signed(et_engine *e, et_err err, size_t sig_len) {
+  et_work *w = e->w;
+  uint8_t *sig = w->buf + w->cap - ET_ASSERTION_SIG_MAX;
+  et_buf b;
+  if (e->state != S_SIGN)
+    return;
+  et_buf_init(&b, (char *)w->buf, w->cap - ET_ASSERTION_SIG_MAX);
+  b.len = e->req_len;
+  if (err == ET_OK)
+    err = et_assertion_finish(&b, sig, sig_len);
+  et_wipe(sig, ET_ASSERTION_SIG_MAX);
+  if (err == ET_OK)
+    err = put_head(e, b.len);
+  if (err != ET_OK) {
+    fail(e, err, ET_TEXT("the client assertion could not be signed"));
+    return;
+  }
+  start_send(e);
+}
+
+void et_engine_sent(et_engine *e, size_t n) {
+  if (e->state != S_SEND || n == 0 || n > e->req_len - e->req_sent)
+    return;
+  e->req_sent += n;
+  e->res.attempts += e->req_sent == n; /* the first bytes of this attempt */
+  if (e->req_sent < e->req_len)
+    return;
+  et_wipe(e->w->buf, e->req_len); /* secrets leave the workspace once sent */
+  e->state = S_RECV;
+}
+
+static void end_attempt(et_engine *e, et_err err) {
+  e->state = S_JUDGE;
+  e->wait_err = err;
+  if (err != ET_OK)
+    e->close_pending = true;
+}
+
+/* Feed the answer bytes at in[0..n) (in the workspace or the spill);
+ * returns how many of them belong to the answer. */
+static size_t parse(et_engine *e, const uint8_t *in, size_t n) {
+  et_work *w = e->w;
+  size_t used = 0;
+  et_err err;
+  e->any_response = true;
+  err = et_http_response_parse(&e->hp, in, n, &used, w->buf, w->cap, &e->body_len);
+  if (err != ET_OK) {
+    end_attempt(e, err);
+    return used;
+  }
+  if (!e->hp.done)
+    return used;
+  /* Bytes after the answer belong to no request: the connection cannot
+   * carry another one. */
+  if (used < n || e->hp.close || !e->keep_alive)
+    e->close_pending = true;
+  end_attempt(e, ET_OK);
+  return used;
+}
+
+static uint8_t *recv_window(et_engine *e, size_t *cap) {
+  et_work *w = e->w;
+  size_t room = w->cap - e->body_len;
+  if (room < ET_RECV_SPILL) {
+    *cap = sizeof e->spill;
+    return e->spill;
+  }
+  *cap = room;
+  return w->buf + e->body_len;
+}
+
+void et_engine_received(et_engine *e, size_t n) {
+  size_t cap;
+  uint8_t *dst;
+  if (e->state != S_RECV || n == 0)
+    return;
+  dst = recv_window(e, &cap);
+  if (n > cap)
+    n = cap;
+  (void)parse(e, dst, n);
+}
+
+void et_engine_feed(et_engine *e, const uint8_t *p, size_t n, size_t *used) {
+  size_t taken = 0;
+  while (taken < n && e->state == S_RECV) {
+    size_t cap, k;
+    uint8_t *dst = recv_window(e, &cap);
+    k = n - taken < cap ? n - taken : cap;
+    memmove(dst, p + taken, k);
+    taken += parse(e, dst, k); /* bytes after the answer are not taken */
+  }
+  if (used != NULL)
+    *used = taken;
+}
+
+/* A kept connection the server closed while idle fails before any answer
+ * arrives: resend once on a fresh one, if the request may be replayed. */
+static bool stale(et_engine *e, bool reused) {
+  if (!reused || e->any_response || e->stale_retried || !e->replayable)
+    return false;
+  e->stale_retried = true;
+  e->attempt--; /* not a retry: the same attempt again */
+  if (e->req_sent > 0)
+    e->res.attempts--;
+  e->close_pending = true;
+  e->state = S_BUILD;
+  return true;
+}
+
+void et_engine_closed(et_engine *e, bool reused) {
+  et_err err;
+  if (e->state != S_RECV && e->state != S_SEND)
+    return;
+  if (stale(e, reused))
+    return;
+  err = e->state == S_RECV ? et_http_response_eof(&e->hp) : ET_E_CLOSED;
+  e->close_pending = true;
+  end_attempt(e, err);
+}
+
+void et_engine_failed(et_engine *e, et_err err, bool reused) {
+  if (e->state != S_SEND && e->state != S_RECV)
+    return;
+  if ((err == ET_E_CLOSED || err == ET_E_IO || err == ET_E_TRUNCATED) && stale(e, reused))
+    return;
+  end_attempt(e, err == ET_OK ? ET_E_IO : err);
+}
+
+void et_engine_abort(et_engine *e, et_err err) {
+  if (e->state == S_DONE || e->state == S_FAIL)
+    return;
+  fail(e, err, NULL);
+}
+
+/* The attempt ended (wait_err, or an answer): retry, or let the flow
+ * judge. */
+static void judge(et_engine *e, uint64_t now_ms) {
+  et_attempt a;
+  uint32_t delay = 0;
+  uint64_t again = 0;
+  et_retry r;
+  et_err err = e->wait_err;
+
+  memset(&a, 0, sizeof a);
+  a.n = e->attempt;
+  a.err = err;
+  a.sent = e->req_sent > 0;
+  a.replayable = e->replayable;
+  if (err == ET_OK) {
+    e->res.http_status = e->hp.status;
+    e->res.retry_after_s = e->hp.has_retry_after ? e->hp.retry_after_s : 0;
+    a.status = e->hp.status;
+    a.has_retry_after = e->hp.has_retry_after;
+    a.retry_after_s = e->hp.retry_after_s;
+  }
+  a.jitter = (uint16_t)rnd(e);
+  r = et_retry_decide(&a, &delay);
+  if (r == ET_RETRY_AFTER) {
+    reuse_buf(e);
+    e->state = S_WAIT;
+    e->until_ms = now_ms + delay;
+    e->wait_err = err != ET_OK ? err
+                  : e->hp.status == 429 || e->hp.has_retry_after ? ET_E_THROTTLED
+                                                                 : ET_E_SERVER;
+    e->wait_why = err != ET_OK ? ET_TEXT("the connection failed; retrying")
+                               : ET_TEXT("the server is busy; retrying");
+    return;
+  }
+  if (r == ET_RETRY_THROTTLED) {
+    err = ET_E_THROTTLED;
+    e->res.why = ET_TEXT("the server asks to retry later (Retry-After)");
+  }
+  e->wait_why = NULL;
+  err = e->answer(e, err, now_ms, &again);
+  if (err == ET_OK && again != 0) {
+    reuse_buf(e);
+    e->state = S_WAIT;
+    e->until_ms = again;
+    e->attempt = 0;
+    e->stale_retried = false;
+    e->res.why = NULL;
+    return;
+  }
+  if (err != ET_OK) {
+    /* The server's OAuth error (res.oauth) points into its answer: keep
+     * that for the caller; anything else (half a token) is wiped. */
+    if (e->res.oauth.error.p != NULL)
+      stop(e, err, NULL);
+    else
+      fail(e, err, NULL);
+    return;
+  }
+  e->state = S_DONE;
+  e->res.err = ET_OK;
+  e->res.why = NULL;
+  memset(&e->res.oauth, 0, sizeof e->res.oauth);
+}
+
+static et_step make(et_engine *e, et_step_kind kind) {
+  et_step s;
+  memset(&s, 0, sizeof s);
+  s.kind = kind;
+  s.close = e->close_pending;
+  if (kind != ET_STEP_DONE && kind != ET_STEP_FAIL)
+    e->close_pending = false; /* said once; DONE and FAIL repeat it */
+  s.host = e->to.host;
+  s.port = e->to.port;
+  s.until_ms = e->deadline_ms;
+  return s;
+}
+
+et_step et_engine_step(et_engine *e, uint64_t now_ms) {
+  et_step s;
+  for (;;) {
+    switch (e->state) {
+    case S_BUILD:
+      build(e, now_ms);
+      continue;
+    case S_SIGN:
+      s = make(e, ET_STEP_SIGN);
+      s.data = e->w->buf + e->sign_start;
+      s.n = e->req_len - e->sign_start;
+      s.buf = e->w->buf + e->w->cap - ET_ASSERTION_SIG_MAX;
+      s.cap = ET_ASSERTION_SIG_MAX;
+      s.alg = e->app->cred.alg;
+      return s;
+    case S_SEND:
+    case S_RECV:
+      if (now_ms >= e->deadline_ms) {
+        end_attempt(e, ET_E_TIMEOUT);
+        continue;
+      }
+      if (e->state == S_SEND) {
+        s = make(e, ET_STEP_SEND);
+        s.reuse = e->replayable && !e->stale_retried;
+        s.data = e->w->buf + e->req_sent;
+        s.n = e->req_len - e->req_sent;
+      } else {
+        s = make(e, ET_STEP_RECV);
+        s.buf = recv_window(e, &s.cap);
+      }
+      return s;
+    case S_JUDGE:
+      judge(e, now_ms);
+      continue;
+    case S_WAIT:
+      if (now_ms >= e->until_ms) {
+        e->state = S_BUILD;
+        continue;
+      }
+      s = make(e, ET_STEP_WAIT);
+      s.until_ms = e->until_ms;
+      s.err = e->wait_err;
+      s.why = e->wait_why;
+      return s;
+    case S_DONE:
+      return make(e, ET_STEP_DONE);
+    default:
+      s = make(e, ET_STEP_FAIL);
+      s.err = e->res.err;
+      s.why = e->res.why;
+      return s;
+    }
+  }
+}
+
+void et_engine_describe(const et_engine *e, et_buf *b, bool body) {
+  static const uint8_t unused_jti[16];
+  size_t ignored;
+  if (!body) {
+    et_buf_put_str(b, e->method);
+    et_buf_put_cstr(b, " https://");
+    et_buf_put_str(b, e->to.host);
+    et_buf_put_char(b, ':');
+    et_buf_put_u64(b, e->to.port);
+    et_buf_put(b, e->path, e->path_len);
+    return;
+  }
+  b->redact = true;
+  if (put_form(e, b, unused_jti, 0, &ignored) != ET_OK)
+    b->overflow = true;
+}

@@ -1,0 +1,47 @@
+/* Private to core: what the flow files share with the engine and the
+ * driver. Not installed. */
+#ifndef EDGETOKEN_FLOW_H
+#define EDGETOKEN_FLOW_H
+
+#include "edgetoken/et_engine.h"
+
+/* Start e on a form POST to {authority}/{tenant}{endpoint}: checks the app
+ * (authority, tenant, client id, credential) and the work area, and sets
+ * the request up for et_engine_step. The flow then sets grant, body,
+ * body_arg, send_cred, cred_required and replayable. On failure e->res
+ * holds the error and a reason, and e fails at its first step.
+ * Errors: ET_E_ARG, ET_E_URL. */
+et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
+                       const et_engine_in *in, const char *endpoint,
+                       et_answer_fn answer);
+
+/* Record a failure found at begin (after et_engine_setup succeeded). */
+et_err et_engine_refuse(et_engine *e, et_err err, const char *why);
+
+/* Hold e in a WAIT until until_ms before its first request (a device code
+ * poll waits an interval first). */
+void et_engine_wait_first(et_engine *e, uint64_t until_ms);
+
+/* The answer's body, in the workspace. */
+et_str et_engine_body(const et_engine *e);
+
+/* Sort an answer: ET_OK for 2xx; ET_E_OAUTH with e->res.oauth for a JSON
+ * OAuth error; ET_E_SERVER for 5xx (oauth filled when the body had one);
+ * ET_E_HTTP_STATUS for anything else. Sets e->res.why. */
+et_err et_answer_classify(et_engine *e);
+
+/* The token engines' answer: err as given, or et_answer_classify and on
+ * 2xx the token decoded into t->token; then what the flow makes of it
+ * (refresh: invalid_grant is ET_E_SIGNIN_REQUIRED; redemption: AADSTS70008
+ * is ET_E_EXPIRED). */
+et_err et_token_answer(et_token_engine *t, et_err err);
+
+/* A blocking call's end: drive e (when begin_err is ET_OK), then copy the
+ * outcome into *res (may be NULL). */
+et_err et_flow_run(const et_port *port, et_engine *e, et_err begin_err,
+                   et_link *link, et_result *res);
+
+/* The token engines' flows. */
+enum { ET_FLOW_CC = 1, ET_FLOW_REFRESH, ET_FLOW_REDEEM, ET_FLOW_POLL };
+
+#endif

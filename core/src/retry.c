@@ -1,0 +1,54 @@
+/* The retry policy and the device code poll schedule (et_retry.h). */
+#include "edgetoken/et_retry.h"
+
+#include "edgetoken/et_config.h"
+
+#define SLOW_DOWN_MS 5000u
+#define BACKOFF_CAP_SHIFT 10u
+
+uint32_t et_backoff_ms(uint32_t attempt, uint16_t jitter) {
+  uint32_t shift = attempt == 0 ? 0 : attempt - 1;
+  uint32_t base = 1000u << (shift > BACKOFF_CAP_SHIFT ? BACKOFF_CAP_SHIFT : shift);
+  /* base/4 * jitter/65536: at most a quarter more, no 64-bit division. */
+  return base + (uint32_t)(((uint64_t)(base / 4u) * jitter) >> 16);
+}
+
+static bool server_busy(int status) {
+  return status == 408 || status == 429 || status >= 500;
+}
+
+et_retry et_retry_decide(const et_attempt *a, uint32_t *delay_ms) {
+  bool last;
+  uint32_t delay;
+  *delay_ms = 0;
+  last = a->n >= CONFIG_ET_RETRY_ATTEMPTS || (a->sent && !a->replayable);
+  if (a->err != ET_OK) {
+    if (last || !et_err_is_transient(a->err))
+      return ET_RETRY_NO;
+    *delay_ms = et_backoff_ms(a->n, a->jitter);
+    return ET_RETRY_AFTER;
+  }
+  if (!server_busy(a->status))
+    return ET_RETRY_NO;
+  if (a->has_retry_after)
+    delay = a->retry_after_s > CONFIG_ET_RETRY_MAX_WAIT_MS / 1000u
+                ? CONFIG_ET_RETRY_MAX_WAIT_MS + 1u
+                : a->retry_after_s * 1000u;
+  else
+    delay = et_backoff_ms(a->n, a->jitter);
+  if (delay > CONFIG_ET_RETRY_MAX_WAIT_MS || last)
+    return a->status == 429 || a->has_retry_after ? ET_RETRY_THROTTLED : ET_RETRY_NO;
+  *delay_ms = delay;
+  return ET_RETRY_AFTER;
+}
+
+uint64_t et_poll_next(uint64_t now_ms, uint32_t *interval_ms, et_poll_event ev,
+                      uint32_t retry_after_s) {
+  uint64_t wait;
+  if (ev == ET_POLL_SLOW_DOWN)
+    *interval_ms += SLOW_DOWN_MS;
+  wait = *interval_ms;
+  if (ev == ET_POLL_FAILED && (uint64_t)retry_after_s * 1000u > wait)
+    wait = (uint64_t)retry_after_s * 1000u;
+  return now_ms + wait;
+}
