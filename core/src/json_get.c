@@ -90,9 +90,12 @@ int et_json_get(const et_json *j, int obj, const char *key) {
   for (int m = 0; m < n && in_range(j, i + 1); m++) {
     const jsmntok_t *k = &j->tok[i];
     et_str raw = et_json_raw(j, i);
-    bool eq = decoded(j, k)
-                  ? et_str_eq(raw, (et_str){ key, klen })
-                  : key_eq_escaped(raw, key, klen);
+    /* Decoding never lengthens, so a shorter key cannot match; one without
+     * a backslash is compared as it is. */
+    bool eq = raw.n >= klen &&
+              (decoded(j, k) || memchr(raw.p, '\\', raw.n) == NULL
+                   ? et_str_eq(raw, (et_str){ key, klen })
+                   : key_eq_escaped(raw, key, klen));
     if (eq && k->type == JSMN_STRING)
       return i + 1;
     i = et_json_skip(j, i + 1);
