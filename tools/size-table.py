@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Print the per-flavour flash/RAM table from linked images' GNU ld maps
-(tools/size-table.sh builds them), and core's peak stack per public entry
+(tools/size-table.sh builds them), core's flash with and without -flto
+(image-lto.map beside image.map), and core's peak stack per public entry
 point from gcc's -fcallgraph-info=su call graphs.
 
     size-table.py [--arena N] [--arena-measured FILE] LABEL=DIR|LABEL=n/a ...
@@ -26,7 +27,8 @@ GOALS = "goals: client-credentials core <= 6 KB, all flows <= 12 KB; whole clien
 
 def part_of(path):
     name = os.path.basename(path)
-    if "libedgetoken.a(" in name:
+    # With -flto only core is LTO-compiled, so the link-time objects are core.
+    if "libedgetoken.a(" in name or "libedgetoken-lto.a(" in name or ".ltrans" in name:
         return "core"
     if "libmbedtls_et.a(" in name:
         return "mbedTLS"
@@ -88,6 +90,10 @@ def parse_map(path):
     return sizes
 
 
+def core_flash(sizes):
+    return sum(sizes[("core", k)] for k in (".text", ".rodata", ".data"))
+
+
 def stack_walk(ci_dir):
     """Deepest static stack from each entry point through core's call graph.
     Calls through the port's hooks are not followed: a port's own stack adds
@@ -146,6 +152,21 @@ def main():
             label, "total", tot[".text"], tot[".rodata"], tot[".data"], tot[".bss"],
             tot[".text"] + tot[".rodata"] + tot[".data"], tot[".data"] + tot[".bss"]))
         stacks[label] = stack_walk(os.path.join(where, "core"))
+    lto_rows = []
+    for fl in a.flavours:
+        label, where = fl.split("=", 1)
+        lto_map = os.path.join(where, "image-lto.map")
+        if where != "n/a" and os.path.exists(lto_map):
+            plain, lto = (core_flash(parse_map(os.path.join(where, m)))
+                          for m in ("image.map", "image-lto.map"))
+            lto_rows.append((label, plain, lto, plain - lto))
+    if lto_rows:
+        print()
+        print("core flash with link-time optimization (core compiled and linked with -flto "
+              "-Os; the rest as above)")
+        print("%-20s %8s %8s %8s" % ("flavour", "no LTO", "LTO", "saved"))
+        for row in lto_rows:
+            print("%-20s %8d %8d %8d" % row)
     print()
     print("RAM (.bss) includes what the caller provides: the workspace buffer and jsmn tokens "
           "(CONFIG_ET_WORK_BUF_SIZE, CONFIG_ET_JSON_TOKENS), the port with mbedTLS's contexts, "

@@ -90,9 +90,12 @@ int et_json_get(const et_json *j, int obj, const char *key) {
   for (int m = 0; m < n && in_range(j, i + 1); m++) {
     const jsmntok_t *k = &j->tok[i];
     et_str raw = et_json_raw(j, i);
-    bool eq = decoded(j, k)
-                  ? et_str_eq(raw, (et_str){ key, klen })
-                  : key_eq_escaped(raw, key, klen);
+    /* Decoding never lengthens, so a shorter key cannot match; one without
+     * a backslash is compared as it is. */
+    bool eq = raw.n >= klen &&
+              (decoded(j, k) || memchr(raw.p, '\\', raw.n) == NULL
+                   ? et_str_eq(raw, (et_str){ key, klen })
+                   : key_eq_escaped(raw, key, klen));
     if (eq && k->type == JSMN_STRING)
       return i + 1;
     i = et_json_skip(j, i + 1);
@@ -100,21 +103,10 @@ int et_json_get(const et_json *j, int obj, const char *key) {
   return -1;
 }
 
-/* v = v * 10 + digit c, refusing non-digits and results above max, which
- * is 10 * lim + last (divided once per number, not per digit). */
-static bool push_digit(uint64_t *v, char c, uint64_t lim, unsigned last) {
-  unsigned d = (unsigned)(c - '0');
-  if (d > 9 || *v > lim || (*v == lim && d > last))
-    return false;
-  *v = *v * 10 + d;
-  return true;
-}
-
 et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out) {
   const jsmntok_t *t;
   et_str s;
-  uint64_t v = 0, lim = max / 10;
-  unsigned last = (unsigned)(max % 10);
+  uint64_t v = 0;
   size_t i = 0;
   if (!in_range(j, idx) || out == NULL)
     return ET_E_JSON_FIELD;
@@ -122,22 +114,19 @@ et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out) {
   if (t->type != JSMN_PRIMITIVE && t->type != JSMN_STRING)
     return ET_E_JSON_FIELD;
   s = et_json_raw(j, idx);
-  if (s.n == 0)
-    return ET_E_JSON_FIELD;
-  /* Digits only: rules out signs, fractions, exponents, literals and
-   * spaces. A string is read decoded, so the answer is the same before and
-   * after et_json_string ("\u0035" is 5 either way). */
+  /* Digits only: rules out signs, fractions, exponents, literals, spaces
+   * and the empty string. */
+  if (t->type == JSMN_PRIMITIVE || decoded(j, t) || memchr(s.p, '\\', s.n) == NULL)
+    return et_str_to_u64(s, max, out) == ET_OK ? ET_OK : ET_E_JSON_FIELD;
+  /* A string with escapes is read decoded, so the answer is the same
+   * before and after et_json_string ("\u0035" is 5 either way). */
   while (i < s.n) {
     char piece[12];
-    size_t m = 1;
-    if (t->type == JSMN_STRING && !decoded(j, t)) {
-      if (!next_piece(s, &i, piece, &m))
-        return ET_E_JSON_FIELD;
-    } else {
-      piece[0] = s.p[i++];
-    }
+    size_t m;
+    if (!next_piece(s, &i, piece, &m))
+      return ET_E_JSON_FIELD;
     for (size_t k = 0; k < m; k++)
-      if (!push_digit(&v, piece[k], lim, last))
+      if (!et_u64_push_digit(&v, piece[k], max))
         return ET_E_JSON_FIELD;
   }
   *out = v;

@@ -1,8 +1,10 @@
-/* JSON string escapes to UTF-8, in place or into another buffer. Every
- * escape is at least as long as what it decodes to (\n 2 -> 1, \uXXXX
- * 6 -> at most 3, a surrogate pair 12 -> 4), so writing never overtakes
- * reading and dst may equal src. */
+/* JSON string escapes to UTF-8, into another buffer or in place, and a
+ * document's string tokens decoded in place. Every escape is at least as
+ * long as what it decodes to (\n 2 -> 1, \uXXXX 6 -> at most 3, a surrogate
+ * pair 12 -> 4), so writing never overtakes reading and dst may equal src. */
 #include "edgetoken/et_json.h"
+
+#include <string.h>
 
 /* The code unit of "\uXXXX" at s[i], or -1. */
 static long read_u(const char *s, size_t n, size_t i) {
@@ -67,25 +69,67 @@ static size_t unescape_one(const char *src, size_t n, size_t *i, char *dst,
                       ((unsigned long)lo - 0xDC00));
 }
 
-et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out) {
+/* Decode src[0..n) into dst (NULL: only check and measure). The plain
+ * runs between backslashes are found with memchr and moved whole, so a
+ * string without escapes costs one memchr. raw_checked: the bytes are
+ * known to be >= 0x20 (a validated document), so runs are not checked. */
+static et_err decode(const char *src, size_t n, char *dst, size_t *n_out,
+                     bool raw_checked) {
   size_t i = 0, w = 0;
-  if ((src == NULL && n > 0) || n_out == NULL)
-    return ET_E_ARG;
   while (i < n) {
-    unsigned char c = (unsigned char)src[i];
-    if (c == '\\') {
+    const char *bs = memchr(src + i, '\\', n - i);
+    size_t end = bs != NULL ? (size_t)(bs - src) : n;
+    for (size_t k = i; !raw_checked && k < end; k++)
+      if ((unsigned char)src[k] < 0x20)
+        return ET_E_JSON_SYNTAX;
+    if (dst != NULL && dst + w != src + i)
+      memmove(dst + w, src + i, end - i);
+    w += end - i;
+    i = end;
+    if (i < n) {
       w = unescape_one(src, n, &i, dst, w);
       if (w == (size_t)-1)
         return ET_E_JSON_SYNTAX;
-      continue;
     }
-    if (c < 0x20)
-      return ET_E_JSON_SYNTAX;
-    if (dst != NULL)
-      dst[w] = (char)c;
-    w++;
-    i++;
   }
   *n_out = w;
+  return ET_OK;
+}
+
+et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out) {
+  if ((src == NULL && n > 0) || n_out == NULL)
+    return ET_E_ARG;
+  return decode(src, n, dst, n_out, false);
+}
+
+et_err et_json_string(et_json *j, int idx, et_str *out) {
+  jsmntok_t *t;
+  char *s;
+  size_t n, m;
+  et_err e;
+
+  if (j == NULL || out == NULL || idx < 0 || (size_t)idx >= j->ntok ||
+      j->tok[idx].type != JSMN_STRING)
+    return ET_E_JSON_FIELD;
+  t = &j->tok[idx];
+  s = j->text + t->start;
+  n = (size_t)(t->end - t->start);
+  /* An undecoded token ends at its closing quote, a decoded one at a NUL
+   * (validation keeps NUL out of the document). */
+  if (j->text[t->end] != '\0') {
+    /* Check the escapes before writing so a bad one leaves the text
+     * intact; validation already checked every other byte. Escapes always
+     * shrink, so m == n means there are none and nothing to move. */
+    e = decode(s, n, NULL, &m, true);
+    if (e != ET_OK)
+      return e;
+    if (m != n)
+      (void)decode(s, n, s, &m, true);
+    s[m] = '\0';
+    t->end = t->start + (int)m;
+    n = m;
+  }
+  out->p = s;
+  out->n = n;
   return ET_OK;
 }

@@ -5,6 +5,7 @@
 #include "edgetoken/et_json.h"
 
 #include <stdint.h>
+#include <string.h>
 
 typedef enum {
   EXPECT_VALUE,        /* after ':' or a comma in an array */
@@ -21,10 +22,31 @@ static bool is_ws(char c) {
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* s[*i] is the opening quote; on success *i is just past the closing one. */
+/* Whether word w holds a '"', a '\\' or a byte below 0x20: the bytes that
+ * end a plain run inside a string. Per byte, x - c borrows into the high
+ * bit for x < c (x ^ '"' < 1 is a quote); "& ~w" drops bytes >= 0x80,
+ * whose high bit is set anyway. Borrows only start at a byte that ends the
+ * run, so the yes/no answer is exact. */
+static bool word_ends_run(size_t w) {
+  const size_t ones = (size_t)-1 / 0xFF;
+  size_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+  return ((q - ones) | (b - ones) | (w - ones * 0x20)) & ~w & (ones * 0x80);
+}
+
+/* s[*i] is the opening quote; on success *i is just past the closing one.
+ * Plain bytes go a word at a time; the rest one by one. */
 static bool scan_string(const char *s, size_t len, size_t *i) {
   size_t k = *i + 1;
-  while (k < len) {
+  for (;;) {
+    size_t w;
+    while (len - k >= sizeof w) {
+      memcpy(&w, s + k, sizeof w); /* any alignment */
+      if (word_ends_run(w))
+        break;
+      k += sizeof w;
+    }
+    if (k >= len)
+      break;
     unsigned char c = (unsigned char)s[k];
     if (c == '"') {
       *i = k + 1;

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-void et_log(const et_port *port, et_level lvl, const char *text, et_str detail) {
+void (et_log)(const et_port *port, et_level lvl, const char *text, et_str detail) {
   char line[160];
   size_t tn, room;
   et_buf b;
@@ -26,7 +26,7 @@ void et_log(const et_port *port, et_level lvl, const char *text, et_str detail) 
   port->log(port->ctx, lvl, line, b.len);
 }
 
-void et_log_error(const et_port *port, et_level lvl, const char *text, et_err e) {
+void (et_log_error)(const et_port *port, et_level lvl, const char *text, et_err e) {
 #if CONFIG_ET_ERROR_TEXT
   et_log(port, lvl, text, et_str_from_cstr(et_strerror(e)));
 #else

@@ -70,19 +70,27 @@ void et_wipe(void *p, size_t n) {
     *v++ = 0;
 }
 
+bool et_u64_push_digit(uint64_t *v, char c, uint64_t max) {
+  /* v * 10 + d <= max, tested without a 64-bit division (a libgcc call on
+   * 32-bit targets): UINT64_MAX / 10 is a constant. */
+  unsigned d = (unsigned)(c - '0');
+  uint64_t t;
+  if (d > 9 || *v > UINT64_MAX / 10)
+    return false;
+  t = *v * 10;
+  if (t > max || d > max - t)
+    return false;
+  *v = t + d;
+  return true;
+}
+
 et_err et_str_to_u64(et_str s, uint64_t max, uint64_t *out) {
-  /* v * 10 + d <= max, for max = 10 * lim + last: one division per
-   * number, none per digit. */
-  uint64_t v = 0, lim = max / 10;
-  unsigned last = (unsigned)(max % 10);
+  uint64_t v = 0;
   if (s.n == 0 || s.p == NULL)
     return ET_E_ARG;
-  for (size_t i = 0; i < s.n; i++) {
-    unsigned d = (unsigned)(s.p[i] - '0');
-    if (d > 9 || v > lim || (v == lim && d > last))
+  for (size_t i = 0; i < s.n; i++)
+    if (!et_u64_push_digit(&v, s.p[i], max))
       return ET_E_ARG;
-    v = v * 10 + d;
-  }
   *out = v;
   return ET_OK;
 }
@@ -117,13 +125,23 @@ void et_buf_put_cstr(et_buf *b, const char *s) { et_buf_put(b, s, strlen(s)); }
 
 void et_buf_put_char(et_buf *b, char c) { et_buf_put(b, &c, 1); }
 
+/* (r * 2^32 + *x) / 10 into *x, for r < 10; returns the remainder. Two
+ * 16-bit steps keep every division in 32 bits, so 64-bit numbers need no
+ * 64-bit division helper on 32-bit targets. */
+static unsigned div10_step(uint32_t *x, unsigned r) {
+  uint32_t a = (uint32_t)r << 16 | *x >> 16;
+  uint32_t b = (a % 10) << 16 | (*x & 0xFFFFu);
+  *x = (a / 10) << 16 | b / 10;
+  return (unsigned)(b % 10);
+}
+
 void et_buf_put_u64(et_buf *b, uint64_t v) {
   char tmp[20];
   size_t i = sizeof tmp;
-  do {
-    tmp[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
+  uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
+  do
+    tmp[--i] = (char)('0' + div10_step(&lo, div10_step(&hi, 0)));
+  while (hi | lo);
   et_buf_put(b, tmp + i, sizeof tmp - i);
 }
 

@@ -377,6 +377,49 @@ static void test_string_in_place(void **state) {
   assert_int_equal(et_json_string(&d.j, (int)d.j.ntok, &s), ET_E_JSON_FIELD);
 }
 
+/* Strings are scanned a word at a time: every byte value at every offset
+ * of a word must still be judged like the byte-wise grammar does. */
+static void test_string_scan_every_byte(void **state) {
+  (void)state;
+  for (unsigned c = 0; c < 256; c++) {
+    for (size_t at = 0; at < 17; at++) {
+      char text[64];
+      size_t n = 0;
+      bool ok = c >= 0x20 && c != '"' && c != '\\';
+      memcpy(text, "{\"a\":\"", 6);
+      n = 6;
+      memset(text + n, 'x', at);
+      n += at;
+      text[n++] = (char)c;
+      memset(text + n, 'y', 20);
+      n += 20;
+      memcpy(text + n, "\"}", 2);
+      n += 2;
+      assert_int_equal(et_json_validate(text, n), ok ? ET_OK : ET_E_JSON_SYNTAX);
+    }
+  }
+}
+
+/* In-place decoding moves the plain runs between escapes. */
+static void test_string_runs(void **state) {
+  doc d;
+  et_str s;
+  char want[128];
+  (void)state;
+  assert_int_equal(parse(&d, "{\"k\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\n"
+                             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\\u00e9\\/"
+                             "cccccccccc\"}"), ET_OK);
+  assert_int_equal(et_json_member_string(&d.j, 0, "k", &s), ET_OK);
+  memset(want, 'a', 40);
+  want[40] = '\n';
+  memset(want + 41, 'b', 40);
+  memcpy(want + 81, "\xc3\xa9/", 3);
+  memset(want + 84, 'c', 10);
+  assert_int_equal(s.n, 94);
+  assert_memory_equal(s.p, want, 94);
+  assert_int_equal(s.p[94], '\0');
+}
+
 static void test_member_string(void **state) {
   doc d;
   et_str s;
@@ -531,6 +574,8 @@ int main(void) {
     cmocka_unit_test(test_token_budget),
     cmocka_unit_test(test_unescape_table),
     cmocka_unit_test(test_string_in_place),
+    cmocka_unit_test(test_string_scan_every_byte),
+    cmocka_unit_test(test_string_runs),
     cmocka_unit_test(test_member_string),
     cmocka_unit_test(test_get),
     cmocka_unit_test(test_uint),

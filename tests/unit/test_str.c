@@ -41,6 +41,48 @@ static void decimal_parse(void **state) {
   assert_int_equal(et_str_to_u64(ET_STR("1 "), 10, &v), ET_E_ARG);
 }
 
+/* Decimal writing divides in 16-bit limbs: check across their borders. */
+static void decimal_write(void **state) {
+  static const struct {
+    uint64_t v;
+    const char *text;
+  } cases[] = {
+    { 0, "0" }, { 9, "9" }, { 10, "10" }, { 65535, "65535" }, { 65536, "65536" },
+    { 4294967295u, "4294967295" }, { 4294967296u, "4294967296" },
+    { 281474976710656u, "281474976710656" }, { 10000000000000000000u, "10000000000000000000" },
+    { UINT64_MAX, "18446744073709551615" },
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[24];
+    et_buf b;
+    et_buf_init(&b, out, sizeof out);
+    et_buf_put_u64(&b, cases[i].v);
+    assert_int_equal(b.len, strlen(cases[i].text));
+    assert_memory_equal(out, cases[i].text, b.len);
+  }
+}
+
+/* et_u64_push_digit refuses what would pass max and leaves *v alone. */
+static void digit_push(void **state) {
+  uint64_t v = 1844674407370955161u;
+  (void)state;
+  assert_true(et_u64_push_digit(&v, '5', UINT64_MAX));
+  assert_true(v == UINT64_MAX);
+  v = 1844674407370955161u;
+  assert_false(et_u64_push_digit(&v, '6', UINT64_MAX));
+  assert_true(v == 1844674407370955161u);
+  v = 1844674407370955162u; /* times ten wraps */
+  assert_false(et_u64_push_digit(&v, '0', UINT64_MAX));
+  v = 0;
+  assert_false(et_u64_push_digit(&v, '7', 5)); /* max below the digit */
+  assert_true(et_u64_push_digit(&v, '5', 5));
+  assert_false(et_u64_push_digit(&v, '0', 5));
+  assert_false(et_u64_push_digit(&v, '/', UINT64_MAX));
+  assert_false(et_u64_push_digit(&v, ':', UINT64_MAX));
+  assert_true(v == 5);
+}
+
 static void constant_time_equality(void **state) {
   (void)state;
   assert_true(et_ct_eq((const uint8_t *)"abc", 3, (const uint8_t *)"abc", 3));
@@ -123,6 +165,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(span_compare),
     cmocka_unit_test(decimal_parse),
+    cmocka_unit_test(decimal_write),
+    cmocka_unit_test(digit_push),
     cmocka_unit_test(constant_time_equality),
     cmocka_unit_test(wipe_zeroes),
     cmocka_unit_test(every_error_has_text),

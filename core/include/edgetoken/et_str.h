@@ -62,6 +62,10 @@ void et_wipe(void *p, size_t n);
  * ET_E_ARG when empty, not all digits, or larger than max. */
 ET_NODISCARD et_err et_str_to_u64(et_str s, uint64_t max, uint64_t *out);
 
+/* One decimal digit more: *v = *v * 10 + (c - '0'). false (and *v
+ * unchanged) when c is not a digit or the result would exceed max. */
+bool et_u64_push_digit(uint64_t *v, char c, uint64_t max);
+
 /* Append-only writer over a caller buffer. After the first overflow it
  * refuses every later write (sticky) so a cut output is never mistaken for a
  * whole one. With p == NULL and cap == 0 it only counts (len is the size a

@@ -54,6 +54,15 @@ void et_log(const et_port *port, et_level lvl, const char *text, et_str detail);
 /* et_log with et_strerror(e) as the detail. */
 void et_log_error(const et_port *port, et_level lvl, const char *text, et_err e);
 
+/* The level is also tested at the call site, so a call above
+ * CONFIG_ET_LOG_LEVEL (all of them at 0) compiles to nothing, its
+ * arguments and texts included. (et_log)(...) calls the function itself.
+ * Variadic only because a compound literal's commas split macro arguments. */
+#define et_log(port, lvl, ...)                                               \
+  ((int)(lvl) <= CONFIG_ET_LOG_LEVEL ? et_log(port, lvl, __VA_ARGS__) : (void)0)
+#define et_log_error(port, lvl, ...)                                         \
+  ((int)(lvl) <= CONFIG_ET_LOG_LEVEL ? et_log_error(port, lvl, __VA_ARGS__) : (void)0)
+
 #ifdef __cplusplus
 }
 #endif
