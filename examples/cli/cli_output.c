@@ -55,9 +55,22 @@ void cli_print_token(const et_token *t, bool json) {
   fputs("\n}\n", stdout);
 }
 
+/* Text from the server (or an id_token) as it may reach a terminal:
+ * control bytes, which could retitle the window, clear the screen or fake
+ * a prompt, become '?'. */
+void cli_put_text(FILE *f, et_str s) {
+  for (size_t i = 0; i < s.n; i++) {
+    unsigned char c = (unsigned char)s.p[i];
+    fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+  }
+}
+
 static void print_span(const char *label, et_str v) {
-  if (v.n)
-    fprintf(stderr, "  %s: %.*s\n", label, (int)v.n, v.p);
+  if (v.n) {
+    fprintf(stderr, "  %s: ", label);
+    cli_put_text(stderr, v);
+    fputc('\n', stderr);
+  }
 }
 
 bool cli_has_code(const et_oauth_error *err, uint32_t code) {
@@ -101,8 +114,9 @@ static const char *hint(const et_oauth_error *err) {
 
 static void print_oauth_error(const et_oauth_error *err) {
   const char *h = hint(err);
-  fprintf(stderr, "edgetoken: Entra ID refused the request: %.*s (HTTP %d)\n",
-          (int)err->error.n, err->error.p, err->http_status);
+  fputs("edgetoken: Entra ID refused the request: ", stderr);
+  cli_put_text(stderr, err->error);
+  fprintf(stderr, " (HTTP %d)\n", err->http_status);
   if (err->n_error_codes) {
     fputs("  AADSTS codes:", stderr);
     for (size_t i = 0; i < err->n_error_codes; i++)
