@@ -2,7 +2,13 @@
 # The whole test suite: builds (gcc, clang, clang+ASan/UBSan), unit tests in
 # each build and under valgrind, core's embedded checks, cppcheck, the CLI
 # against the Entra ID emulator over TLS, and a short run of every fuzzer.
-# Every step's result is counted; the last line is "N passed, N failed".
+#
+# Counting (tools/tap_count.py): a step is one case; each TAP line is one
+# case ("# SKIP" counts as skipped, neither passed nor failed); a crash or
+# an unmet plan is one more failed case. A unit case that runs in gcc,
+# clang, ASan and valgrind is counted once (failed if it failed in any),
+# the variants shown as columns of a table. The last line, which CI reads,
+# is "N passed, N failed[, N skipped]".
 set -u
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$(test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)}
@@ -12,61 +18,35 @@ BUILD=${BUILD:-build}
 export BUILD
 LOG=$BUILD/test-logs
 mkdir -p "$LOG"
-passed=0
-failed=0
-skipped=0
-failures=()
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); failures+=("$1"); echo "FAIL: $1"; }
+RESULTS=$LOG/results.tsv
+: >"$RESULTS"
+COUNT="$PYTHON tools/tap_count.py"
 
 # A step that is one test: a command that must exit 0.
 step() {
   local name=$1; shift
   local log="$LOG/$(echo "$name" | tr ' /' '__').log"
-  if "$@" >"$log" 2>&1; then
+  "$@" >"$log" 2>&1
+  local rc=$?
+  $COUNT step "$RESULTS" "$name" $rc
+  if [ $rc -eq 0 ]; then
     echo "ok   $name"
-    pass
   else
-    fail "$name"
+    echo "FAIL: $name"
     tail -n 30 "$log" | sed 's/^/    | /'
   fi
 }
 
-# A binary that prints TAP: each "ok"/"not ok" line is one test ("ok ...
-# # SKIP" counts as skipped, not passed), and a crash, a non-zero exit, or
-# a plan ("1..N") that is missing or not met is one more failure.
+# tap GROUP VARIANT CMD...: a program that prints TAP; each line is a case
+# of GROUP, run in VARIANT ("-" when there is only one).
 tap() {
-  local name=$1; shift
-  local log="$LOG/$(echo "$name" | tr ' /' '__').log"
-  local rc ok notok skip plan why=
+  local group=$1 variant=$2; shift 2
+  local log="$LOG/$(echo "$group $variant" | tr ' /' '__').log"
   CMOCKA_MESSAGE_OUTPUT=TAP "$@" >"$log" 2>&1
-  rc=$?
-  skip=$(grep -ciE '^ok [^#]*#[[:space:]]*skip' "$log")
-  ok=$(($(grep -c '^ok ' "$log") - skip))
-  notok=$(grep -c '^not ok ' "$log")
-  plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
-  if [ $rc -ne 0 ]; then
-    why="exit $rc"
-  elif [ -z "$plan" ] || [ "$plan" -eq 0 ]; then
-    why="no tests planned"
-  elif [ $((ok + notok + skip)) -lt "$plan" ]; then
-    why="only $((ok + notok + skip)) of $plan planned tests reported"
-  fi
-  passed=$((passed + ok))
-  skipped=$((skipped + skip))
-  if [ "$notok" -gt 0 ]; then
-    failed=$((failed + notok))
-    while read -r l; do failures+=("$name: $l"); echo "FAIL: $name: $l"; done < <(grep '^not ok ' "$log")
-  fi
-  if [ -n "$why" ] && [ "$notok" -eq 0 ]; then
-    fail "$name ($why)"
-  fi
-  if [ -n "$why" ] || [ "$notok" -gt 0 ]; then
+  local rc=$?
+  if ! $COUNT record "$RESULTS" "$group" "$variant" "$log" $rc; then
     tail -n 40 "$log" | sed 's/^/    | /'
   fi
-  echo "$([ -z "$why" ] && [ "$notok" -eq 0 ] && echo ok || echo FAIL)   $name: $ok passed," \
-    "$notok failed$([ "$skip" -gt 0 ] && echo ", $skip skipped")"
 }
 
 # Test certificates for the emulator and the port tests.
@@ -80,12 +60,12 @@ done
 for v in gcc clang asan; do
   for t in $BUILD/$v/tests/test_*; do
     [ -x "$t" ] || continue
-    tap "unit $v $(basename "$t")" "$t"
+    tap "unit $(basename "$t")" $v "$t"
   done
 done
 for t in $BUILD/gcc/tests/test_*; do
   [ -x "$t" ] || continue
-  tap "valgrind $(basename "$t")" valgrind -q --error-exitcode=99 --leak-check=full \
+  tap "unit $(basename "$t")" valgrind valgrind -q --error-exitcode=99 --leak-check=full \
     --errors-for-leak-kinds=definite,indirect "$t"
 done
 
@@ -102,7 +82,7 @@ step "cppcheck" cppcheck -q --enable=warning,portability,performance --error-exi
 step "zero-heap build (static mbedTLS arena, heap calls trapped)" make -j"$JOBS" zero-heap
 step "build Cortex-M4 self-test image" make firmware
 if command -v qemu-system-arm >/dev/null 2>&1; then
-  tap "Cortex-M4 image under QEMU (mps2-an386)" tools/firmware-test.sh "$BUILD/firmware/selftest.elf"
+  tap "Cortex-M4 image under QEMU (mps2-an386)" - tools/firmware-test.sh "$BUILD/firmware/selftest.elf"
 else
   echo "SKIP (not counted): Cortex-M4 image under QEMU: qemu-system-arm is not installed"
 fi
@@ -114,10 +94,10 @@ step "build lwIP token program (liblwip0 unix port)" make -j"$JOBS" lwip-token
 
 # Each tests/integration/test_*.py runs the CLI against its own emulator.
 for t in tests/integration/test_*.py; do
-  tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" \
+  tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" - \
     "$PYTHON" "$t" --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS"
 done
-tap "integration test_examples, ASan/UBSan builds" "$PYTHON" tests/integration/test_examples.py --cli $BUILD/asan/edgetoken --certs "$ET_TEST_CERTS"
+tap "integration test_examples (CLI vs emulator over TLS)" asan "$PYTHON" tests/integration/test_examples.py --cli $BUILD/asan/edgetoken --certs "$ET_TEST_CERTS"
 
 step "build fuzzers" make -j"$JOBS" $(ls tests/fuzz/fuzz_*.c | sed "s|tests/fuzz/\(.*\)\.c|$BUILD/fuzz/\1|")
 for f in $BUILD/fuzz/fuzz_*; do
@@ -125,10 +105,4 @@ for f in $BUILD/fuzz/fuzz_*; do
   step "fuzz $(basename "$f") ${FUZZ_SMOKE_SECONDS}s" tests/fuzz/run.sh "$FUZZ_SMOKE_SECONDS" "$f"
 done
 
-echo
-if [ $failed -gt 0 ]; then
-  echo "failures:"
-  printf '  %s\n' "${failures[@]}"
-fi
-echo "$passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
-[ $failed -eq 0 ]
+$COUNT summary "$RESULTS"

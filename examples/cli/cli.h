@@ -131,6 +131,8 @@ et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_st
 
 /* Print the token (plain or --json) to stdout. */
 void cli_print_token(const et_token *t, bool json);
+/* s on f, control bytes shown as '?' (server text on a terminal). */
+void cli_put_text(FILE *f, et_str s);
 
 /* True when Entra's answer lists AADSTS code. */
 bool cli_has_code(const et_oauth_error *err, uint32_t code);

@@ -5,6 +5,20 @@
 
 #include "cli.h"
 
+/* Entra ID takes certificate credentials with RSA keys only (PS256 with
+ * x5t#S256, RS256 with x5t); it answers an ES256 assertion with
+ * invalid_client (AADSTS5002738). Every authority this command talks to is
+ * Entra's, so ES256 (which the port can still sign, for providers whose
+ * discovery document lists it) is refused here, before anything is sent. */
+static void refuse_es256(const char *what, const char *file) {
+  fprintf(stderr,
+          "edgetoken: %s%s%s: Entra ID accepts certificate credentials with RSA keys only\n"
+          "  (PS256, the default, or RS256); it refuses ES256 (AADSTS5002738). Register\n"
+          "  an RSA certificate: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem\n"
+          "  -out cert.pem -days 365 -subj /CN=my-device\n",
+          what, file ? file : "", file ? "' is an EC key (ES256)" : "");
+}
+
 /* --certificate/--private-key/--assertion-alg: both files or neither; the
  * key as a path, never its bytes (argv is visible to other users). */
 static bool cert_args_ok(const cli_opts *o, et_sig_alg *alg, bool *has_alg) {
@@ -25,9 +39,11 @@ static bool cert_args_ok(const cli_opts *o, et_sig_alg *alg, bool *has_alg) {
     return true;
   if (!strcmp(o->assertion_alg, "PS256")) *alg = ET_SIG_PS256;
   else if (!strcmp(o->assertion_alg, "RS256")) *alg = ET_SIG_RS256;
-  else if (!strcmp(o->assertion_alg, "ES256")) *alg = ET_SIG_ES256;
-  else {
-    fprintf(stderr, "edgetoken: --assertion-alg must be PS256, RS256 or ES256, not '%s'\n",
+  else if (!strcmp(o->assertion_alg, "ES256")) {
+    refuse_es256("--assertion-alg ES256", NULL);
+    return false;
+  } else {
+    fprintf(stderr, "edgetoken: --assertion-alg must be PS256 or RS256, not '%s'\n",
             o->assertion_alg);
     return false;
   }
@@ -75,7 +91,12 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
     e = et_posix_cert_cred(&c->px, has_alg ? &alg : NULL, &c->app.cred);
     if (e != ET_OK) {
       fprintf(stderr, "edgetoken: the key in '%s' cannot sign %s\n", o->private_key,
-              o->assertion_alg ? o->assertion_alg : "PS256 or ES256");
+              o->assertion_alg ? o->assertion_alg : "PS256");
+      cli_client_close(c);
+      return CLI_EXIT_USAGE;
+    }
+    if (c->app.cred.alg == ET_SIG_ES256) {
+      refuse_es256("the key in '", o->private_key);
       cli_client_close(c);
       return CLI_EXIT_USAGE;
     }

@@ -19,12 +19,15 @@ static void show_qr(et_str uri, bool asked) {
 /* ctx: the options (their --qr/--no-qr). */
 static void prompt(void *ctx, const et_device_code *dc) {
   const cli_opts *o = ctx;
-  if (dc->message.n)
-    fprintf(stderr, "%.*s\n", (int)dc->message.n, dc->message.p);
-  else
-    fprintf(stderr, "To sign in, open %.*s and enter the code %.*s\n",
-            (int)dc->verification_uri.n, dc->verification_uri.p, (int)dc->user_code.n,
-            dc->user_code.p);
+  if (dc->message.n) {
+    cli_put_text(stderr, dc->message);
+  } else {
+    fputs("To sign in, open ", stderr);
+    cli_put_text(stderr, dc->verification_uri);
+    fputs(" and enter the code ", stderr);
+    cli_put_text(stderr, dc->user_code);
+  }
+  fputc('\n', stderr);
   if (o->qr == CLI_QR_ON || (o->qr == CLI_QR_AUTO && isatty(STDERR_FILENO)))
     show_qr(dc->verification_uri, o->qr == CLI_QR_ON);
   fflush(stderr);

@@ -180,9 +180,11 @@ static void show_user(const et_token *t) {
       et_id_token_claims(t->id_token, scratch, sizeof scratch, tok, 64, &c) != ET_OK)
     return;
   et_str user = et_id_claims_user(&c);
-  fprintf(stderr, "edgetoken: signed in as %.*s%s%.*s%s\n", (int)c.name.n,
-          c.name.n ? c.name.p : "", c.name.n && user.n ? " (" : "", (int)user.n,
-          user.n ? user.p : "", c.name.n && user.n ? ")" : "");
+  fputs("edgetoken: signed in as ", stderr);
+  cli_put_text(stderr, c.name);
+  fputs(c.name.n && user.n ? " (" : "", stderr);
+  cli_put_text(stderr, user);
+  fputs(c.name.n && user.n ? ")\n" : "\n", stderr);
   et_wipe(scratch, sizeof scratch);
 }
 

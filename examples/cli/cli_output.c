@@ -55,9 +55,22 @@ void cli_print_token(const et_token *t, bool json) {
   fputs("\n}\n", stdout);
 }
 
+/* Text from the server (or an id_token) as it may reach a terminal:
+ * control bytes, which could retitle the window, clear the screen or fake
+ * a prompt, become '?'. */
+void cli_put_text(FILE *f, et_str s) {
+  for (size_t i = 0; i < s.n; i++) {
+    unsigned char c = (unsigned char)s.p[i];
+    fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+  }
+}
+
 static void print_span(const char *label, et_str v) {
-  if (v.n)
-    fprintf(stderr, "  %s: %.*s\n", label, (int)v.n, v.p);
+  if (v.n) {
+    fprintf(stderr, "  %s: ", label);
+    cli_put_text(stderr, v);
+    fputc('\n', stderr);
+  }
 }
 
 bool cli_has_code(const et_oauth_error *err, uint32_t code) {
@@ -128,8 +141,8 @@ int cli_report_error(et_err e, const et_result *res) {
   err = &res->oauth;
   if (e == ET_E_OAUTH) {
     /* No status: the error came in a redirect, not an HTTP answer. */
-    fprintf(stderr, "edgetoken: Entra ID refused the request: %.*s", (int)err->error.n,
-            err->error.n ? err->error.p : "");
+    fputs("edgetoken: Entra ID refused the request: ", stderr);
+    cli_put_text(stderr, err->error);
     if (res->http_status)
       fprintf(stderr, " (HTTP %d)", res->http_status);
     fputc('\n', stderr);

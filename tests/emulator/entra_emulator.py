@@ -42,6 +42,9 @@ DEFAULT_REGISTRY = {
             "aliases": ["72f988bf-86f1-41af-91ab-2d7cd011db47",
                         "contoso.onmicrosoft.com"],
         },
+        # A second tenant: codes and refresh tokens are bound to the one
+        # they were issued in (the emulator's self-test checks it).
+        "fabrikam-tenant": {"id": "0b7e3c1a-5d2f-4e6a-9c8b-7a6f5e4d3c2b"},
     },
     "apps": {
         "edgetoken-test-app": {"tenant": "contoso-tenant",
@@ -51,7 +54,8 @@ DEFAULT_REGISTRY = {
         "big-token-app": {"tenant": "contoso-tenant",
                           "secret": "big-token-s3cret", "big_token": 20000},
         "throttle-app": {"tenant": "contoso-tenant",
-                         "secret": "throttle-s3cret", "throttle_once": True},
+                         "secret": "throttle-s3cret", "throttle_once": True,
+                         "retry_after": 2},
         "flaky-app": {"tenant": "contoso-tenant",
                       "secret": "flaky-s3cret", "fail_5xx_once": 503},
         "slow-app": {"tenant": "contoso-tenant",
@@ -66,6 +70,20 @@ DEFAULT_REGISTRY = {
                                "redirect_uris": ["http://localhost/"], "decline": True},
         "signin-short-code-app": {"tenant": "contoso-tenant", "public_client": True,
                                   "redirect_uris": ["http://localhost/"], "code_ttl": 1},
+        "signin-multi-app": {"tenants": ["contoso-tenant", "fabrikam-tenant"],
+                             "public_client": True, "redirect_uris": ["http://localhost/"]},
+        # Answers with hostile text: terminal escapes in the error and the
+        # device code message, which a client must not pass to a terminal.
+        "escape-app": {"tenant": "contoso-tenant", "secret": "escape-s3cret",
+                       "public_client": True, "device_interval": 1,
+                       "hostile_text": "\u001b]0;owned\u0007\u001b[2J\u001b[31m"},
+        # A 200 whose body is not a token response: the access token in it
+        # must not stay in the client's memory.
+        "bad-body-app": {"tenant": "contoso-tenant", "secret": "bad-body-s3cret",
+                         "bad_body": "eyJhbGciOiJub25lIn0.bad-body-token-must-not-stay-in-memory.x"},
+        # A 200 cut short (Content-Length larger than what is sent).
+        "truncated-app": {"tenant": "contoso-tenant", "secret": "truncated-s3cret",
+                          "truncate_body": "eyJhbGciOiJub25lIn0.truncated-token-must-not-stay-in-memory.x"},
         "signin-inactive-app": {"tenant": "contoso-tenant", "public_client": True,
                                 "redirect_uris": ["http://localhost/"],
                                 "refresh_inactive": True},
@@ -106,7 +124,10 @@ DEFAULT_REGISTRY = {
         "cert-web-app": {"tenant": "contoso-tenant",
                          "certificates": ["client-rsa.pem", "client-ec.pem"],
                          "redirect_uris": ["http://localhost/"]},
-        "cert-device-app": {"tenant": "contoso-tenant", "certificates": ["client-ec.pem"],
+        # Entra takes RSA certificates only: an EC one is registered on
+        # cert-app and cert-web-app so that an ES256 assertion meets the
+        # algorithm refusal (AADSTS5002738), not "key not found".
+        "cert-device-app": {"tenant": "contoso-tenant", "certificates": ["client-rsa.pem"],
                             "device_interval": 1, "device_pending": 1},
     },
 }
@@ -243,6 +264,104 @@ def redirect_uri_matches(registered, requested):
     return (r_port or default) == (q_port or default)
 
 
+def entra_return_uri(uri):
+    """The address Entra redirects to: a redirect URI without a path comes
+    back with a trailing slash ("http://localhost:8080" as
+    "http://localhost:8080/") in response_mode query and fragment."""
+    parts = urllib.parse.urlsplit(uri)
+    if parts.path == "":
+        return urllib.parse.urlunsplit(parts._replace(path="/"))
+    return uri
+
+
+# RFC 7636 4.1: 43 to 128 unreserved characters.
+PKCE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+
+
+def pkce_authorize_problem(challenge, method):
+    """None if the authorize request's PKCE parameters are acceptable, else
+    why not. Entra takes S256 and plain (the default when a challenge comes
+    without a method)."""
+    if challenge is None:
+        return None if method is None else "code_challenge_method without code_challenge"
+    if method not in (None, "plain", "S256"):
+        return "code_challenge_method '%s' is not supported" % method
+    if method == "S256":
+        return None if re.fullmatch(r"[A-Za-z0-9_-]{43}", challenge) else \
+            "an S256 code_challenge is 43 base64url characters"
+    return None if PKCE_VERIFIER.fullmatch(challenge) else \
+        "a plain code_challenge is 43 to 128 unreserved characters"
+
+
+def pkce_verifies(grant, verifier):
+    """True when a token request's code_verifier (None: not sent) fits the
+    code: none for a code issued without a challenge, else one that gives
+    the challenge by the code's method (constant-time comparison)."""
+    challenge = grant.get("challenge")
+    if challenge is None:
+        return verifier is None
+    if verifier is None or not PKCE_VERIFIER.fullmatch(verifier):
+        return False
+    if grant.get("challenge_method") == "S256":
+        verifier = b64url(hashlib.sha256(verifier.encode()).digest())
+    return hmac.compare_digest(verifier.encode(), challenge.encode())
+
+
+def scope_widening(granted, requested):
+    """The scopes of requested (space-separated) that the grant never had:
+    a refresh may narrow, never widen."""
+    have = set(granted.split())
+    return [s for s in requested.split() if s not in have]
+
+
+# Entra accepts certificate credentials with RSA keys only.
+ASSERTION_ALGS = ("PS256", "RS256")
+
+
+def assertion_alg_refusal(alg):
+    """None for an algorithm Entra takes in a client assertion, else its
+    answer (status, error, AADSTS code, description)."""
+    if alg in ASSERTION_ALGS:
+        return None
+    return (401, "invalid_client", 5002738,
+            "Invalid JWT token. '%s' is not a supported signature algorithm. "
+            "Supported signing algorithms are: '%s'" % (alg, ", ".join(ASSERTION_ALGS)))
+
+
+class SecretLog:
+    """Test-only (--secret-log): every secret value the emulator received or
+    issued, one JSON line each, so that tests can look for each one in the
+    client's own output. Never enable it outside tests."""
+
+    RECEIVED = SECRET_FIELDS
+    ISSUED = ("access_token", "refresh_token", "id_token", "device_code", "code")
+
+    def __init__(self, path):
+        self._path = path
+        self._lock = threading.Lock()
+
+    def _write(self, how, kind, value):
+        if not self._path or not isinstance(value, str) or not value:
+            return
+        with self._lock:
+            fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, (json.dumps({"how": how, "kind": kind, "value": value})
+                              + "\n").encode())
+            finally:
+                os.close(fd)
+
+    def received(self, form):
+        for k, v in (form or {}).items():
+            if k in self.RECEIVED:
+                self._write("received", k, v)
+
+    def issued(self, obj):
+        if isinstance(obj, dict):
+            for k in self.ISSUED:
+                self._write("issued", k, obj.get(k))
+
+
 class Registry:
     """Tenants and apps, plus per-app counters for the "once" knobs."""
 
@@ -359,6 +478,8 @@ class ClientAssertions:
         if not isinstance(header, dict) or not isinstance(claims, dict):
             return bad
         alg = header.get("alg")
+        if assertion_alg_refusal(alg):
+            return assertion_alg_refusal(alg)
         thumb = header.get("x5t#S256") or header.get("x5t")
         kind = "s256" if "x5t#S256" in header else "sha1"
         cert = next((c for c in self._certs.get(client_id, []) if c[kind] == thumb), None)
@@ -475,6 +596,7 @@ class Handler(BaseHTTPRequestHandler):
         self._form = None
         self._status = None
         self._app = None
+        self._chunks = None
         path = urllib.parse.urlsplit(self.path).path
         body = self.read_body()
         if body is None:
@@ -503,7 +625,9 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": path,
                 "content_type": self.headers.get("Content-Type", ""),
                 "form": redact(self._form or {}), "status": self._status,
+                "chunks": self._chunks,
             })
+            self.server.secret_log.received(self._form)
 
     def read_body(self):
         te = self.headers.get("Transfer-Encoding", "").lower()
@@ -545,6 +669,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_json(self, status, obj, headers=None):
         body = json.dumps(obj, separators=(",", ":")).encode("utf-8")
+        self.server.secret_log.issued(obj)
         self._status = status
         app = self._app or {}
         self.send_response(status)
@@ -561,16 +686,28 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
 
+    # Odd chunk sizes, cycled: one byte, primes, one across a 4 KB boundary.
+    CHUNK_SIZES = (1, 7, 13, 251, 3, 4099)
+
     def send_chunked(self, body):
-        """Several chunks, flushed one by one so they arrive separately."""
+        """Real chunked coding: chunks of odd sizes flushed one by one so
+        they arrive in separate TLS records, sizes in upper- and lower-case
+        hex, a chunk extension (which clients must ignore) and an empty
+        trailer. The sizes go to the request log ("chunks")."""
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        step = max(1, len(body) // 4)
-        for i in range(0, len(body), step):
-            piece = body[i:i + step]
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self._chunks = []
+        i = 0
+        while i < len(body):
+            n = self.CHUNK_SIZES[len(self._chunks) % len(self.CHUNK_SIZES)]
+            piece = body[i:i + n]
+            size = (b"%X" if len(self._chunks) % 2 else b"%x") % len(piece)
+            ext = b";emu=1" if len(self._chunks) == 2 else b""
+            self.wfile.write(size + ext + b"\r\n" + piece + b"\r\n")
             self.wfile.flush()
-            time.sleep(0.01)
+            self._chunks.append(len(piece))
+            i += len(piece)
+            time.sleep(0.002)
         self.wfile.write(b"0\r\n\r\n")
 
     def send_entra_error(self, status, obj, headers=None):
@@ -707,7 +844,8 @@ class Handler(BaseHTTPRequestHandler):
         reg = self.server.registry
         throttle = int(app.get("throttle_once") or 0)
         if throttle and reg.hit(client_id, "throttle") < throttle:
-            self.send_text(429, "Too Many Requests", {"Retry-After": "1"})
+            self.send_text(429, "Too Many Requests",
+                           {"Retry-After": str(app.get("retry_after", 1))})
             return True
         fail = app.get("fail_5xx_once")
         if fail:
@@ -722,6 +860,31 @@ class Handler(BaseHTTPRequestHandler):
                     self.error(status, "server_error", 90033,
                                "A transient error has occurred. Please try again.")
                 return True
+        return self.answer_knobs(app)
+
+    def answer_knobs(self, app):
+        """Hostile or broken answers (hostile_text, bad_body, truncate_body).
+        True if a response was sent."""
+        if app.get("hostile_text"):
+            self.error(400, "invalid_request", 90014, "Refused. " + app["hostile_text"])
+            return True
+        if app.get("bad_body"):
+            # A 200 that is not a token response (expires_in is no number).
+            self.send_json(200, {"token_type": "Bearer", "expires_in": "soon",
+                                 "access_token": app["bad_body"]})
+            return True
+        if app.get("truncate_body"):
+            body = json.dumps({"token_type": "Bearer", "expires_in": 3599,
+                               "access_token": app["truncate_body"]}).encode()
+            self._status = 200
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body) + 100))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return True
         return False
 
     def access_token(self, tenant, app, client_id, aud, version):
@@ -839,7 +1002,8 @@ class Handler(BaseHTTPRequestHandler):
         user_code = "".join(self.USER_CODE_ALPHABET[b % len(self.USER_CODE_ALPHABET)]
                             for b in os.urandom(9))
         message = ("To sign in, use a web browser to open the page %s and enter the "
-                   "code %s to authenticate." % (self.DEVICE_URI, user_code))
+                   "code %s to authenticate.%s" % (self.DEVICE_URI, user_code,
+                                                   app.get("hostile_text", "")))
         if not app.get("device_forget"):
             lock, codes = self.device_codes()
             with lock:
@@ -988,6 +1152,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def redirect_to(self, uri, params):
+        uri = entra_return_uri(uri)
+        self.server.secret_log.issued(params)
         sep = "&" if "?" in uri else "?"
         self._status = 302
         self.send_response(302)
@@ -1043,12 +1209,12 @@ class Handler(BaseHTTPRequestHandler):
         if not query.get("scope"):
             return fail("invalid_request", 900144,
                         "The request body must contain the following parameter: 'scope'.")
-        if challenge is not None and (
-                query.get("code_challenge_method") != "S256" or
-                not re.fullmatch(r"[A-Za-z0-9_-]{43}", challenge)):
+        pkce_problem = pkce_authorize_problem(challenge,
+                                              query.get("code_challenge_method"))
+        if pkce_problem:
             return fail("invalid_request", 501491,
-                        "Invalid size of Code_Challenge parameter or a method other "
-                        "than S256.")
+                        "Invalid size of Code_Challenge parameter or an unsupported "
+                        "method: %s." % pkce_problem)
         if app.get("decline"):
             return fail("access_denied", 65004,
                         "User declined to consent to access the app.")
@@ -1056,6 +1222,7 @@ class Handler(BaseHTTPRequestHandler):
         code = self.server.registry.signin.new_code({
             "client_id": client_id, "tenant": tkey, "redirect_uri": uri,
             "scope": query["scope"], "challenge": challenge,
+            "challenge_method": query.get("code_challenge_method", "plain"),
             "nonce": query.get("nonce"), "user": app.get("user", SigninStore.DEFAULT_USER),
             "expires": time.time() + float(app.get("code_ttl", 600)),
         })
@@ -1134,13 +1301,14 @@ class Handler(BaseHTTPRequestHandler):
                               "The reply address '%s' does not match the reply address "
                               "'%s' provided when requesting Authorization code."
                               % (form.get("redirect_uri", ""), grant["redirect_uri"]))
-        if grant["challenge"] is not None:
-            verifier = form.get("code_verifier", "").encode()
-            digest = b64url(hashlib.sha256(verifier).digest())
-            if not verifier or not hmac.compare_digest(digest, grant["challenge"]):
-                return self.error(400, "invalid_grant", 501481,
-                                  "The Code_Verifier does not match the code_challenge "
-                                  "supplied in the authorization request.")
+        if grant["tenant"] != tkey:
+            return self.error(400, "invalid_grant", 9002313,
+                              "Invalid request. Request is malformed or invalid: the "
+                              "code was issued in another tenant.")
+        if not pkce_verifies(grant, form.get("code_verifier")):
+            return self.error(400, "invalid_grant", 501481,
+                              "The Code_Verifier does not match the code_challenge "
+                              "supplied in the authorization request.")
         self.user_tokens(tenant, client_id, app, grant,
                          form.get("scope") or grant["scope"])
 
@@ -1169,8 +1337,26 @@ class Handler(BaseHTTPRequestHandler):
                               "The refresh token has expired due to inactivity. The "
                               "token was issued on %s and was inactive for 90.00:00:00."
                               % issued.strftime("%Y-%m-%dT%H:%M:%S.0000000Z"))
+        if grant.get("tenant", tkey) != tkey:
+            return self.error(400, "invalid_grant", 9002313,
+                              "Invalid request. Request is malformed or invalid: the "
+                              "refresh token was issued in another tenant.")
+        wider = scope_widening(grant["scope"], form.get("scope") or grant["scope"])
+        if wider:
+            return self.send_entra_error(*self.consent_required(client_id, wider))
         self.user_tokens(tenant, client_id, app, grant,
                          form.get("scope") or grant["scope"])
+
+    def consent_required(self, client_id, scopes):
+        """A refresh asking for scopes the user never granted: (status, body)."""
+        status, body = entra_error(
+            400, "invalid_grant", 65001,
+            "The user or administrator has not consented to use the application with "
+            "ID '%s' for the scopes '%s'. Send an interactive authorization request "
+            "for this user and resource." % (client_id, " ".join(scopes)),
+            self.correlation_id())
+        body["suberror"] = "consent_required"
+        return status, body
 
     # --- emulator control ----------------------------------------------
 
@@ -1185,6 +1371,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    secret_log = SecretLog(None)  # main() sets one with --secret-log
 
     def __init__(self, addr, name, tls_context, registry, request_log):
         self.name = name
@@ -1222,6 +1409,9 @@ def main(argv=None):
                    help="directory of the apps' registered client certificates "
                         "(default: the directory of --cert)")
     p.add_argument("--log", help="append one JSON line per request (no secrets)")
+    p.add_argument("--secret-log",
+                   help="TESTS ONLY: append every secret received or issued (0600 file), "
+                        "for tests that look for them in a client's output")
     p.add_argument("--ready-file",
                    help="written once listening: 'port\\n' (then 'wrong_port\\n')")
     args = p.parse_args(argv)
@@ -1250,6 +1440,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2},
                                 daemon=True) for s in servers]
+    for s in servers:
+        s.secret_log = SecretLog(args.secret_log)
     for t in threads:
         t.start()
 

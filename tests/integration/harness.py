@@ -4,6 +4,11 @@
         emu.authority          # "https://localhost:<port>"
         emu.wrong_authority    # same server, certificate for another name
         emu.requests()         # the emulator's request log (no secrets)
+        emu.secrets()          # every secret it received or issued (test-only log)
+
+and check a client's own output for every spelling of a secret:
+
+    assert_no_secret(test, text, secret)
 
 and run an integration test file's unittest cases against it as TAP:
 
@@ -12,6 +17,7 @@ and run an integration test file's unittest cases against it as TAP:
 """
 
 import argparse
+import base64
 import json
 import os
 import subprocess
@@ -19,6 +25,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -51,6 +58,7 @@ class Emulator:
         self.tmp = tempfile.TemporaryDirectory(prefix="et-emu-")
         ready = os.path.join(self.tmp.name, "ready")
         self.log_path = os.path.join(self.tmp.name, "requests.jsonl")
+        self.secret_log_path = os.path.join(self.tmp.name, "secrets.jsonl")
         self.proc = subprocess.Popen(
             [sys.executable, EMULATOR, "--bind", self.bind, "--port", "0",
              "--cert", os.path.join(self.certs, "server.pem"),
@@ -58,7 +66,8 @@ class Emulator:
              "--wrong-name-port", "0",
              "--wrong-cert", os.path.join(self.certs, "wrong.pem"),
              "--wrong-key", os.path.join(self.certs, "wrong.key"),
-             "--log", self.log_path, "--ready-file", ready],
+             "--log", self.log_path, "--secret-log", self.secret_log_path,
+             "--ready-file", ready],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + self.startup_timeout
         while not os.path.exists(ready):
@@ -83,6 +92,17 @@ class Emulator:
         except FileNotFoundError:
             return []
 
+    def secrets(self, kinds=None):
+        """[(kind, value)] of every secret the emulator received or issued
+        so far (client secrets, assertions, codes, verifiers, refresh,
+        access and id tokens, device codes), optionally only of kinds."""
+        try:
+            with open(self.secret_log_path) as f:
+                rows = [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+        return [(r["kind"], r["value"]) for r in rows if not kinds or r["kind"] in kinds]
+
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -95,6 +115,46 @@ class Emulator:
             self.proc.stderr.close()
         self.tmp.cleanup()
         return False
+
+
+def secret_spellings(secret):
+    """The ways a secret can leak into text: raw, form-encoded (both
+    spellings of a space), percent-encoded, base64 (standard and url-safe,
+    with and without padding), JSON-escaped, and every 16-byte substring
+    of the raw value (a secret cut or wrapped is still a leak)."""
+    raw = secret.encode()
+    out = {secret, urllib.parse.quote_plus(secret), urllib.parse.quote(secret, safe=""),
+           json.dumps(secret)[1:-1]}
+    for enc in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        out.add(enc.decode())
+        out.add(enc.decode().rstrip("="))
+    # A JWT's header and claims are alike across tokens (same alg, close
+    # timestamps): only its signature's substrings identify it.
+    parts = secret.split(".")
+    tail = parts[2] if len(parts) == 3 and all(parts) else secret
+    if len(tail) > 16:
+        out.update(tail[i:i + 16] for i in range(len(tail) - 15))
+    return out
+
+
+def assert_no_secret(test, text, secret, what="secret"):
+    """Fails test if text holds any spelling of secret."""
+    for s in sorted(secret_spellings(secret)):
+        if s and s in text:
+            test.fail("%s leaked as %r in the client's output" % (what, s))
+
+
+def assert_client_kept_secrets(test, emu, stdout, stderr, printed=("access_token", "id_token")):
+    """Every secret the emulator has received or issued so far, in every
+    spelling, is absent from the client's stderr, and from its stdout unless
+    its kind is one the command prints (the access token; id_token with
+    --json)."""
+    for kind, value in emu.secrets():
+        if len(value) < 8:  # too short to tell from ordinary text
+            continue
+        assert_no_secret(test, stderr, value, kind + " (stderr)")
+        if kind not in printed:
+            assert_no_secret(test, stdout, value, kind + " (stdout)")
 
 
 class TapResult(unittest.TextTestResult):

@@ -23,6 +23,7 @@ CERTS = None
 EMU = None
 
 APP = "edgetoken-test-app"
+SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def run(args, secret=None, env_extra=None, timeout=60):
@@ -111,10 +112,16 @@ class CliTest(unittest.TestCase):
         self.assertIn("AADSTS90002", p.stderr)
 
     def test_chunked_response(self):
+        before = len(EMU.requests())
         p = run(token_args(app="chunked-app", extra=["--json"]),
                 secret=secret_of("chunked-app"))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(json.loads(p.stdout)["token_type"], "Bearer")
+        # It really came chunked, in odd sizes (the emulator logs them).
+        chunks = self.requests_since(before)[0]["chunks"]
+        self.assertIsNotNone(chunks, "the answer was not chunked")
+        self.assertGreaterEqual(len(chunks), 4, chunks)
+        self.assertIn(1, chunks)
 
     def test_token_larger_than_buffer_is_a_clear_error(self):
         p = run(token_args(app="big-token-app"), secret=secret_of("big-token-app"))
@@ -134,17 +141,27 @@ class CliTest(unittest.TestCase):
         self.assertIn("certificate", p.stderr)
         self.assertRegex(p.stderr, r"(?i)(CN|name)")
 
+    @unittest.skipUnless(os.path.exists(SYSTEM_CA), "no system CA bundle " + SYSTEM_CA)
     def test_system_bundle_does_not_trust_test_ca(self):
+        # The default bundle is read (a missing one would also be exit 5,
+        # "cannot read"): the handshake fails on trust, not on the file.
         args = ["token", "--tenant", TENANT, "--client-id", APP, "--authority", EMU.authority]
         p = run(args, secret=secret_of(APP))
         self.assertEqual(p.returncode, 5, p.stderr)
+        self.assertRegex(p.stderr, r"(?i)not trusted|verif")
+        self.assertNotIn(SYSTEM_CA, p.stderr)
 
     def test_throttled_once_then_success(self):
         before = len(EMU.requests())
         p = run(token_args(app="throttle-app"), secret=secret_of("throttle-app"))
         self.assertEqual(p.returncode, 0, p.stderr)
-        statuses = [r["status"] for r in self.requests_since(before)]
-        self.assertEqual(statuses, [429, 200])
+        reqs = self.requests_since(before)
+        self.assertEqual([r["status"] for r in reqs], [429, 200])
+        # Retry-After: 2 (seconds) was waited out: longer than the 1 s
+        # back-off used without one, and not read as milliseconds.
+        gap = reqs[1]["mono"] - reqs[0]["mono"]
+        self.assertGreaterEqual(gap, 1.9, "retried %.3f s after Retry-After: 2" % gap)
+        self.assertLess(gap, 4.0)
 
     def test_server_error_once_then_success(self):
         before = len(EMU.requests())

@@ -695,6 +695,42 @@ static void test_log_levels(void **state) {
   et_posix_free(&px);
 }
 
+/* Without a sink the port writes to stderr: a message quoting server text
+ * must reach the terminal without its control bytes (escape sequences that
+ * retitle the window, clear the screen or fake a prompt). */
+static void test_log_to_stderr_drops_control_bytes(void **state) {
+  (void)state;
+  static const char hostile[] = "server says \x1b]0;owned\x07\x1b[2J\r\x7f\x08ok";
+  char path[600], out[256];
+  path_in(path, sizeof path, g.certs, "ca.pem");
+  et_posix_config cfg = { 0 };
+  cfg.ca_file = path;
+  cfg.log_level = ET_LOG_WARN;
+  et_posix px;
+  et_port port;
+  FILE *tmp = tmpfile();
+  assert_non_null(tmp);
+  fflush(stderr);
+  int saved = dup(2);
+  assert_true(saved >= 0);
+  assert_true(dup2(fileno(tmp), 2) >= 0);
+  assert_int_equal(et_posix_init(&px, &cfg, &port), ET_OK);
+  port.log(port.ctx, ET_LOG_WARN, hostile, sizeof hostile - 1);
+  et_posix_free(&px);
+  fflush(stderr);
+  assert_true(dup2(saved, 2) >= 0);
+  close(saved);
+  rewind(tmp);
+  size_t n = fread(out, 1, sizeof out - 1, tmp);
+  fclose(tmp);
+  out[n] = '\0';
+  assert_non_null(strstr(out, "server says"));
+  assert_non_null(strstr(out, "ok"));
+  for (size_t i = 0; i < n; i++)
+    if (out[i] != '\n')
+      assert_false((unsigned char)out[i] < 0x20 || (unsigned char)out[i] == 0x7f);
+}
+
 int main(void) {
   /* SIGPIPE stays fatal: test_send_to_closed_peer proves the port never
    * raises it. */
@@ -717,6 +753,7 @@ int main(void) {
     cmocka_unit_test(test_clocks),
     cmocka_unit_test(test_sha256),
     cmocka_unit_test(test_log_levels),
+    cmocka_unit_test(test_log_to_stderr_drops_control_bytes),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

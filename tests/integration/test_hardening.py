@@ -1,0 +1,442 @@
+#!/usr/bin/python3
+"""Properties of the edgetoken CLI that cannot be seen in its answers, observed
+from outside the process:
+
+- the store's crash safety: write -> fsync(temp) -> rename -> fsync(dir),
+  recorded by an LD_PRELOAD shim (shims/fsync_order.c);
+- secrets wiped: the process's own writable memory scanned at exit, and
+  whenever it writes to stderr after a failed exchange (shims/memscan.c);
+- randomness from getrandom(2) only: with getrandom fixed by a shim
+  (shims/fixed_random.c), state and PKCE challenge are a function of it;
+- the redirect listener bound to loopback only (its sockets in /proc);
+- TLS below 1.2 refused (a TLS 1.0/1.1-only server);
+- no control bytes from the server on the terminal;
+- a warning for a secret file others can read;
+- every command's --verbose output free of every spelling of every secret.
+
+    test_hardening.py --cli build/gcc/edgetoken --certs build/test-certs
+"""
+
+import os
+import re
+import signal
+import socket
+import ssl
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+
+from harness import (HERE, TENANT, DEFAULT_REGISTRY, assert_client_kept_secrets, cli_args,
+                     run_tap, secret_of)
+
+CLI = None
+EMU = None
+SHIMS = {}
+APP = "edgetoken-test-app"
+WEB = "signin-web-app"
+
+
+def build_shims(outdir):
+    for name in ("fsync_order", "memscan", "fixed_random"):
+        so = os.path.join(outdir, name + ".so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror",
+                        "-o", so, os.path.join(HERE, "shims", name + ".c"), "-ldl"],
+                       check=True)
+        SHIMS[name] = so
+
+
+def env_for(secret=None, store=None, extra=None):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("EDGETOKEN_CLIENT_SECRET", "DISPLAY", "WAYLAND_DISPLAY", "LD_PRELOAD")}
+    if secret is not None:
+        env["EDGETOKEN_CLIENT_SECRET"] = secret
+    if store is not None:
+        env["EDGETOKEN_STORE_DIR"] = store
+    env.update(extra or {})
+    return env
+
+
+def run(args, secret=None, store=None, extra_env=None, stdin=None, timeout=60):
+    return subprocess.run([CLI] + args, env=env_for(secret, store, extra_env), input=stdin,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def common(cmd, app, authority=None, extra=()):
+    return [cmd, "--tenant", TENANT, "--client-id", app, "--authority",
+            authority or EMU.authority, "--ca-file", EMU.ca] + list(extra)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def browse(url):
+    """The signed-in browser at the authorize URL: the redirect's Location."""
+    ctx = ssl.create_default_context(cafile=EMU.ca)
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx), NoRedirect)
+    try:
+        opener.open(url, timeout=10)
+    except urllib.error.HTTPError as e:
+        if e.code == 302:
+            return e.headers["Location"]
+        raise
+    raise AssertionError("no redirect")
+
+
+def hexes(*values):
+    return ",".join(v.encode().hex() for v in values)
+
+
+def control_bytes(text):
+    return [c for c in text if (ord(c) < 0x20 and c != "\n") or ord(c) == 0x7f]
+
+
+class TlsOldServer:
+    """A TLS server on localhost with the emulator's certificate that speaks
+    only the versions given; records whether a handshake completed."""
+
+    def __init__(self, lo, hi):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx.minimum_version = lo
+            self.ctx.maximum_version = hi
+        self.ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        self.ctx.load_cert_chain(os.path.join(EMU.certs, "server.pem"),
+                                 os.path.join(EMU.certs, "server.key"))
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.handshakes = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.settimeout(5)
+            try:
+                with self.ctx.wrap_socket(conn, server_side=True) as s:
+                    self.handshakes.append(s.version())
+                    s.recv(4096)
+                    s.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                              b"Connection: close\r\n\r\n")
+            except (ssl.SSLError, OSError):
+                conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+class HardeningTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="et-hard-")
+        self.store = os.path.realpath(os.path.join(self.tmp.name, "store"))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    # --- the store: fsync order -------------------------------------------
+
+    def saves(self, log):
+        """[(temp, final, ops)] for each rename, ops = the ops before and after."""
+        with open(log) as f:
+            ops = [l.rstrip("\n").split(" ") for l in f if l.strip()]
+        return ops
+
+    def assert_crash_safe_saves(self, ops, want):
+        renames = [i for i, op in enumerate(ops) if op[0] == "rename"]
+        finals = [os.path.basename(ops[i][2]) for i in renames]
+        self.assertTrue(any(re.match(want, n) for n in finals), (finals, ops))
+        for i in renames:
+            tmp, final = ops[i][1], ops[i][2]
+            writes = [j for j in range(i) if ops[j] == ["write", tmp]]
+            self.assertTrue(writes, "nothing written to %s before its rename" % tmp)
+            syncs = [j for j in range(writes[-1], i) if ops[j] == ["fsync", tmp]]
+            self.assertTrue(syncs, "%s not fsynced after its last write and before the "
+                            "rename: %s" % (tmp, ops))
+            after = ops[i + 1:]
+            nxt = next((k for k, op in enumerate(after) if op[0] == "rename"), len(after))
+            self.assertIn(["fsyncdir", os.path.dirname(final)], after[:nxt],
+                          "directory not fsynced after renaming to %s: %s" % (final, ops))
+
+    def test_store_saves_are_fsynced_in_order(self):
+        log = os.path.join(self.tmp.name, "fsync.log")
+        shim = {"LD_PRELOAD": SHIMS["fsync_order"], "ET_SHIM_DIR": self.store,
+                "ET_SHIM_LOG": log}
+        secret = secret_of(WEB)
+        p = run(common("authorize-url", WEB, extra=["--redirect-uri", "http://localhost:8080"]),
+                secret=secret, store=self.store, extra_env=shim)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        loc = browse(p.stdout.strip())
+        p = run(common("redeem", WEB, extra=["--redirect", "-"]), secret=secret,
+                store=self.store, extra_env=shim, stdin=loc + "\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assert_crash_safe_saves(self.saves(log), r"^rt-[0-9a-f]{32}$")
+
+    # --- memory: secrets wiped --------------------------------------------
+
+    def memscan(self, args, secret=None, at_exit=(), at_stderr=(), secret_file=None):
+        log = os.path.join(self.tmp.name, "memscan.log")
+        if os.path.exists(log):
+            os.unlink(log)
+        env = {"LD_PRELOAD": SHIMS["memscan"], "ET_MEMSCAN_LOG": log,
+               "ET_MEMSCAN_EXIT": hexes(*at_exit), "ET_MEMSCAN_STDERR": hexes(*at_stderr)}
+        if secret_file:
+            args = args + ["--client-secret-file", secret_file]
+        p = run(args, secret=secret, extra_env=env)
+        found = open(log).read() if os.path.exists(log) else ""
+        return p, found
+
+    def secret_file(self, secret, mode=0o600):
+        path = os.path.join(self.tmp.name, "secret")
+        with open(path, "w") as f:
+            f.write(secret + "\n")
+        os.chmod(path, mode)
+        return path
+
+    def test_scanner_finds_what_is_there(self):
+        # The scanner itself: a string that stays in memory (argv) is found.
+        marker = "memscan-self-test-marker-0123456789"
+        p, found = self.memscan(common("token", APP, extra=["--scope", marker + "/.default"]),
+                                secret=secret_of(APP), at_exit=[marker])
+        self.assertIn("exit 0", found, p.stderr)
+
+    def test_client_secret_wiped_before_exit(self):
+        secret = secret_of(APP)
+        spellings = [secret, urllib.parse.quote_plus(secret)]
+        for how in ("env", "file"):
+            with self.subTest(how=how):
+                p, found = self.memscan(
+                    common("token", APP), secret=secret if how == "env" else None,
+                    secret_file=self.secret_file(secret) if how == "file" else None,
+                    at_exit=spellings)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(found, "", "the client secret is still in memory at exit")
+        p, found = self.memscan(common("token", APP), secret="wrong-" + secret,
+                                at_exit=["wrong-" + secret])
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual(found, "", "a refused secret is still in memory at exit")
+
+    def test_failed_exchange_leaves_no_token_in_the_workspace(self):
+        app = "truncated-app"
+        marker = DEFAULT_REGISTRY["apps"][app]["truncate_body"]
+        p, found = self.memscan(common("token", app), secret=secret_of(app),
+                                at_exit=[marker], at_stderr=[marker])
+        self.assertNotEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(found, "", "a cut response's token stayed in memory")
+
+    def test_undecodable_token_response_is_wiped(self):
+        app = "bad-body-app"
+        marker = DEFAULT_REGISTRY["apps"][app]["bad_body"]
+        p, found = self.memscan(common("token", app), secret=secret_of(app),
+                                at_exit=[marker], at_stderr=[marker])
+        self.assertEqual(p.returncode, 6, p.stderr)
+        self.assertEqual(found, "", "a 2xx body that failed to decode stayed in memory")
+
+    # --- randomness ---------------------------------------------------------
+
+    def authorize_params(self, seed):
+        env = {"LD_PRELOAD": SHIMS["fixed_random"]}
+        if seed is not None:
+            env["ET_RANDOM_SEED"] = str(seed)
+        p = run(common("authorize-url", WEB), store=os.path.join(self.tmp.name, str(seed)),
+                extra_env=env if seed is not None else None)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(p.stdout.strip()).query))
+        return q["state"], q["code_challenge"]
+
+    def test_state_and_verifier_come_from_getrandom(self):
+        # Known answer: with getrandom fixed, state and challenge are fixed
+        # too (nothing else, no clock, no pid, feeds them); another seed
+        # changes both; without the shim they differ run to run.
+        a, b = self.authorize_params(7), self.authorize_params(7)
+        self.assertEqual(a, b, "state/PKCE do not come from getrandom alone")
+        c = self.authorize_params(8)
+        self.assertNotEqual(a[0], c[0])
+        self.assertNotEqual(a[1], c[1])
+        self.assertNotEqual(self.authorize_params(None), self.authorize_params(None))
+
+    # --- the redirect listener ----------------------------------------------
+
+    def listening_addresses(self, pid):
+        inodes = set()
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            m = re.match(r"socket:\[(\d+)\]", link)
+            if m:
+                inodes.add(m.group(1))
+        found = []
+        for table in ("tcp", "tcp6"):
+            with open("/proc/%d/net/%s" % (pid, table)) as f:
+                for line in f.readlines()[1:]:
+                    cols = line.split()
+                    if cols[3] == "0A" and cols[9] in inodes:  # LISTEN
+                        found.append(cols[1].split(":")[0])
+        return found
+
+    def test_listener_binds_loopback_only(self):
+        p = subprocess.Popen(
+            [CLI] + common("login", "signin-public-app",
+                           extra=["--redirect-uri", "http://localhost:0/", "--no-browser",
+                                  "--wait", "20"]),
+            env=env_for(store=self.store), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            for line in p.stderr:
+                if "waiting up to" in line:
+                    break
+            addrs = self.listening_addresses(p.pid)
+        finally:
+            p.send_signal(signal.SIGINT)
+            p.communicate(timeout=10)
+        self.assertTrue(addrs, "no listening socket found")
+        loopback = {"0100007F", "00000000000000000000000001000000"}
+        for a in addrs:
+            self.assertIn(a, loopback, "listener bound to %s, not loopback" % a)
+
+    # --- TLS versions ---------------------------------------------------------
+
+    def test_tls_below_1_2_refused(self):
+        V = ssl.TLSVersion
+        control = TlsOldServer(V.TLSv1_2, V.TLSv1_2)
+        try:  # the test server works: TLS 1.2 completes a handshake
+            p = run(common("token", APP, authority="https://localhost:%d" % control.port,
+                           extra=["--timeout", "5"]), secret=secret_of(APP))
+            self.assertEqual(control.handshakes[:1], ["TLSv1.2"], p.stderr)
+        finally:
+            control.close()
+        for hi in (V.TLSv1, V.TLSv1_1):
+            old = TlsOldServer(V.TLSv1, hi)
+            try:
+                p = run(common("token", APP, authority="https://localhost:%d" % old.port,
+                               extra=["--timeout", "5"]), secret=secret_of(APP))
+                self.assertEqual(old.handshakes, [], "handshake completed with %s" % hi)
+                self.assertEqual(p.returncode, 5, p.stderr)
+            finally:
+                old.close()
+
+    # --- server text on the terminal -------------------------------------------
+
+    def test_no_control_bytes_from_the_server_reach_stderr(self):
+        app = "escape-app"
+        p = run(common("token", app), secret=secret_of(app))
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("Refused", p.stderr)
+        self.assertEqual(control_bytes(p.stderr), [], repr(p.stderr))
+        for verbose in ([], ["--verbose"]):
+            p = run(common("device-login", app, extra=["--no-qr"] + verbose), store=self.store)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("devicelogin", p.stderr)
+            self.assertEqual(control_bytes(p.stderr), [], repr(p.stderr))
+
+    # --- secret files -------------------------------------------------------------
+
+    def test_secret_file_readable_by_others_warns(self):
+        for mode, warned in ((0o640, True), (0o604, True), (0o600, False), (0o400, False)):
+            path = self.secret_file(secret_of(APP), mode)
+            p = run(common("token", APP, extra=["--client-secret-file", path]))
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual("readable by other users" in p.stderr, warned, oct(mode))
+
+    # --- --verbose: no secret in any spelling, any command -------------------
+
+    def assert_clean(self, p, rc=0):
+        self.assertEqual(p.returncode, rc, p.stderr)
+        assert_client_kept_secrets(self, EMU, p.stdout, p.stderr)
+
+    def test_verbose_token_with_secret_and_certificate(self):
+        p = run(common("token", APP, extra=["--verbose"]), secret=secret_of(APP))
+        self.assert_clean(p)
+        self.assertIn("client_secret=***", p.stderr)
+        for v in (["--endpoint", "v1"], []):
+            p = run(common("token", "cert-app", extra=[
+                "--verbose", "--certificate", os.path.join(EMU.certs, "client-rsa.pem"),
+                "--private-key", os.path.join(EMU.certs, "client-rsa.key")] + v))
+            self.assert_clean(p)
+            self.assertIn("client_assertion=***", p.stderr)
+        p = run(common("token", APP, extra=["--verbose"]), secret="wrong-" + secret_of(APP))
+        self.assert_clean(p, 3)
+
+    def test_verbose_sign_in_commands(self):
+        secret = secret_of(WEB)
+        p = run(common("authorize-url", WEB, extra=["--verbose"]), secret=secret,
+                store=self.store)
+        self.assert_clean(p)
+        loc = browse(p.stdout.strip())
+        p = run(common("redeem", WEB, extra=["--verbose", "--redirect", "-"]), secret=secret,
+                store=self.store, stdin=loc + "\n")
+        self.assert_clean(p)
+        self.assertIn("code=***", p.stderr)
+        for _ in range(2):
+            p = run(common("refresh", WEB, extra=["--verbose"]), secret=secret,
+                    store=self.store)
+            self.assert_clean(p)
+            self.assertIn("refresh_token=***", p.stderr)
+        p = run(common("refresh", WEB, extra=["--verbose", "--json"]), secret=secret,
+                store=self.store)
+        self.assert_clean(p)
+
+    def test_verbose_login(self):
+        secret = secret_of(WEB)
+        proc = subprocess.Popen(
+            [CLI] + common("login", WEB, extra=["--verbose", "--no-browser", "--redirect-uri",
+                                                "http://localhost:0/", "--wait", "20"]),
+            env=env_for(secret, self.store), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        early, url = [], None
+        for line in proc.stderr:
+            early.append(line)
+            if line.startswith("https://"):
+                url = line.strip()
+            if "waiting up to" in line:
+                break
+        self.assertIsNotNone(url, "".join(early))
+        loc = browse(url)
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(loc, timeout=10).read()
+                break
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.1)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        assert_client_kept_secrets(self, EMU, out, "".join(early) + err)
+
+    def test_verbose_device_login(self):
+        app = "device-confidential-app"
+        p = run(common("device-login", app, extra=["--verbose", "--no-qr"]),
+                secret=secret_of(app), store=self.store)
+        self.assert_clean(p)
+        self.assertIn("device_code=***", p.stderr)
+
+
+def main():
+    global CLI
+    a = cli_args()
+    CLI = a.cli
+    with tempfile.TemporaryDirectory(prefix="et-shims-") as d:
+        build_shims(d)
+        subprocess.run([os.path.join(os.path.dirname(HERE), "emulator", "make_client_certs.sh"),
+                        a.certs], check=True)
+        return run_tap(HardeningTest, a.certs, a.k)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
