@@ -1,8 +1,9 @@
 #!/bin/sh
 # Flash and RAM per Kconfig flavour, measured on linked Cortex-M4 images
 # (-Os, thumb, --gc-sections): core with the flavour's CONFIG_ET_FLOW_* and
-# CONFIG_ET_CRED_* (the rest 0), the bare-metal mbedTLS port (its signing
-# hook too when CRED_CERTIFICATE is on), mbedTLS with our config. Run by
+# CONFIG_ET_CRED_* (the rest 0), the mbedTLS port (port/mbedtls and its
+# diagnostics, as libet_port.a; its signing hook too when CRED_CERTIFICATE
+# is on), mbedTLS with our config, the QEMU board (tests/firmware). Run by
 # `make size-table` (which sets the variables below and builds the parts).
 set -eu
 : "${ARM_CC:?}" "${FW:?}" "${FW_CFLAGS:?}" "${FW_LDFLAGS:?}" "${FW_ARENA:?}"
@@ -38,10 +39,10 @@ for f in $flavours; do
       -o "$d/core/$(basename "$c" .c).o"
   done
   arm-none-eabi-ar rcs "$d/libedgetoken.a" "$d"/core/*.o
-  $ARM_CC $FW_CFLAGS -DMBEDTLS_CONFIG_FILE='"et_mbedtls_config.h"' $defs -DFW_ARENA="$FW_ARENA" -c firmware/size_main.c -o "$d/size_main.o"
-  $ARM_CC $FW_LDFLAGS -Wl,-Map,"$d/image.map" "$d/size_main.o" "$FW/mbedtls/et_mbedtls_port.o" \
-    "$FW/mbedtls/bsp_mbedtls.o" "$FW/startup.o" "$FW/heap_trap.o" "$FW/fw_tests.o" \
-    "$d/libedgetoken.a" "$FW/libmbedtls_et.a" -o "$d/image.elf"
+  $ARM_CC $FW_CFLAGS -DMBEDTLS_CONFIG_FILE='"et_mbedtls_config.h"' $defs -DFW_ARENA="$FW_ARENA" -c tests/firmware/size_main.c -o "$d/size_main.o"
+  $ARM_CC $FW_LDFLAGS -Wl,-Map,"$d/image.map" "$d/size_main.o" "$FW/mbedtls/libet_port.a" \
+    "$FW/mbedtls/bsp_mbedtls.o" "$FW/mbedtls/no_net.o" "$FW/startup.o" "$FW/heap_trap.o" \
+    "$FW/fw_tests.o" "$d/libedgetoken.a" "$FW/libmbedtls_et.a" -o "$d/image.elf"
   maps="$maps $label=$d"
 done
 # shellcheck disable=SC2086
