@@ -24,6 +24,46 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 # BUILD: where everything goes (parallel checkouts or jobs use their own).
 BUILD ?= build
 OUT := $(BUILD)/$(VARIANT)
+# mbedTLS: 3.6 LTS (TLS 1.3 + 1.2) compiled from Debian 13's source package
+# with our config (port/mbedtls/config), once per BUILD dir and variant with
+# the variant's compiler and flags (ASan's too). MBEDTLS_VERSION=2.28
+# compiles Debian 12's 2.28 source instead (one version per BUILD dir).
+# MBEDTLS=system links Debian 12's libmbedtls-dev (2.28, Debian's config)
+# into the host builds, which then go to $(BUILD)/VARIANT-system-mbedtls.
+# MBEDTLS_SRC=/path compiles a tree of your own.
+MBEDTLS ?= source
+MBEDTLS_VERSION ?= 3.6
+MBEDTLS_DIR := $(BUILD)/mbedtls-$(MBEDTLS_VERSION)
+# A symlink to the unpacked tree, so rules can name its headers.
+MBEDTLS_TREE := $(MBEDTLS_DIR)/tree
+MBEDTLS_CFG := port/mbedtls/config/et_mbedtls_config.h
+# What a library build depends on besides the tree.
+MBEDTLS_LIB_DEPS := $(wildcard port/mbedtls/config/*) tools/mbedtls-build.sh
+MBEDTLS_DEFS := -DMBEDTLS_CONFIG_FILE='"et_mbedtls_config.h"' -Iport/mbedtls/config \
+  -I$(MBEDTLS_TREE)/include
+ifeq ($(MBEDTLS),system)
+OUT := $(BUILD)/$(VARIANT)-system-mbedtls
+HOST_MBEDTLS_DEFS :=
+HOST_MBEDTLS_LIB :=
+HOST_MBEDTLS_TREE :=
+HOST_MBEDTLS_CFG :=
+LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
+else
+HOST_MBEDTLS_DEFS := $(MBEDTLS_DEFS)
+HOST_MBEDTLS_LIB := $(OUT)/mbedtls/libmbedtls_et.a
+HOST_MBEDTLS_TREE := $(MBEDTLS_TREE)
+HOST_MBEDTLS_CFG := $(MBEDTLS_CFG)
+LDLIBS_TLS := $(HOST_MBEDTLS_LIB)
+endif
+# Objects do not record which mbedTLS headers they saw: a BUILD dir holds
+# one version, so another version wants another BUILD=.
+MBEDTLS_STAMP := $(BUILD)/mbedtls-version
+MBEDTLS_BUILT := $(shell cat $(MBEDTLS_STAMP) 2>/dev/null)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(filter-out $(MBEDTLS_VERSION),$(MBEDTLS_BUILT)),)
+$(error $(BUILD) holds mbedTLS $(MBEDTLS_BUILT) builds: use another BUILD= for MBEDTLS_VERSION=$(MBEDTLS_VERSION))
+endif
+endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 # With a .config (from make menuconfig), Kconfig's values win over the
 # defaults in et_config.h.
@@ -35,11 +75,10 @@ CFLAGS ?= -O2 -g
 # filters at run time. Devices keep Kconfig's level.
 HOST_DEFS := $(if $(CONFIG_H),,-DCONFIG_ET_LOG_LEVEL=4)
 ALL_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN) $(CONFIG_DEFS) $(HOST_DEFS) \
-  -Icore/include -Iport/include
-LDLIBS_TLS := -lmbedtls -lmbedx509 -lmbedcrypto
+  -Icore/include -Iport/include $(HOST_MBEDTLS_DEFS)
 
 CORE_SRC := $(sort $(wildcard core/src/*.c))
-PORT_SRC := $(sort $(wildcard port/posix/*.c port/mbedtls/*.c))
+PORT_SRC := $(sort $(wildcard port/common/*.c port/posix/*.c port/mbedtls/*.c))
 CLI_SRC := $(sort $(wildcard examples/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -50,13 +89,14 @@ CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all cli unit test demo size bench fuzz menuconfig check-core deps clean
+.PHONY: all cli unit test demo size bench fuzz menuconfig check-core deps clean mbedtls-source
 all: cli
 
 cli: $(OUT)/edgetoken
 unit: $(UNIT_BIN)
 
-$(OUT)/%.o: %.c $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h port/*/*.h examples/cli/*.h tests/unit/*.h) $(CONFIG_H)
+$(OUT)/%.o: %.c $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h port/*/*.h examples/cli/*.h tests/unit/*.h) $(CONFIG_H) \
+  $(HOST_MBEDTLS_CFG) | $(HOST_MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -70,6 +110,22 @@ $(OUT)/libedgetoken_posix.a: $(PORT_OBJ)
 
 $(OUT)/edgetoken: $(CLI_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+
+# The tree (Debian's source package, fetched once per BUILD dir and version).
+$(MBEDTLS_TREE):
+	@mkdir -p $(MBEDTLS_DIR)
+	d=$$(MBEDTLS_SRC='$(MBEDTLS_SRC)' MBEDTLS_VERSION='$(MBEDTLS_VERSION)' \
+	  tools/mbedtls-source.sh $(MBEDTLS_DIR)) && ln -sfn "$$d" $@
+	echo $(MBEDTLS_VERSION) >$(MBEDTLS_STAMP)
+mbedtls-source: $(MBEDTLS_TREE)
+# The host library, with the variant's compiler and flags; the links below
+# name it in LDLIBS_TLS and depend on it here.
+ifneq ($(HOST_MBEDTLS_LIB),)
+$(HOST_MBEDTLS_LIB): $(MBEDTLS_LIB_DEPS) | $(MBEDTLS_TREE)
+	@mkdir -p $(dir $@)
+	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ $(CC) ar -std=c99 $(CFLAGS) $(SAN)
+$(OUT)/edgetoken $(UNIT_BIN): $(HOST_MBEDTLS_LIB)
+endif
 
 # fake_port.o: the scripted port the flow tests share (not a test itself).
 $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/tests/unit/fake_port.o \

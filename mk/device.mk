@@ -5,20 +5,9 @@
 #   make firmware         $(BUILD)/firmware/*.elf for the mps2-an386 (Cortex-M4)
 #   make firmware-test    run them under qemu-system-arm (semihosting exit status)
 #   make size-table       flash/RAM per flavour (also printed by make size)
-# MBEDTLS_SRC=/path uses a firmware tree's own mbedTLS instead of Debian's
-# source package; ZERO_HEAP_ARENA=bytes sizes the POSIX arena.
-.PHONY: mbedtls-source zero-heap zero-heap-test firmware firmware-test size-table
-
-MBEDTLS_DIR := $(BUILD)/mbedtls
-# A symlink to the unpacked tree, so rules can name its headers.
-MBEDTLS_TREE := $(MBEDTLS_DIR)/tree
-$(MBEDTLS_TREE):
-	@mkdir -p $(MBEDTLS_DIR)
-	ln -sfn "$$(MBEDTLS_SRC='$(MBEDTLS_SRC)' tools/mbedtls-source.sh $(MBEDTLS_DIR))" $@
-mbedtls-source: $(MBEDTLS_TREE)
-MBEDTLS_CFG := port/mbedtls/config/et_mbedtls_config.h
-MBEDTLS_DEFS := -DMBEDTLS_CONFIG_FILE='"et_mbedtls_config.h"' -Iport/mbedtls/config \
-  -I$(MBEDTLS_TREE)/include
+# The mbedTLS tree and variables (MBEDTLS_VERSION, MBEDTLS_SRC, ...) are set
+# in the Makefile; ZERO_HEAP_ARENA=bytes sizes the POSIX arena.
+.PHONY: zero-heap zero-heap-test firmware firmware-test size-table
 
 # --- zero-heap POSIX build -------------------------------------------------
 ZH := $(BUILD)/zeroheap
@@ -27,10 +16,10 @@ ZH_DEFS := -DET_ZERO_HEAP -DET_ZERO_HEAP_ARENA=$(ZERO_HEAP_ARENA) -DET_MBEDTLS_M
 ZH_CFLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L $(WARN) -O2 -g $(CONFIG_DEFS) \
   -DCONFIG_ET_LOG_LEVEL=4 $(ZH_DEFS) $(MBEDTLS_DEFS) -Icore/include -Iport/include
 HEAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
-ZH_SRC := $(CORE_SRC) $(PORT_SRC) $(CLI_SRC) firmware/heap_trap.c
+ZH_SRC := $(CORE_SRC) $(PORT_SRC) $(CLI_SRC) tests/firmware/heap_trap.c
 ZH_OBJ := $(ZH_SRC:%.c=$(ZH)/%.o)
 
-$(ZH)/libmbedtls_et.a: $(MBEDTLS_CFG) | $(MBEDTLS_TREE)
+$(ZH)/libmbedtls_et.a: $(MBEDTLS_LIB_DEPS) | $(MBEDTLS_TREE)
 	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ gcc ar -std=gnu99 -O2 -g $(ZH_DEFS)
 $(ZH)/%.o: %.c $(MBEDTLS_CFG) $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h port/*/*.h examples/cli/*.h) $(CONFIG_H) | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
@@ -44,15 +33,22 @@ zero-heap-test: $(ZH)/edgetoken
 	  --certs $(BUILD)/test-certs
 
 # --- Cortex-M4 images under QEMU (mps2-an386) ------------------------------
+# The image and its board support live in tests/firmware; the mbedTLS port
+# is the one every build uses (port/mbedtls, with port/common's
+# diagnostics; a device brings its own transport).
 FW := $(BUILD)/firmware
+FW_SRC_DIR := tests/firmware
 FW_CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
-FW_CFLAGS := $(ARM_CFLAGS) $(FW_CPU) -Ifirmware -I$(FW)
-FW_LDFLAGS := $(FW_CPU) -nostartfiles --specs=nano.specs -T firmware/mps2.ld \
+FW_CFLAGS := $(ARM_CFLAGS) $(FW_CPU) -Iport/include -I$(FW_SRC_DIR) -I$(FW)
+FW_LDFLAGS := $(FW_CPU) -nostartfiles --specs=nano.specs -T $(FW_SRC_DIR)/mps2.ld \
   -Wl,--gc-sections $(HEAP_WRAP)
 FW_MBEDTLS_DEFS := -DET_MBEDTLS_DEVICE $(MBEDTLS_DEFS)
+FW_PORT_SRC := $(sort $(wildcard port/mbedtls/*.c)) port/common/diag.c
+FW_PORT_HDRS := $(wildcard port/include/edgetoken/*.h port/mbedtls/*.h) $(MBEDTLS_CFG)
 # The device arena given to mbedTLS (bytes): the zero-heap CLI's measured
-# high-water for one token is ~26 KB (64-bit), plus margin.
-FW_ARENA ?= 30720
+# high-water for one token (64-bit, so more than a 32-bit device needs),
+# plus margin: ~26 KB on 2.28, ~30 KB on 3.6 (TLS 1.3 and 1.2 alike).
+FW_ARENA ?= $(if $(filter 2.28,$(MBEDTLS_VERSION)),30720,34816)
 FW_BSP := startup fw_tests heap_trap
 FW_TEST_OBJ := $(addprefix $(FW)/,$(addsuffix .o,$(FW_BSP) main rec_port recorded test_codecs \
   test_recorded_exchange test_recorded_flows))
@@ -61,32 +57,37 @@ FW_TEST_OBJ := $(addprefix $(FW)/,$(addsuffix .o,$(FW_BSP) main rec_port recorde
 # and a throwaway client key made in the build directory (never committed).
 FW_ST := $(FW)/selftest
 FW_KEYS := $(FW)/client-certs
-FW_ST_OBJ := $(addprefix $(FW_ST)/,test_cert_assertion.o et_mbedtls_port.o bsp_mbedtls.o)
-FW_HDRS := firmware/fw.h firmware/rec_port.h $(FW)/recorded.h $(wildcard core/include/edgetoken/*.h) \
-  $(BUILD)/arm/jsmn/jsmn.h $(CONFIG_H)
+FW_ST_OBJ := $(addprefix $(FW_ST)/,test_cert_assertion.o no_net.o bsp_mbedtls.o) $(FW_ST)/libet_port.a
+FW_HDRS := $(FW_SRC_DIR)/fw.h $(FW_SRC_DIR)/rec_port.h $(FW_SRC_DIR)/no_net.h $(FW)/recorded.h \
+  $(wildcard core/include/edgetoken/*.h) $(BUILD)/arm/jsmn/jsmn.h $(CONFIG_H)
 
-$(FW)/recorded.h: $(wildcard firmware/recorded/*.http) tools/record-exchange.py
+$(FW)/recorded.h: $(wildcard $(FW_SRC_DIR)/recorded/*.http) tools/record-exchange.py
 	@mkdir -p $(dir $@)
-	$(PYTHON) tools/record-exchange.py header $@ $(sort $(wildcard firmware/recorded/*.http))
+	$(PYTHON) tools/record-exchange.py header $@ $(sort $(wildcard $(FW_SRC_DIR)/recorded/*.http))
 $(FW)/recorded.c: $(FW)/recorded.h
 $(FW)/recorded.o: $(FW)/recorded.c $(FW)/recorded.h
 	$(ARM_CC) $(FW_CFLAGS) -c $< -o $@
-$(FW)/%.o: firmware/%.c $(FW_HDRS)
+$(FW)/%.o: $(FW_SRC_DIR)/%.c $(FW_HDRS)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(FW_CFLAGS) -c $< -o $@
 $(FW_KEYS)/fw_test_key.h: tools/fw-test-key.sh tests/emulator/make_client_certs.sh
 	tools/fw-test-key.sh $(FW_KEYS) $@
-$(FW_ST)/libmbedtls_et.a: $(MBEDTLS_CFG) | $(MBEDTLS_TREE)
+$(FW_ST)/libmbedtls_et.a: $(MBEDTLS_LIB_DEPS) | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ $(ARM_CC) arm-none-eabi-ar -std=c99 -Os \
 	  $(FW_CPU) -ffunction-sections -fdata-sections -DET_MBEDTLS_DEVICE -DET_MBEDTLS_MEMORY_DEBUG
-$(FW_ST)/%.o: firmware/%.c $(FW_HDRS) $(MBEDTLS_CFG) firmware/et_mbedtls_port.h \
-  $(FW_KEYS)/fw_test_key.h | $(MBEDTLS_TREE)
+$(FW_ST)/%.o: $(FW_SRC_DIR)/%.c $(FW_HDRS) $(FW_PORT_HDRS) $(FW_KEYS)/fw_test_key.h | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(FW_CFLAGS) $(FW_MBEDTLS_DEFS) -DET_MBEDTLS_MEMORY_DEBUG -DFW_ARENA=$(FW_ARENA) \
 	  -I$(FW_KEYS) -c $< -o $@
+$(FW_ST)/port/%.o: port/%.c $(FW_PORT_HDRS) $(BUILD)/arm/jsmn/jsmn.h $(CONFIG_H) | $(MBEDTLS_TREE)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(FW_CFLAGS) $(FW_MBEDTLS_DEFS) -DET_MBEDTLS_MEMORY_DEBUG -c $< -o $@
+$(FW_ST)/libet_port.a: $(FW_PORT_SRC:port/%.c=$(FW_ST)/port/%.o)
+	@rm -f $@
+	arm-none-eabi-ar rcs $@ $^
 $(FW)/selftest.elf: $(FW_TEST_OBJ) $(FW_ST_OBJ) $(FW_ST)/libmbedtls_et.a $(BUILD)/arm/libedgetoken.a \
-  firmware/mps2.ld
+  $(FW_SRC_DIR)/mps2.ld
 	$(ARM_CC) $(FW_LDFLAGS) -Wl,-Map,$@.map $(FW_TEST_OBJ) $(FW_ST_OBJ) \
 	  $(BUILD)/arm/libedgetoken.a $(FW_ST)/libmbedtls_et.a -o $@
 firmware: $(FW)/selftest.elf
@@ -94,14 +95,21 @@ firmware-test: $(FW)/selftest.elf
 	PYTHON=$(PYTHON) tools/firmware-test.sh $(FW)/selftest.elf
 
 # --- size table: linked Cortex-M4 images per Kconfig flavour ---------------
-$(FW)/libmbedtls_et.a: $(MBEDTLS_CFG) | $(MBEDTLS_TREE)
+$(FW)/libmbedtls_et.a: $(MBEDTLS_LIB_DEPS) | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ $(ARM_CC) arm-none-eabi-ar -std=c99 -Os \
 	  $(FW_CPU) -ffunction-sections -fdata-sections -DET_MBEDTLS_DEVICE
-$(FW)/mbedtls/%.o: firmware/%.c $(MBEDTLS_CFG) firmware/et_mbedtls_port.h $(wildcard core/include/edgetoken/*.h) $(BUILD)/arm/jsmn/jsmn.h | $(MBEDTLS_TREE)
+$(FW)/mbedtls/%.o: $(FW_SRC_DIR)/%.c $(FW_PORT_HDRS) $(wildcard core/include/edgetoken/*.h) $(BUILD)/arm/jsmn/jsmn.h | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(FW_CFLAGS) $(FW_MBEDTLS_DEFS) -fstack-usage -c $< -o $@
-FW_SIZE_DEPS := $(FW)/libmbedtls_et.a $(FW)/mbedtls/et_mbedtls_port.o $(FW)/mbedtls/bsp_mbedtls.o \
+$(FW)/mbedtls/port/%.o: port/%.c $(FW_PORT_HDRS) $(wildcard core/include/edgetoken/*.h) $(BUILD)/arm/jsmn/jsmn.h | $(MBEDTLS_TREE)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(FW_CFLAGS) $(FW_MBEDTLS_DEFS) -fstack-usage -c $< -o $@
+$(FW)/mbedtls/libet_port.a: $(FW_PORT_SRC:port/%.c=$(FW)/mbedtls/port/%.o)
+	@rm -f $@
+	arm-none-eabi-ar rcs $@ $^
+FW_SIZE_DEPS := $(FW)/libmbedtls_et.a $(FW)/mbedtls/libet_port.a $(FW)/mbedtls/bsp_mbedtls.o \
+  $(FW)/mbedtls/no_net.o \
   $(FW)/startup.o $(FW)/heap_trap.o $(FW)/fw_tests.o
 size-table: $(FW_SIZE_DEPS) $(BUILD)/arm/jsmn/jsmn.h
 	ARM_CC="$(ARM_CC)" FW="$(FW)" FW_ARENA=$(FW_ARENA) \

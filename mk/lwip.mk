@@ -15,19 +15,19 @@
 LWIP_INC ?= /usr/include/lwip
 LW := $(BUILD)/lwip
 LWIP_SRC := $(sort $(wildcard port/lwip/*.c))
-# What the lwIP port shares with the POSIX port: the connection slot,
-# details and logging, TLS, SHA-256.
-LWIP_SHARED_SRC := port/posix/posix_conn.c port/posix/posix_log.c \
-  port/mbedtls/mbedtls_tls.c port/mbedtls/mbedtls_sha256.c
-LWIP_HDRS := $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h port/posix/*.h)
+# What the lwIP port is composed with: the socket transport and
+# diagnostics (port/common), the mbedTLS port.
+LWIP_SHARED_SRC := $(sort $(wildcard port/common/*.c port/mbedtls/*.c))
+LWIP_HDRS := $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h port/*/*.h)
 
-# Host: the shared sources come from the regular build ($(OUT)).
+# Host: the shared sources come from the regular build ($(OUT)), and so do
+# the mbedTLS headers and library (et_posix holds mbedTLS contexts).
 LWIP_HOST_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L $(WARN) -O2 -g $(CONFIG_DEFS) \
-  $(HOST_DEFS) -Icore/include -Iport/include -I$(LWIP_INC)
-$(LW)/gcc/%.o: %.c $(LWIP_HDRS) $(CONFIG_H)
+  $(HOST_DEFS) -Icore/include -Iport/include -I$(LWIP_INC) $(HOST_MBEDTLS_DEFS)
+$(LW)/gcc/%.o: %.c $(LWIP_HDRS) $(CONFIG_H) $(HOST_MBEDTLS_CFG) | $(HOST_MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	gcc $(LWIP_HOST_CFLAGS) -c $< -o $@
-$(LW)/clang/%.o: %.c $(LWIP_HDRS) $(CONFIG_H)
+$(LW)/clang/%.o: %.c $(LWIP_HDRS) $(CONFIG_H) $(HOST_MBEDTLS_CFG) | $(HOST_MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	clang $(LWIP_HOST_CFLAGS) -c $< -o $@
 
@@ -41,14 +41,14 @@ $(LW)/arm/%.o: %.c $(LWIP_HDRS) port/lwip/config/lwipopts.h $(wildcard port/lwip
 	$(ARM_CC) $(LWIP_ARM_CFLAGS) -c $< -o $@
 
 # Every symbol the Cortex-M objects leave undefined must come from lwIP
-# (by name), mbedTLS (by name), core's library or newlib: none from the
+# (by name), mbedTLS and its PSA API (by name), core's library or newlib: none from the
 # POSIX port's OS files (sockets, files, getrandom).
 $(LW)/arm/closure.txt: $(LWIP_ARM_OBJ) $(BUILD)/arm/libedgetoken.a
 	arm-none-eabi-nm -u $(LWIP_ARM_OBJ) | awk 'NF == 2 { print $$2 }' | sort -u >$@.undef
 	{ arm-none-eabi-nm --defined-only $(LWIP_ARM_OBJ) $(BUILD)/arm/libedgetoken.a \
 	    "$$($(ARM_CC) $(FW_CPU) -print-file-name=libc.a)" 2>/dev/null | \
 	    awk 'NF == 3 { print $$3 }'; } | sort -u >$@.def
-	comm -23 $@.undef $@.def | grep -Ev '^(lwip_|sys_|netconn_|ip4addr_|ip6addr_|ipaddr_|mbedtls_)' \
+	comm -23 $@.undef $@.def | grep -Ev '^(lwip_|sys_|netconn_|ip4addr_|ip6addr_|ipaddr_|mbedtls_|psa_)' \
 	  >$@.left || true
 	@if [ -s $@.left ]; then echo "lwIP port for Cortex-M needs symbols nothing provides:"; \
 	  cat $@.left; exit 1; fi
@@ -61,6 +61,6 @@ lwip-check: $(addprefix $(LW)/gcc/,$(LWIP_HOST_OBJ)) $(addprefix $(LW)/clang/,$(
 # The host program: liblwip0 (unix port, tapif) + the lwIP port + mbedTLS + core.
 LWIP_TOKEN_OBJ := $(addprefix $(LW)/gcc/,$(LWIP_HOST_OBJ) examples/lwip_token/lwip_token.o) \
   $(LWIP_SHARED_SRC:%.c=$(OUT)/%.o)
-$(LW)/lwip_token: $(LWIP_TOKEN_OBJ) $(OUT)/libedgetoken.a
-	gcc $^ -llwip -lpthread $(LDLIBS_TLS) -o $@
+$(LW)/lwip_token: $(LWIP_TOKEN_OBJ) $(OUT)/libedgetoken.a $(HOST_MBEDTLS_LIB)
+	gcc $(filter-out $(HOST_MBEDTLS_LIB),$^) -llwip -lpthread $(LDLIBS_TLS) -o $@
 lwip-token: $(LW)/lwip_token

@@ -4,7 +4,7 @@
     fw-check-assertions.py LOG CERTDIR
 
 LOG is the image's output; its "# assertion ALG KEY JWT" lines are the
-assertions core built and the mbedTLS port signed (firmware/
+assertions core built and the mbedTLS port signed (tests/firmware/
 test_cert_assertion.c). Each one must carry a signature that the openssl
 CLI verifies with the public key of CERTDIR/KEY.pem, the header
 {"alg", "typ": "JWT", "x5t#S256" (or "x5t" for RS256)} with that

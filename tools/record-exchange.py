@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Record raw emulator answers for the firmware's recorded-exchange tests.
 
-    tools/record-exchange.py record firmware/recorded CERTS_DIR [NAME...]
+    tools/record-exchange.py record tests/firmware/recorded CERTS_DIR [NAME...]
         starts the emulator, makes the requests below over TLS and writes
-        each response's bytes, as received, to firmware/recorded/<name>.http
+        each response's bytes, as received, to tests/firmware/recorded/<name>.http
         (committed; re-run when the emulator's answers change). With NAMEs,
         only the recordings whose name starts with one of them are written.
-    tools/record-exchange.py header OUT.h firmware/recorded/*.http
+    tools/record-exchange.py header OUT.h tests/firmware/recorded/*.http
         C arrays of the recordings for the firmware image: OUT.h declares
         them, OUT.c (next to it) defines them.
 
@@ -47,7 +47,7 @@ SECRET_EXCHANGES = {
 }
 CERT_APP = "cert-app"
 DEVICE_APP = "device-app"
-# What the firmware's flow tests send (firmware/test_recorded_flows.c).
+# What the firmware's flow tests send (tests/firmware/test_recorded_flows.c).
 DEVICE_SCOPE = "edgetoken-test-app/.default offline_access"
 
 

@@ -32,7 +32,7 @@ def part_of(path):
         return "core"
     if "libmbedtls_et.a(" in name:
         return "mbedTLS"
-    if name in ("et_mbedtls_port.o", "bsp_mbedtls.o"):
+    if "libet_port.a(" in name:
         return "port"
     if name.endswith(".o") and "(" not in name:
         return "bsp"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Flash and RAM per Kconfig flavour, measured on linked Cortex-M4 images
 # (-Os, thumb, --gc-sections): core with the flavour's CONFIG_ET_FLOW_* and
-# CONFIG_ET_CRED_* (the rest 0), the bare-metal mbedTLS port (its signing
-# hook too when CRED_CERTIFICATE is on), mbedTLS with our config. Run by
+# CONFIG_ET_CRED_* (the rest 0), the mbedTLS port (port/mbedtls and its
+# diagnostics, as libet_port.a; its signing hook too when CRED_CERTIFICATE
+# is on), mbedTLS with our config, the QEMU board (tests/firmware). Run by
 # `make size-table` (which sets the variables below and builds the parts).
 set -eu
 : "${ARM_CC:?}" "${FW:?}" "${FW_CFLAGS:?}" "${FW_LDFLAGS:?}" "${FW_ARENA:?}"
@@ -45,12 +46,12 @@ for f in $flavours; do
     $ARM_CC $FW_CFLAGS $defs -flto -c "$c" -o "$d/lto/$(basename "$c" .c).o"
   done
   arm-none-eabi-gcc-ar rcs "$d/libedgetoken-lto.a" "$d"/lto/*.o
-  $ARM_CC $FW_CFLAGS -DMBEDTLS_CONFIG_FILE='"et_mbedtls_config.h"' $defs -DFW_ARENA="$FW_ARENA" -c firmware/size_main.c -o "$d/size_main.o"
+  $ARM_CC $FW_CFLAGS -DMBEDTLS_CONFIG_FILE='"et_mbedtls_config.h"' $defs -DFW_ARENA="$FW_ARENA" -c tests/firmware/size_main.c -o "$d/size_main.o"
   for lto in "" -lto; do
     $ARM_CC $FW_LDFLAGS ${lto:+-flto -Os} -Wl,-Map,"$d/image$lto.map" "$d/size_main.o" \
-      "$FW/mbedtls/et_mbedtls_port.o" "$FW/mbedtls/bsp_mbedtls.o" "$FW/startup.o" \
-      "$FW/heap_trap.o" "$FW/fw_tests.o" "$d/libedgetoken$lto.a" "$FW/libmbedtls_et.a" \
-      -o "$d/image$lto.elf"
+      "$FW/mbedtls/libet_port.a" "$FW/mbedtls/bsp_mbedtls.o" "$FW/mbedtls/no_net.o" \
+      "$FW/startup.o" "$FW/heap_trap.o" "$FW/fw_tests.o" "$d/libedgetoken$lto.a" \
+      "$FW/libmbedtls_et.a" -o "$d/image$lto.elf"
   done
   maps="$maps $label=$d"
 done

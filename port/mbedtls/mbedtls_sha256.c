@@ -1,14 +1,13 @@
-/* SHA-256 for core (PKCE challenges, certificate thumbprints). */
-#include "../posix/posix_internal.h"
+/* SHA-256 for core (PKCE challenges, client assertions, thumbprints). */
+#include "mt_internal.h"
 
 #include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 
-et_err px_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[32]) {
+et_err et_mbedtls_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[32]) {
+  static const uint8_t empty = 0;
   (void)ctx;
   if ((p == NULL && n != 0) || out == NULL)
     return ET_E_ARG;
-  static const uint8_t empty = 0;
   if (p == NULL)
     p = &empty; /* mbedTLS wants a pointer even for no bytes */
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000

@@ -2,9 +2,12 @@
  * allocation from this static arena instead of the C heap. Other builds
  * leave this file empty and mbedTLS uses calloc/free. */
 #if defined(ET_ZERO_HEAP)
-#include "posix_internal.h"
+#include "px_internal.h"
 
 #include <mbedtls/memory_buffer_alloc.h>
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
 
 #ifndef ET_ZERO_HEAP_ARENA
 /* The CLI may load the whole system CA bundle (about 140 certificates,
@@ -18,6 +21,7 @@
 
 static unsigned char px_arena[ET_ZERO_HEAP_ARENA];
 static bool px_arena_ready;
+static unsigned px_arena_users; /* et_posix initialised and not yet freed */
 
 /* Once per process: the arena is global to mbedTLS, and several et_posix may
  * live at the same time. */
@@ -28,7 +32,19 @@ void px_arena_init(void) {
   px_arena_ready = true;
 }
 
-void px_arena_report(et_posix *px) {
+void px_arena_hold(void) {
+  px_arena_users++;
+}
+
+void px_arena_report(et_posix *px, bool held) {
+  /* PSA (mbedTLS 3.x) is process-wide and outlives et_mbedtls_free; once
+   * the last et_posix is gone nothing uses it, and stopping it leaves in
+   * the arena only what really leaked. */
+  if (held && px_arena_users > 0 && --px_arena_users == 0) {
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+    mbedtls_psa_crypto_free();
+#endif
+  }
 #if defined(MBEDTLS_MEMORY_DEBUG)
   size_t used, blocks, max_used, max_blocks;
   mbedtls_memory_buffer_alloc_cur_get(&used, &blocks);

@@ -1,5 +1,5 @@
 /* Clocks and an interruptible sleep. */
-#include "posix_internal.h"
+#include "px_internal.h"
 
 #include <errno.h>
 #include <time.h>

@@ -1,12 +1,16 @@
-/* Failure details, logging and the cancel flag of an et_posix. Plain C
- * (stdio only): shared by the POSIX port and the lwIP port. */
-#include "posix_internal.h"
+/* Failure details and logging of an et_posix (into its et_diag, which the
+ * transport and TLS layers share), and the cancel flag. */
+#include "px_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
 const char *et_posix_detail(const et_posix *px) {
-  return px ? px->detail : "";
+  return px ? px->diag.text : "";
+}
+
+const char *px_detail(void *ctx) {
+  return et_posix_detail(ctx);
 }
 
 const char *px_detail(void *ctx) {
@@ -18,65 +22,31 @@ bool px_cancelled(void *ctx) {
   return px && px->cancel && *px->cancel != 0;
 }
 
-static const char *level_name(et_level lvl) {
-  switch (lvl) {
-  case ET_LOG_ERROR: return "error";
-  case ET_LOG_WARN: return "warning";
-  case ET_LOG_INFO: return "info";
-  case ET_LOG_DEBUG: return "debug";
-  }
-  return "log";
-}
-
 void px_log(void *ctx, et_level lvl, const char *msg, size_t n) {
   et_posix *px = ctx;
-  if (px == NULL || msg == NULL || px->log_level == 0 || lvl > px->log_level)
-    return;
-  if (px->log_sink) {
-    px->log_sink(px->sink_ctx, lvl, msg, n);
-    return;
-  }
-  /* Messages may quote server text: keep escape sequences off the terminal. */
-  char line[512];
-  size_t len = 0;
-  fprintf(stderr, "edgetoken: %s: ", level_name(lvl));
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)msg[i];
-    line[len++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-    if (len == sizeof line) {
-      fwrite(line, 1, len, stderr);
-      len = 0;
-    }
-  }
-  line[len++] = '\n';
-  fwrite(line, 1, len, stderr);
-}
-
-static void vlog(et_posix *px, et_level lvl, const char *fmt, va_list ap) PX_PRINTF(3, 0);
-static void vlog(et_posix *px, et_level lvl, const char *fmt, va_list ap) {
-  char msg[320];
-  int r = vsnprintf(msg, sizeof msg, fmt, ap);
-  if (r < 0)
-    return;
-  px_log(px, lvl, msg, (size_t)r < sizeof msg ? (size_t)r : sizeof msg - 1);
+  if (px != NULL)
+    et_diag_write(&px->diag, lvl, msg, n);
 }
 
 void px_logf(et_posix *px, et_level lvl, const char *fmt, ...) {
-  if (px == NULL || px->log_level == 0 || lvl > px->log_level)
+  char msg[320];
+  if (px == NULL || px->diag.level == 0 || lvl > px->diag.level)
     return;
   va_list ap;
   va_start(ap, fmt);
-  vlog(px, lvl, fmt, ap);
+  int r = vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  if (r >= 0)
+    et_diag_write(&px->diag, lvl, msg, (size_t)r < sizeof msg ? (size_t)r : sizeof msg - 1);
 }
 
 et_err px_fail(et_posix *px, et_err e, const char *fmt, ...) {
+  char msg[ET_DIAG_TEXT_MAX];
   va_list ap;
   va_start(ap, fmt);
   /* A detail longer than the buffer is cut; it is text for humans only. */
-  if (vsnprintf(px->detail, sizeof px->detail, fmt, ap) < 0)
-    px->detail[0] = '\0';
+  if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+    msg[0] = '\0';
   va_end(ap);
-  px_logf(px, ET_LOG_DEBUG, "%s: %s", et_strerror(e), px->detail);
-  return e;
+  return et_diag_fail(&px->diag, e, msg, (const char *)NULL);
 }

@@ -1,56 +1,138 @@
-/* et_posix lifecycle and the port struct. Details and logging: posix_log.c. */
-#include "posix_internal.h"
+/* et_posix lifecycle: the diagnostics, the socket transport and the
+ * mbedTLS port over it, composed; the port struct; the non-blocking open
+ * for event loops. Details and logging: posix_log.c. */
+#include "px_internal.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PX_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+
+static et_err px_open(void *ctx, et_str host, uint16_t port, bool tls, uint32_t timeout_ms,
+                      et_conn **out) {
+  et_posix *px = ctx;
+  return et_mbedtls_open(px ? &px->tls : NULL, host, port, tls, timeout_ms, out);
+}
+
+static et_err px_sign(void *ctx, et_sig_alg alg, const uint8_t digest[32], uint8_t *sig,
+                      size_t cap, size_t *sig_len) {
+  et_posix *px = ctx;
+  return et_mbedtls_sign(px ? &px->tls : NULL, alg, digest, sig, cap, sig_len);
+}
+
+static void px_fill(et_posix *px, et_port *port) {
+  memset(port, 0, sizeof *port);
+  et_mbedtls_conn_hooks(port);
+  port->ctx = px;
+  port->open = px_open;
+  port->mono_ms = px_mono_ms;
+  port->unix_s = px_unix_s;
+  port->random = px_random;
+  port->sleep_ms = px_sleep_ms;
+  port->log = px_log;
+  port->cancelled = px_cancelled;
+  port->detail = px_detail;
+  if (px->store_dir)
+    port->store = px_store;
+  if (px->tls.key_parsed)
+    port->sign = px_sign;
+}
+
+/* mbedTLS only says "failed" for a file it cannot read: say why. */
+static et_err px_ca_readable(et_posix *px, const char *ca_file) {
+  FILE *f = fopen(ca_file, "rb");
+  if (f == NULL)
+    return px_fail(px, ET_E_TLS_CONFIG, "CA file '%s': %s", ca_file, strerror(errno));
+  fclose(f);
+  return ET_OK;
+}
+
+static et_err px_layers(et_posix *px, const et_posix_config *cfg) {
+  const char *ca_file = cfg && cfg->ca_file ? cfg->ca_file : PX_DEFAULT_CA_FILE;
+  et_err e = px_ca_readable(px, ca_file);
+  if (e != ET_OK)
+    return e;
+  et_clock clock = { px_mono_ms, px_cancelled, px };
+  et_mbedtls_config mc;
+  memset(&mc, 0, sizeof mc);
+  et_sockets_init(&px->net, &px_socket_api, NULL, &clock, &px->diag, &mc.transport);
+  mc.clock = clock;
+  mc.diag = &px->diag;
+  mc.ca_file = ca_file;
+  if (px->session_key) {
+    mc.sessions_changed = px_sessions_changed;
+    mc.sessions_ctx = px;
+  }
+  e = et_mbedtls_init(&px->tls, &mc, NULL);
+  if (e == ET_OK && cfg && (cfg->cert_file || cfg->key_file))
+    e = et_mbedtls_load_cert_files(&px->tls, cfg->cert_file, cfg->key_file);
+  if (e == ET_OK && px->session_key)
+    e = px_sessions_load(px);
+  return e;
+}
 
 et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port) {
   if (px == NULL || port == NULL)
     return ET_E_ARG;
   memset(px, 0, sizeof *px);
   px_arena_init();
-  px->conn.fd = -1;
-  px->conn.px = px;
+  px->diag.sink = et_diag_stderr;
   if (cfg) {
-    px->log_level = cfg->log_level;
-    px->log_sink = cfg->log_sink;
-    px->sink_ctx = cfg->sink_ctx;
+    px->diag.level = cfg->log_level;
+    if (cfg->log_sink) {
+      px->diag.sink = cfg->log_sink;
+      px->diag.sink_ctx = cfg->sink_ctx;
+    }
     px->cancel = cfg->cancel;
     px->store_dir = cfg->store_dir;
+    px->session_key = cfg->session_key;
   }
-  et_err e = px_tls_init(px, cfg && cfg->ca_file ? cfg->ca_file : PX_DEFAULT_CA_FILE,
-                         NULL, 0);
-  if (e != ET_OK)
-    return e; /* px_tls_init already released what it set up */
-
-  px_port_fill(port, px);
-  port->mono_ms = px_mono_ms;
-  port->unix_s = px_unix_s;
-  port->random = px_random;
-  port->sleep_ms = px_sleep_ms;
-  if (px->store_dir)
-    port->store = px_store;
-  if (cfg && (cfg->cert_file || cfg->key_file)) {
-    e = px_sign_init(px, cfg->cert_file, cfg->key_file);
-    if (e != ET_OK) {
-      px_sign_free(px);
-      px_tls_free(px);
-      return e;
-    }
-    port->sign = px_sign;
+  if (px->session_key && px->store_dir == NULL)
+    return px_fail(px, ET_E_ARG, "session_key needs store_dir");
+  et_err e = px_layers(px, cfg);
+  if (e != ET_OK) {
+    et_mbedtls_free(&px->tls);
+    et_sockets_free(&px->net);
+    return e;
   }
+  px_fill(px, port);
+  px_arena_hold();
   return ET_OK;
+}
+
+et_err et_posix_cert_cred(const et_posix *px, const et_sig_alg *alg, et_cred *cred) {
+  return et_mbedtls_cert_cred(px ? &px->tls : NULL, alg, cred);
 }
 
 void et_posix_free(et_posix *px) {
   if (px == NULL)
     return;
-  if (px->conn.fd >= 0)
-    px_close(&px->conn);
-  px_sign_free(px);
-  px_tls_free(px);
-  px_arena_report(px);
+  bool held = px->tls.ready; /* a successful init, not yet freed */
+  et_mbedtls_free(&px->tls);
+  et_sockets_free(&px->net);
+  px_arena_report(px, held);
   et_wipe(px, sizeof *px);
-  px->conn.fd = -1;
+}
+
+void et_posix_stats(const et_posix *px, et_conn_stats *st) {
+  et_mbedtls_stats(px ? &px->tls : NULL, st);
+}
+
+et_err et_posix_open_start(et_posix *px, et_str host, uint16_t port, bool tls, et_conn **out) {
+  return et_mbedtls_open_start(px ? &px->tls : NULL, host, port, tls, out);
+}
+
+et_err et_posix_open_step(et_conn *c) {
+  return et_mbedtls_open_step(c);
+}
+
+/* The transport under an et_posix's connections is its et_sockets. */
+int et_posix_conn_fd(const et_conn *c) {
+  int sock = et_mbedtls_conn_sock(c);
+  return sock < 0 ? -1 : et_sockets_fd(c->mt->net.ctx, sock);
+}
+
+bool et_posix_conn_wants_write(const et_conn *c) {
+  return et_mbedtls_wants_write(c);
 }

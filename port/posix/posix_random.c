@@ -1,6 +1,6 @@
 /* CSPRNG from the kernel: getrandom(2) blocks only until the pool is seeded
  * once at boot, and never returns weak bytes. */
-#include "posix_internal.h"
+#include "px_internal.h"
 
 #include <errno.h>
 #include <string.h>

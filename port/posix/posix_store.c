@@ -5,7 +5,7 @@
  * (rename is atomic: readers see the old or the new inode) and fsyncs the
  * directory so the rename itself survives a power cut. A crash leaves at
  * worst a stale temp file, which LOAD never reads and a later SAVE removes. */
-#include "posix_internal.h"
+#include "px_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -241,7 +241,7 @@ et_err et_posix_store(const char *dir, et_store_op op, const char *key, uint8_t 
 et_err px_store(void *ctx, et_store_op op, const char *key, uint8_t *buf, size_t cap,
                 size_t *len) {
   et_posix *px = ctx;
-  char detail[sizeof px->detail];
+  char detail[sizeof px->diag.text];
   why w = { detail, sizeof detail };
   detail[0] = '\0';
   et_err e = store_op(px->store_dir, op, key, buf, cap, len, &w);
@@ -260,7 +260,7 @@ et_err px_store(void *ctx, et_store_op op, const char *key, uint8_t *buf, size_t
 #define LOCK_POLL_MS 20u
 
 et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, int *fd) {
-  char path[STORE_PATH_MAX], detail[sizeof px->detail];
+  char path[STORE_PATH_MAX], detail[sizeof px->diag.text];
   why w = { detail, sizeof detail };
   struct flock fl;
   uint64_t end;

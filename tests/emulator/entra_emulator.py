@@ -17,10 +17,13 @@ import datetime
 import hashlib
 import hmac
 import html
+import io
+import itertools
 import json
 import os
 import re
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -540,10 +543,425 @@ def redact(form):
     return {k: ("***" if k in SECRET_FIELDS else v) for k, v in form.items()}
 
 
-class Handler(BaseHTTPRequestHandler):
+# --- connections: keep-alive, TLS resumption, bytes on the wire ----------
+#
+# Every accepted connection is a WireConnection. TLS runs through memory BIOs
+# (ssl.SSLObject), so each byte that crosses the TCP socket is counted, and a
+# response leaves in one send (headers and body together, TCP_NODELAY).
+# WireHandlerMixin gives Handler HTTP/1.1 persistent connections with an idle
+# limit, and adds connection lines to the request log (see README.md):
+#   {"event": "conn_open", "conn": 7, "tls": "TLSv1.3", "resumed": false, ...}
+#   {"event": "request", "conn": 7, "req_no": 2, "method": "POST", ...}
+#   {"event": "conn_close", "conn": 7, "closed_by": "client", "reason": "eof",
+#    "requests": 2, "bytes_in": 1234, "bytes_out": 5678, ...}
+
+TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+def wire_tls_context(cert, key, tls_min=None, tls_max=None, tickets=True):
+    """tls_context() with version bounds ("1.2"/"1.3") and a ticket policy.
+    Tickets (TLS 1.2 RFC 5077, TLS 1.3 NewSessionTicket) are on unless
+    tickets is False: then none are issued at all."""
+    ctx = tls_context(cert, key)
+    if tls_min:
+        ctx.minimum_version = TLS_VERSIONS[tls_min]
+    if tls_max:
+        ctx.maximum_version = TLS_VERSIONS[tls_max]
+    if tickets:
+        ctx.options &= ~ssl.OP_NO_TICKET
+    else:
+        ctx.options |= ssl.OP_NO_TICKET  # TLS 1.2; TLS 1.3 would go stateful...
+        ctx.num_tickets = 0              # ...so issue no TLS 1.3 ticket either
+    return ctx
+
+
+class WirePolicy:
+    """How a server treats connections (main()'s connection options).
+
+    resumption: "on" (one context: its ticket keys and session cache serve
+    every connection), "refuse" (tickets are issued, but each connection
+    gets a fresh context that knows none: every handshake is full), or
+    "no-tickets" (fresh context per connection that issues no tickets)."""
+
+    def __init__(self, cert=None, key=None, tls_min=None, tls_max=None,
+                 resumption="on", idle_timeout=60.0, max_requests=1000,
+                 keep_alive=True):
+        self.idle_timeout = idle_timeout
+        self.max_requests = max_requests  # 0: no limit
+        self.keep_alive = keep_alive
+        self.resumption = resumption
+        self._make = None
+        self.tls_context = None
+        if cert:
+            def make():
+                return wire_tls_context(cert, key, tls_min, tls_max,
+                                        tickets=resumption != "no-tickets")
+            self._make = make
+            self.tls_context = make()
+
+    def context(self):
+        """The SSLContext for a new connection (None: plain HTTP)."""
+        if self.tls_context is None or self.resumption == "on":
+            return self.tls_context
+        return self._make()
+
+
+def add_wire_arguments(p):
+    g = p.add_argument_group("connections (keep-alive, TLS)")
+    g.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="close a connection idle this long between requests "
+                        "(default 60; e.g. 0.3 to test a client's stale-connection "
+                        "retry)")
+    g.add_argument("--max-requests", type=int, default=1000, metavar="N",
+                   help="answer the Nth request of a connection with Connection: "
+                        "close (default 1000, 0 = no limit)")
+    g.add_argument("--no-keep-alive", action="store_true",
+                   help="answer every request with Connection: close")
+    g.add_argument("--tls-min", choices=sorted(TLS_VERSIONS))
+    g.add_argument("--tls-max", choices=sorted(TLS_VERSIONS))
+    g.add_argument("--no-tickets", action="store_true",
+                   help="issue no session tickets and keep no session cache: "
+                        "no handshake resumes")
+    g.add_argument("--refuse-resumption", action="store_true",
+                   help="issue session tickets but accept none: every handshake "
+                        "is a full one")
+
+
+def wire_policy(args, cert=None, key=None):
+    if args.idle_timeout <= 0:
+        raise SystemExit("entra-emulator: --idle-timeout must be above 0")
+    resumption = "no-tickets" if args.no_tickets else \
+        "refuse" if args.refuse_resumption else "on"
+    return WirePolicy(cert, key, args.tls_min, args.tls_max, resumption,
+                      args.idle_timeout, args.max_requests, not args.no_keep_alive)
+
+
+class WireConnection:
+    """One accepted TCP connection, plain or TLS, counting the bytes that
+    cross the socket (TLS records and all: "wire bytes")."""
+
+    _ids = itertools.count(1)
+    RECV_SIZE = 65536
+
+    def __init__(self, sock, ctx):
+        self.id = next(WireConnection._ids)
+        self.sock = sock
+        self.bytes_in = self.bytes_out = 0
+        self.handshake_in = self.handshake_out = 0
+        self.sends = self.handshake_sends = 0  # socket sends (one per response)
+        self.requests = 0
+        self.per_request = []   # [bytes in, bytes out] of each request
+        self.eof = False        # the peer closed its side
+        self.timed_out = False  # the last socket read timed out
+        self.tls = None
+        if ctx is not None:
+            self._in, self._out = ssl.MemoryBIO(), ssl.MemoryBIO()
+            self.tls = ctx.wrap_bio(self._in, self._out, server_side=True)
+        self._mark = (0, 0)
+        self.last_activity = time.monotonic()
+
+    def settimeout(self, seconds):
+        self.sock.settimeout(seconds)
+
+    def _recv(self, n):
+        try:
+            data = self.sock.recv(n)
+        except TimeoutError:
+            self.timed_out = True
+            raise
+        self.bytes_in += len(data)
+        if not data:
+            self.eof = True
+        return data
+
+    def _fill(self):
+        data = self._recv(self.RECV_SIZE)
+        if data:
+            self._in.write(data)
+        else:
+            self._in.write_eof()
+
+    def _flush(self):
+        data = self._out.read()
+        if data:
+            self.sock.sendall(data)
+            self.bytes_out += len(data)
+            self.sends += 1
+
+    def handshake(self):
+        """Runs the TLS handshake. On failure the server's alert, if any, is
+        left for flush_alert() (so the log is written before the client
+        learns)."""
+        if self.tls is not None:
+            while True:
+                try:
+                    self.tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    self._flush()
+                    if self.eof:
+                        raise ConnectionAbortedError("peer closed in the handshake")
+                    self._fill()
+            self._flush()  # the last flight (and TLS 1.3 tickets)
+        # A request sent right behind the client's Finished may have come
+        # with it: it is the request's, not the handshake's.
+        self.handshake_in, self.handshake_out = self._consumed_in(), self.bytes_out
+        self.handshake_sends = self.sends
+        self._mark = (self.handshake_in, self.bytes_out)
+        self.last_activity = time.monotonic()
+
+    def _consumed_in(self):
+        """Bytes in that TLS has taken (read, less what waits in the BIO)."""
+        return self.bytes_in - (self._in.pending if self.tls is not None else 0)
+
+    def flush_alert(self):
+        try:
+            self._flush()
+        except OSError:
+            pass
+
+    def tls_fields(self):
+        if self.tls is None:
+            return {"tls": None, "resumed": False, "cipher": None}
+        cipher = self.tls.cipher()
+        return {"tls": self.tls.version(), "resumed": bool(self.tls.session_reused),
+                "cipher": cipher[0] if cipher else None}
+
+    def recv_into(self, buf):
+        """Plaintext into buf; 0 at the end of the stream."""
+        if self.tls is None:
+            data = self._recv(len(buf))
+            buf[:len(data)] = data
+            return len(data)
+        while True:
+            try:
+                n = self.tls.read(len(buf), buf)
+                if self._out.pending:
+                    self._flush()
+                return n
+            except ssl.SSLWantReadError:
+                if self.eof:
+                    return 0
+                self._flush()
+                self._fill()
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                self.eof = True  # close_notify or a bare TCP close
+                return 0
+
+    def sendall(self, data):
+        if self.tls is None:
+            self.sock.sendall(data)
+            self.bytes_out += len(data)
+            self.sends += 1
+            return
+        view = memoryview(data)
+        while view:
+            view = view[self.tls.write(view):]
+        self._flush()  # all records of this response in one send
+
+    def end_request(self):
+        """Account the bytes since the previous request's end to this one."""
+        consumed = self._consumed_in()
+        self.per_request.append([consumed - self._mark[0],
+                                 self.bytes_out - self._mark[1]])
+        self._mark = (consumed, self.bytes_out)
+        self.last_activity = time.monotonic()
+
+
+class _WireReader(io.RawIOBase):
+    def __init__(self, conn):
+        super().__init__()
+        self._conn = conn
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        return self._conn.recv_into(b)
+
+
+class _WireWriter(io.BufferedIOBase):
+    """Holds a response until flush(): headers and body leave together."""
+
+    def __init__(self, conn):
+        super().__init__()
+        self._conn = conn
+        self._buf = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        with memoryview(b) as view:
+            self._buf += view
+            return view.nbytes
+
+    def flush(self):
+        if self._buf:
+            data, self._buf = bytes(self._buf), bytearray()
+            self._conn.sendall(data)
+
+
+class WireHandlerMixin:
+    """HTTP/1.1 persistent connections for a BaseHTTPRequestHandler: requests
+    on one connection until the client sends Connection: close or closes, the
+    idle limit passes, or the policy closes (--max-requests, --no-keep-alive);
+    Connection: close is answered with Connection: close. Logs one conn_open
+    and one conn_close line per connection; request lines take
+    wire_log_fields()."""
+
+    wire_conn = None
+    wire_req_no = 0
+
+    def wire_policy(self):
+        policy = getattr(self.server, "wire", None)
+        if policy is None:  # a server built without one: defaults
+            policy = WirePolicy()
+            policy.tls_context = self.server.tls_context
+            self.server.wire = policy
+        return policy
+
+    def wire_log(self, record):
+        record.update({"time": utc_stamp(), "mono": round(time.monotonic(), 4),
+                       "server": self.server.name, "conn": self.wire_conn.id})
+        self.server.request_log.write(record)
+
+    def wire_log_fields(self):
+        """Fields of a request line: its connection and number on it."""
+        return {"event": "request", "conn": self.wire_conn.id,
+                "req_no": self.wire_req_no}
+
+    def setup(self):
+        self._policy = self.wire_policy()
+        self._closing = None  # (closed_by, reason[, error])
+        self._conn_header = False
+        sock = self.connection = self.request
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(self.timeout)  # handshake; requests reset it
+        conn = self.wire_conn = WireConnection(sock, self._policy.context())
+        self.rfile = io.BufferedReader(_WireReader(conn), WireConnection.RECV_SIZE)
+        self.wfile = _WireWriter(conn)
+        try:
+            conn.handshake()  # here, in the connection's thread, not in accept()
+        except (OSError, ValueError) as e:
+            alert = "ALERT" in str(e).upper()
+            by = "server" if conn.timed_out else "client" if (conn.eof or alert) else "server"
+            self._closing = (by, "handshake-timeout" if conn.timed_out
+                             else "handshake-failed", str(e))
+            self._wire_close_line()
+            conn.flush_alert()
+            raise
+        peer = self.client_address
+        self.wire_log(dict(conn.tls_fields(), event="conn_open",
+                           peer="%s:%s" % (peer[0], peer[1]) if peer else None,
+                           handshake_in=conn.handshake_in,
+                           handshake_out=conn.handshake_out))
+
+    def handle(self):
+        try:
+            super().handle()
+        except (OSError, ValueError) as e:  # reset, broken pipe, TLS error
+            self.close_connection = True
+            if self._closing is None:
+                by = "client" if isinstance(e, (ConnectionResetError, BrokenPipeError)) \
+                    or self.wire_conn.eof else "server"
+                self._closing = (by, "error", str(e))
+
+    def handle_one_request(self):
+        conn = self.wire_conn
+        self._conn_header = False
+        self.raw_requestline = None
+        conn.timed_out = False
+        conn.settimeout(self._policy.idle_timeout)
+        before = conn.requests
+        super().handle_one_request()
+        if conn.requests != before:
+            conn.end_request()
+        if self.close_connection and self._closing is None:
+            if conn.timed_out:
+                self._closing = ("server", "idle-timeout" if conn.requests == before
+                                 else "request-timeout")
+            elif self.raw_requestline == b"" or conn.eof:
+                self._closing = ("client", "eof")
+            else:
+                self._closing = ("server", "connection-close")
+
+    def parse_request(self):
+        conn = self.wire_conn
+        conn.settimeout(self.timeout)  # a request has begun
+        conn.requests += 1
+        self.wire_req_no = conn.requests
+        ok = super().parse_request()
+        if ok and self._closing is None:
+            if self.close_connection:
+                asked = "close" in self.headers.get("Connection", "").lower()
+                self._closing = ("client", "connection-close" if asked else "http/1.0")
+            elif not self._policy.keep_alive:
+                self.close_connection = True
+                self._closing = ("server", "no-keep-alive")
+            elif self._policy.max_requests and \
+                    conn.requests >= self._policy.max_requests:
+                self.close_connection = True
+                self._closing = ("server", "max-requests")
+        return ok
+
+    def handle_expect_100(self):
+        # Sent at once, not held with the response.
+        self.wfile.write(b"%s 100 Continue\r\n\r\n" % self.protocol_version.encode())
+        self.wfile.flush()
+        return True
+
+    def send_error(self, code, message=None, explain=None):
+        if self._closing is None:
+            self._closing = ("server", "error-%d" % code)
+        super().send_error(code, message, explain)
+
+    def send_header(self, keyword, value):
+        if keyword.lower() == "connection":
+            self._conn_header = True
+            if value.lower() == "close" and self._closing is None:
+                self._closing = ("server", "connection-close")
+        super().send_header(keyword, value)
+
+    def end_headers(self):
+        if not self._conn_header:
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            elif self.request_version == "HTTP/1.0":
+                self.send_header("Connection", "keep-alive")
+        super().end_headers()
+
+    def finish(self):
+        try:
+            self.wfile.flush()
+        except (OSError, ValueError):
+            pass
+        if self._closing is None:
+            self._closing = ("server", "shutdown")
+        self._wire_close_line()
+        # No TLS close_notify, as many servers do; socketserver closes the
+        # socket (clients must still see an orderly end of stream).
+
+    def _wire_close_line(self):
+        conn = self.wire_conn
+        by, reason = self._closing[:2]
+        record = {"event": "conn_close", "closed_by": by, "reason": reason,
+                  "requests": conn.requests, "bytes_in": conn.bytes_in,
+                  "bytes_out": conn.bytes_out, "handshake_in": conn.handshake_in,
+                  "handshake_out": conn.handshake_out,
+                  "sends": conn.sends, "handshake_sends": conn.handshake_sends,
+                  "per_request": conn.per_request,
+                  "idle_s": round(time.monotonic() - conn.last_activity, 3)}
+        if len(self._closing) > 2:
+            record["error"] = self._closing[2]
+        self.wire_log(record)
+
+
+class Handler(WireHandlerMixin, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "entra-emulator/1.0"
-    timeout = 30  # seconds a connection may idle
+    timeout = 30  # seconds a handshake or a request may stall (idle: --idle-timeout)
 
     TENANT = r"(?P<tenant>[^/?]+)"
     ROUTES = [
@@ -560,20 +978,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- plumbing -------------------------------------------------------
 
-    def setup(self):
-        ctx = self.server.tls_context
-        if ctx is not None:
-            # Handshake here, in the connection's thread, not in accept().
-            self.request.settimeout(self.timeout)
-            self.request = ctx.wrap_socket(self.request, server_side=True)
-        super().setup()
-
-    def finish(self):
-        super().finish()
-        if self.server.tls_context is not None:
-            # Closed without close_notify, as many servers do; clients must
-            # still see an orderly end of stream.
-            self.request.close()
+    # setup(), finish(), connections: WireHandlerMixin.
 
     def log_message(self, fmt, *args):  # quiet: requests go to --log
         pass
@@ -626,6 +1031,7 @@ class Handler(BaseHTTPRequestHandler):
                 "content_type": self.headers.get("Content-Type", ""),
                 "form": redact(self._form or {}), "status": self._status,
                 "chunks": self._chunks,
+                **self.wire_log_fields(),  # event, conn, req_no
             })
             self.server.secret_log.received(self._form)
 
@@ -648,6 +1054,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             n = int(n)
         except ValueError:
+            self.close_connection = True  # the body's end is unknown
             self.send_json(400, {"error": "invalid_request",
                                  "error_description": "bad Content-Length"})
             return None
@@ -1414,6 +1821,7 @@ def main(argv=None):
                         "for tests that look for them in a client's output")
     p.add_argument("--ready-file",
                    help="written once listening: 'port\\n' (then 'wrong_port\\n')")
+    add_wire_arguments(p)
     args = p.parse_args(argv)
 
     registry = Registry.load(args.config)
@@ -1426,14 +1834,17 @@ def main(argv=None):
                              "certificate credentials are refused\n")
     request_log = RequestLog(args.log)
     servers = []
-    ctx = tls_context(args.cert, args.key or args.cert) if args.cert else None
+    policy = wire_policy(args, args.cert, args.key or args.cert)
+    ctx = policy.tls_context
     servers.append(Server((args.bind, args.port), "main", ctx, registry, request_log))
+    servers[-1].wire = policy
     if args.wrong_name_port is not None:
         if not args.wrong_cert:
             p.error("--wrong-name-port needs --wrong-cert")
-        wctx = tls_context(args.wrong_cert, args.wrong_key or args.wrong_cert)
-        servers.append(Server((args.bind, args.wrong_name_port), "wrong-name", wctx,
-                              registry, request_log))
+        wpolicy = wire_policy(args, args.wrong_cert, args.wrong_key or args.wrong_cert)
+        servers.append(Server((args.bind, args.wrong_name_port), "wrong-name",
+                              wpolicy.tls_context, registry, request_log))
+        servers[-1].wire = wpolicy
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -4,6 +4,9 @@
         emu.authority          # "https://localhost:<port>"
         emu.wrong_authority    # same server, certificate for another name
         emu.requests()         # the emulator's request log (no secrets)
+        mark = emu.mark()      # ... run a client ...
+        emu.connections(mark)  # its connections: TLS version, resumed, requests,
+                               # who closed, bytes on the wire (see connections())
         emu.secrets()          # every secret it received or issued (test-only log)
 
 and check a client's own output for every spelling of a secret:
@@ -48,10 +51,11 @@ def make_certs(certs_dir):
 
 
 class Emulator:
-    def __init__(self, certs_dir, startup_timeout=20.0, bind="127.0.0.1"):
+    def __init__(self, certs_dir, startup_timeout=20.0, bind="127.0.0.1", args=()):
         self.certs = certs_dir
         self.startup_timeout = startup_timeout
         self.bind = bind  # the address the emulator listens on
+        self.args = list(args)  # more options, e.g. ["--idle-timeout", "0.5"]
         self.proc = None
 
     def __enter__(self):
@@ -67,7 +71,7 @@ class Emulator:
              "--wrong-cert", os.path.join(self.certs, "wrong.pem"),
              "--wrong-key", os.path.join(self.certs, "wrong.key"),
              "--log", self.log_path, "--secret-log", self.secret_log_path,
-             "--ready-file", ready],
+             "--ready-file", ready] + self.args,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + self.startup_timeout
         while not os.path.exists(ready):
@@ -85,7 +89,8 @@ class Emulator:
         self.other_ca = os.path.join(self.certs, "other-ca.pem")
         return self
 
-    def requests(self):
+    def events(self):
+        """Every line of the log: requests and connection opens and closes."""
         try:
             with open(self.log_path) as f:
                 return [json.loads(line) for line in f if line.strip()]
@@ -102,6 +107,61 @@ class Emulator:
         except FileNotFoundError:
             return []
         return [(r["kind"], r["value"]) for r in rows if not kinds or r["kind"] in kinds]
+
+    def requests(self):
+        """The request lines only (index them with len(requests()))."""
+        return [e for e in self.events() if e.get("event", "request") == "request"]
+
+    def mark(self):
+        """A position in the log for connections(since=...)."""
+        return len(self.events())
+
+    def connections(self, since=0, settle=5.0, server="main", count=0):
+        """The connections opened after mark since, in order, one dict each:
+        id, tls ("TLSv1.3"; None for plain HTTP or a failed handshake),
+        resumed, cipher, requests (their request lines), served (requests
+        the server counted), closed (False if still open), closed_by
+        ("client"/"server"), reason ("eof", "connection-close",
+        "idle-timeout", "max-requests", "no-keep-alive", "handshake-failed",
+        ...), bytes_in/bytes_out (TCP payload, TLS included),
+        handshake_in/handshake_out, per_request ([in, out] per request),
+        sends (see tests/emulator/README.md). Close lines are written when the server sees the
+        end, just after a client exits: this waits up to settle seconds for
+        every connection to be closed (and for at least count of them: a
+        handshake the client gave up is logged after it gave up)."""
+        deadline = time.monotonic() + settle
+        while True:
+            conns, order = {}, []
+            for e in self.events()[since:]:
+                if e.get("server") != server or "conn" not in e:
+                    continue
+                c = conns.get(e["conn"])
+                if c is None:
+                    if e.get("event") == "request":
+                        continue  # a connection opened before since
+                    c = conns[e["conn"]] = {"id": e["conn"], "requests": [],
+                                            "closed": False, "tls": None,
+                                            "resumed": False, "cipher": None}
+                    order.append(c)
+                kind = e.get("event")
+                if kind == "request":
+                    c["requests"].append(e)
+                else:
+                    c.update({k: v for k, v in e.items()
+                              if k not in ("event", "time", "mono", "conn", "requests")})
+                    if kind == "conn_close":
+                        c["closed"] = True
+                        c["served"] = e["requests"]
+            if (len(order) >= count and all(c["closed"] for c in order)) or \
+                    time.monotonic() > deadline:
+                return order
+            time.sleep(0.02)
+
+    def requests_per_connection(self, since=0, settle=5.0):
+        return [len(c["requests"]) for c in self.connections(since, settle)]
+
+    def resumed_handshakes(self, since=0, settle=5.0):
+        return sum(1 for c in self.connections(since, settle) if c["resumed"])
 
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:
@@ -187,6 +247,12 @@ class TapResult(unittest.TextTestResult):
         super().addError(test, err)
         self._not_ok(test, err)
 
+    def addSubTest(self, test, subtest, err):
+        # A failed subTest is the test's "not ok" (no addSuccess follows).
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._not_ok(subtest, err)
+
 
 def cli_args():
     """The arguments tools/test.sh gives every integration test: the CLI
@@ -202,15 +268,17 @@ def cli_args():
     return a
 
 
-def run_tap(case, certs, only=None, bind="127.0.0.1"):
+def run_tap(case, certs, only=None, bind="127.0.0.1", emulator_args=()):
     """Run the unittest.TestCase class case (only the tests whose id
-    contains only, if given) against one emulator listening on bind,
-    printing TAP. The tests find the emulator in their module's EMU global.
+    contains only, if given) against one emulator listening on bind (with
+    more emulator_args, if given), printing TAP. The tests find the
+    emulator in their module's EMU global.
     Returns the exit status: 0 when tests ran and all passed."""
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
     if only:
         suite = unittest.TestSuite(t for t in suite if only in t.id())
-    with Emulator(certs, bind=bind) as emu, open(os.devnull, "w") as devnull:
+    with Emulator(certs, bind=bind, args=emulator_args) as emu, \
+            open(os.devnull, "w") as devnull:
         sys.modules[case.__module__].EMU = emu
         res = unittest.TextTestRunner(resultclass=TapResult, stream=devnull,
                                       verbosity=0).run(suite)

@@ -4,7 +4,7 @@
     test_zero_heap.py --zero-heap-cli build/zeroheap/edgetoken --certs build/test-certs
 
 The binary is linked with --wrap=malloc,calloc,realloc,free onto wrappers
-that abort (firmware/heap_trap.c), and mbedTLS draws from a static arena.
+that abort (tests/firmware/heap_trap.c), and mbedTLS draws from a static arena.
 A token that arrives proves that neither our objects nor mbedTLS called the
 heap on that path. The arena's high-water mark is printed as a TAP comment
 and kept in <cli dir>/arena-high-water.txt for make size.

@@ -21,7 +21,16 @@
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
+
+/* 3.x renamed mbedtls_sha256_ret and made the key pair's fields private. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define mbedtls_sha256_ret mbedtls_sha256
+#define EC_FIELD(ec, f) (&(ec)->MBEDTLS_PRIVATE(f))
+#else
+#define EC_FIELD(ec, f) (&(ec)->f)
+#endif
 
 #include "edgetoken/edgetoken.h"
 #include "edgetoken/et_posix.h"
@@ -692,7 +701,7 @@ static int verify_with_cert(const char *cert, const jwt *j, et_sig_alg alg) {
     assert_int_equal(j->sig_len, 64);
     mbedtls_mpi_read_binary(&r, j->sig, 32);
     mbedtls_mpi_read_binary(&s, j->sig + 32, 32);
-    ret = mbedtls_ecdsa_verify(&ec->grp, digest, 32, &ec->Q, &r, &s);
+    ret = mbedtls_ecdsa_verify(EC_FIELD(ec, grp), digest, 32, EC_FIELD(ec, Q), &r, &s);
     mbedtls_mpi_free(&r);
     mbedtls_mpi_free(&s);
   }

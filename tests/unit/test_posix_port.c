@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -69,21 +70,16 @@ static void print_file(const char *path) {
     fclose(f);
 }
 
-static bool read_ports(const char *ready) {
+static bool read_ports(const char *ready, uint16_t *port, uint16_t *wrong) {
   FILE *f = fopen(ready, "r");
   unsigned a = 0, b = 0;
   bool ok = f && fscanf(f, "%u %u", &a, &b) == 2 && a > 0 && a < 65536 && b > 0 &&
             b < 65536;
   if (f)
     fclose(f);
-  g.port = (uint16_t)a;
-  g.wrong_port = (uint16_t)b;
+  *port = (uint16_t)a;
+  *wrong = (uint16_t)b;
   return ok;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  nanosleep(&ts, NULL);
 }
 
 /* $ET_SRC_DIR, else "." when it holds the emulator, else the repository
@@ -107,17 +103,58 @@ static void find_src(void) {
   snprintf(g.src, sizeof g.src, "%s", exe);
 }
 
+static void sleep_ms(long ms) {
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep(&ts, NULL);
+}
+
+/* The emulator on loopback, on port (0: any free one); its ports in *port
+ * and *wrong; its pid, or -1 with its log printed. */
+static pid_t start_emulator(uint16_t port, uint16_t *got, uint16_t *wrong) {
+  char log[600], ready[600], emulator[600], port_s[8];
+  char cert[600], key[600], wcert[600], wkey[600];
+  path_in(log, sizeof log, g.tmp, "emulator.log");
+  path_in(ready, sizeof ready, g.tmp, "ready");
+  path_in(emulator, sizeof emulator, g.src, "tests/emulator/entra_emulator.py");
+  path_in(cert, sizeof cert, g.certs, "server.pem");
+  path_in(key, sizeof key, g.certs, "server.key");
+  path_in(wcert, sizeof wcert, g.certs, "wrong.pem");
+  path_in(wkey, sizeof wkey, g.certs, "wrong.key");
+  snprintf(port_s, sizeof port_s, "%u", (unsigned)port);
+  unlink(ready);
+  char *argv[] = { PYTHON, emulator, "--bind", "127.0.0.1", "--port", port_s,
+                   "--cert", cert, "--key", key, "--wrong-name-port", "0",
+                   "--wrong-cert", wcert, "--wrong-key", wkey,
+                   "--ready-file", ready, NULL };
+  pid_t pid = run_wait(argv, log);
+  for (int i = 0; pid > 0 && i < 300; i++) { /* the emulator writes the file when listening */
+    if (read_ports(ready, got, wrong))
+      return pid;
+    if (waitpid(pid, NULL, WNOHANG) == pid)
+      break;
+    sleep_ms(50);
+  }
+  fprintf(stderr, "emulator did not start:\n");
+  print_file(log);
+  return -1;
+}
+
+static void stop_emulator(pid_t pid) {
+  if (pid > 0) {
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+  }
+}
+
 static int group_setup(void **state) {
   (void)state;
   find_src();
   snprintf(g.tmp, sizeof g.tmp, "/tmp/et-posix-test-XXXXXX");
   if (mkdtemp(g.tmp) == NULL)
     return -1;
-  char log[600], ready[600], script[600], emulator[600];
+  char log[600], script[600];
   path_in(log, sizeof log, g.tmp, "emulator.log");
-  path_in(ready, sizeof ready, g.tmp, "ready");
   path_in(script, sizeof script, g.src, "tests/emulator/make_certs.sh");
-  path_in(emulator, sizeof emulator, g.src, "tests/emulator/entra_emulator.py");
 
   const char *certs = getenv("ET_TEST_CERTS");
   if (certs && *certs) {
@@ -135,31 +172,8 @@ static int group_setup(void **state) {
       return -1;
     }
   }
-  char cert[600], key[600], wcert[600], wkey[600];
-  path_in(cert, sizeof cert, g.certs, "server.pem");
-  path_in(key, sizeof key, g.certs, "server.key");
-  path_in(wcert, sizeof wcert, g.certs, "wrong.pem");
-  path_in(wkey, sizeof wkey, g.certs, "wrong.key");
-  char *argv[] = { PYTHON, emulator, "--bind", "127.0.0.1", "--port", "0",
-                   "--cert", cert, "--key", key, "--wrong-name-port", "0",
-                   "--wrong-cert", wcert, "--wrong-key", wkey,
-                   "--ready-file", ready, NULL };
-  int pid = run_wait(argv, log);
-  if (pid < 0)
-    return -1;
-  g.emu = pid;
-  for (int i = 0; i < 300; i++) { /* the emulator writes the file when listening */
-    if (read_ports(ready))
-      return 0;
-    if (waitpid(g.emu, NULL, WNOHANG) == g.emu) {
-      g.emu = 0;
-      break;
-    }
-    sleep_ms(50);
-  }
-  fprintf(stderr, "emulator did not start:\n");
-  print_file(log);
-  return -1;
+  g.emu = start_emulator(0, &g.port, &g.wrong_port);
+  return g.emu > 0 ? 0 : -1;
 }
 
 static void remove_in(const char *dir, const char *name) {
@@ -170,10 +184,7 @@ static void remove_in(const char *dir, const char *name) {
 
 static int group_teardown(void **state) {
   (void)state;
-  if (g.emu > 0) {
-    kill(g.emu, SIGTERM);
-    waitpid(g.emu, NULL, 0);
-  }
+  stop_emulator(g.emu);
   if (g.made_certs) {
     static const char *const files[] = { "ca.pem", "ca.key", "server.pem",
                                          "server.key", "wrong.pem", "wrong.key",
@@ -212,25 +223,62 @@ static bool contains_nocase(const char *hay, const char *needle) {
   return false;
 }
 
-static void send_all(const et_port *port, et_conn *c, const char *s) {
+/* What poll() waits for on c after a "would block". */
+static struct pollfd wanted(const et_conn *c) {
+  struct pollfd pfd = { et_posix_conn_fd(c), et_posix_conn_wants_write(c) ? POLLOUT : POLLIN, 0 };
+  assert_true(pfd.fd >= 0);
+  return pfd;
+}
+
+/* Wait (up to a second) until c is ready: a timeout-0 caller's event loop
+ * in miniature. */
+static void wait_ready(const et_conn *c) {
+  struct pollfd pfd = wanted(c);
+  assert_true(poll(&pfd, 1, 1000) >= 0);
+}
+
+/* Send all of s, each call waiting up to ms; ms 0: never wait in the port,
+ * poll when it would block. */
+static void send_all_ms(const et_port *port, et_conn *c, const char *s, uint32_t ms) {
   size_t n = strlen(s);
   while (n > 0) {
     size_t sent = 0;
-    assert_int_equal(port->send(c, (const uint8_t *)s, n, &sent, 5000), ET_OK);
+    et_err e = port->send(c, (const uint8_t *)s, n, &sent, ms);
+    if (ms == 0 && e == ET_E_TIMEOUT) {
+      wait_ready(c);
+      continue;
+    }
+    assert_int_equal(e, ET_OK);
     assert_true(sent > 0 && sent <= n);
     s += sent;
     n -= sent;
   }
 }
 
-/* Read until the peer closes; returns the bytes in buf (NUL-terminated). */
-static size_t recv_all(const et_port *port, et_conn *c, char *buf, size_t cap) {
+static void send_all(const et_port *port, et_conn *c, const char *s) {
+  send_all_ms(port, c, s, 5000);
+}
+
+static bool all_slots_free(const et_posix *px) {
+  for (int i = 0; i < ET_PORT_CONNS; i++)
+    if (px->tls.conns[i].sock >= 0 || px->net.socks[i].used)
+      return false;
+  return true;
+}
+
+/* Read until the peer closes, each call waiting up to ms (0: as
+ * send_all_ms); returns the bytes in buf (NUL-terminated). */
+static size_t recv_all_ms(const et_port *port, et_conn *c, char *buf, size_t cap, uint32_t ms) {
   size_t len = 0;
   for (;;) {
     size_t got = 0;
-    et_err e = port->recv(c, (uint8_t *)buf + len, cap - 1 - len, &got, 10000);
+    et_err e = port->recv(c, (uint8_t *)buf + len, cap - 1 - len, &got, ms);
     if (e == ET_E_CLOSED)
       break;
+    if (ms == 0 && e == ET_E_TIMEOUT) {
+      wait_ready(c);
+      continue;
+    }
     assert_int_equal(e, ET_OK);
     assert_true(got > 0);
     len += got;
@@ -238,6 +286,10 @@ static size_t recv_all(const et_port *port, et_conn *c, char *buf, size_t cap) {
   }
   buf[len] = '\0';
   return len;
+}
+
+static size_t recv_all(const et_port *port, et_conn *c, char *buf, size_t cap) {
+  return recv_all_ms(port, c, buf, cap, 10000);
 }
 
 /* A loopback listener that never answers; returns the fd, port in *port. */
@@ -296,7 +348,8 @@ static void test_tls_roundtrip(void **state) {
   assert_non_null(strstr(resp, "\"access_token\":\"eyJ"));
   assert_non_null(strstr(resp, "\"expires_in\":3599"));
   port.close(c);
-  assert_int_equal(px.conn.fd, -1);
+  assert_int_equal(et_posix_conn_fd(c), -1);
+  assert_true(all_slots_free(&px));
   et_posix_free(&px);
 }
 
@@ -337,7 +390,7 @@ static void test_tls_untrusted_ca(void **state) {
   assert_null(c);
   assert_true(contains_nocase(et_posix_detail(&px), "trusted"));
   assert_true(contains_nocase(et_posix_detail(&px), "'localhost'"));
-  assert_int_equal(px.conn.fd, -1); /* slot freed */
+  assert_true(all_slots_free(&px));
   et_posix_free(&px);
 }
 
@@ -438,11 +491,16 @@ static void test_recv_timeout_and_nospace(void **state) {
   uint16_t p = 0;
   int lfd = listener(AF_INET, &p);
   assert_true(lfd >= 0);
-  et_conn *c = NULL, *c2 = NULL;
-  assert_int_equal(port.open(port.ctx, ET_STR("127.0.0.1"), p, false, 2000, &c), ET_OK);
+  /* Every slot can be open at once; one more finds none free. */
+  et_conn *cs[ET_PORT_CONNS], *c2 = NULL;
+  for (int i = 0; i < ET_PORT_CONNS; i++)
+    assert_int_equal(port.open(port.ctx, ET_STR("127.0.0.1"), p, false, 2000, &cs[i]), ET_OK);
   assert_int_equal(port.open(port.ctx, ET_STR("127.0.0.1"), p, false, 2000, &c2),
                    ET_E_NOSPACE);
   assert_null(c2);
+  for (int i = 1; i < ET_PORT_CONNS; i++)
+    port.close(cs[i]);
+  et_conn *c = cs[0];
   uint8_t buf[16];
   size_t got = 99;
   uint64_t t0 = port.mono_ms(port.ctx);
@@ -731,6 +789,247 @@ static void test_log_to_stderr_drops_control_bytes(void **state) {
       assert_false((unsigned char)out[i] < 0x20 || (unsigned char)out[i] == 0x7f);
 }
 
+/* Everything logged, one line after another. */
+struct log_all {
+  char text[8192];
+  size_t len;
+};
+
+static void log_append(void *ctx, et_level lvl, const char *msg, size_t n) {
+  struct log_all *l = ctx;
+  (void)lvl;
+  if (l->len + n + 2 > sizeof l->text)
+    return;
+  memcpy(l->text + l->len, msg, n);
+  l->len += n;
+  l->text[l->len++] = '\n';
+  l->text[l->len] = '\0';
+}
+
+/* A port on ca.pem that logs everything into l (may be NULL) and keeps TLS
+ * sessions under key in dir (both may be NULL). */
+static et_err port_init_with(et_posix *px, et_port *port, struct log_all *l, const char *dir,
+                             const char *key) {
+  char path[600];
+  path_in(path, sizeof path, g.certs, "ca.pem");
+  et_posix_config cfg = { 0 };
+  cfg.ca_file = path;
+  cfg.log_level = l ? ET_LOG_DEBUG : 0;
+  cfg.log_sink = l ? log_append : NULL;
+  cfg.sink_ctx = l;
+  cfg.store_dir = dir;
+  cfg.session_key = key;
+  return et_posix_init(px, &cfg, port);
+}
+
+static const char health_req[] =
+    "GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+/* One request on a fresh TLS connection to localhost:p, the whole answer
+ * read (a TLS 1.3 ticket comes with it), then closed. */
+static void open_get_close(et_port *port, uint16_t p) {
+  et_conn *c = NULL;
+  static char resp[4096];
+  assert_int_equal(port->open(port->ctx, ET_STR("localhost"), p, true, OPEN_TIMEOUT_MS, &c),
+                   ET_OK);
+  send_all(port, c, health_req);
+  recv_all(port, c, resp, sizeof resp);
+  assert_non_null(strstr(resp, "{\"status\":\"ok\"}"));
+  port->close(c);
+}
+
+static void test_two_tls_connections_at_once(void **state) {
+  (void)state;
+  et_posix px;
+  et_port port;
+  port_init(&px, &port, "ca.pem");
+  et_conn *a = NULL, *b = NULL;
+  static char ra[4096], rb[4096];
+  assert_int_equal(port.open(port.ctx, ET_STR("localhost"), g.port, true, OPEN_TIMEOUT_MS, &a),
+                   ET_OK);
+  assert_int_equal(port.open(port.ctx, ET_STR("localhost"), g.port, true, OPEN_TIMEOUT_MS, &b),
+                   ET_OK);
+  assert_ptr_not_equal(a, b);
+  send_all(&port, a, health_req);
+  send_all(&port, b, health_req);
+  recv_all(&port, b, rb, sizeof rb);
+  recv_all(&port, a, ra, sizeof ra);
+  assert_non_null(strstr(ra, "{\"status\":\"ok\"}"));
+  assert_non_null(strstr(rb, "{\"status\":\"ok\"}"));
+  port.close(a);
+  port.close(b);
+  et_conn_stats st;
+  et_posix_stats(&px, &st);
+  assert_int_equal(st.opened, 2);
+  et_posix_free(&px);
+}
+
+static void test_session_resumed(void **state) {
+  (void)state;
+  et_posix px;
+  et_port port;
+  static struct log_all l;
+  et_conn_stats first, second;
+  l.len = 0;
+  assert_int_equal(port_init_with(&px, &port, &l, NULL, NULL), ET_OK);
+  open_get_close(&port, g.port);
+  et_posix_stats(&px, &first);
+  assert_int_equal(first.opened, 1);
+  assert_int_equal(first.full_handshakes, 1);
+  assert_int_equal(first.resumed_handshakes, 0);
+  assert_true(first.bytes_sent > 0 && first.bytes_received > 0);
+  open_get_close(&port, g.port);
+  et_posix_stats(&px, &second);
+  assert_int_equal(second.opened, 2);
+  assert_int_equal(second.full_handshakes, 1);
+  assert_int_equal(second.resumed_handshakes, 1);
+  /* No certificate chain the second time (a TLS 1.3 server sends new
+   * tickets each time, so the saving shows less than with 1.2). */
+  assert_true(second.bytes_received - first.bytes_received < first.bytes_received);
+  assert_non_null(strstr(l.text, "full handshake with 'localhost'"));
+  assert_non_null(strstr(l.text, "TLS resumed with 'localhost'"));
+  et_posix_free(&px);
+}
+
+/* A server that does not know the session (a restarted one: new ticket
+ * keys, empty cache) just makes it a full handshake. */
+static void test_session_declined(void **state) {
+  (void)state;
+  uint16_t p = 0, wrong = 0, p2 = 0;
+  pid_t emu = start_emulator(0, &p, &wrong);
+  assert_true(emu > 0);
+  et_posix px;
+  et_port port;
+  assert_int_equal(port_init_with(&px, &port, NULL, NULL, NULL), ET_OK);
+  open_get_close(&port, p);
+  stop_emulator(emu);
+  emu = start_emulator(p, &p2, &wrong);
+  assert_true(emu > 0);
+  assert_int_equal(p2, p);
+  open_get_close(&port, p);
+  et_conn_stats st;
+  et_posix_stats(&px, &st);
+  assert_int_equal(st.full_handshakes, 2);
+  assert_int_equal(st.resumed_handshakes, 0);
+  stop_emulator(emu);
+  et_posix_free(&px);
+}
+
+static void test_sessions_persisted(void **state) {
+  (void)state;
+  char dir[600], file[700];
+  struct stat sb;
+  et_conn_stats st;
+  et_posix px;
+  et_port port;
+  path_in(dir, sizeof dir, g.tmp, "store");
+  path_in(file, sizeof file, dir, "tls-sessions");
+  assert_int_equal(port_init_with(&px, &port, NULL, dir, "tls-sessions"), ET_OK);
+  open_get_close(&port, g.port);
+  et_posix_free(&px);
+  assert_int_equal(stat(file, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+
+  /* A new process (here: a new et_posix) resumes from the file. */
+  assert_int_equal(port_init_with(&px, &port, NULL, dir, "tls-sessions"), ET_OK);
+  open_get_close(&port, g.port);
+  et_posix_stats(&px, &st);
+  assert_int_equal(st.resumed_handshakes, 1);
+  assert_int_equal(st.full_handshakes, 0);
+  et_posix_free(&px);
+
+  /* A damaged file costs a full handshake, nothing else. */
+  FILE *f = fopen(file, "wb");
+  assert_non_null(f);
+  fputs("ETS1 not sessions", f);
+  fclose(f);
+  assert_int_equal(port_init_with(&px, &port, NULL, dir, "tls-sessions"), ET_OK);
+  open_get_close(&port, g.port);
+  et_posix_stats(&px, &st);
+  assert_int_equal(st.full_handshakes, 1);
+  et_posix_free(&px);
+
+  assert_int_equal(port_init_with(&px, &port, NULL, dir, "../escape"), ET_E_ARG);
+  assert_int_equal(port_init_with(&px, &port, NULL, NULL, "tls-sessions"), ET_E_ARG);
+  unlink(file);
+  rmdir(dir);
+}
+
+/* Drive the opens of n connections with poll() until all are open. */
+static void open_all_nonblocking(et_conn **c, size_t n) {
+  bool open[4] = { false };
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (size_t done = 0; done < n;) {
+    struct pollfd pfd[4];
+    nfds_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (open[i])
+        continue;
+      et_err e = et_posix_open_step(c[i]);
+      if (e == ET_OK) {
+        open[i] = true;
+        done++;
+        continue;
+      }
+      assert_int_equal(e, ET_E_TIMEOUT);
+      pfd[np++] = wanted(c[i]);
+    }
+    if (np > 0)
+      assert_true(poll(pfd, np, 1000) >= 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < OPEN_TIMEOUT_MS / 1000);
+  }
+}
+
+/* Two TLS connections opened and used from one poll() loop, never waiting
+ * inside the port. "localhost" may resolve to ::1 first, where nothing
+ * listens: the step moves on to 127.0.0.1. */
+static void test_nonblocking_two_at_once(void **state) {
+  (void)state;
+  et_posix px;
+  et_port port;
+  static char r0[4096], r1[4096];
+  port_init(&px, &port, "ca.pem");
+  et_conn *c[2] = { NULL, NULL };
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(et_posix_open_start(&px, ET_STR("localhost"), g.port, true, &c[i]), ET_OK);
+  open_all_nonblocking(c, 2);
+  assert_int_equal(et_posix_open_step(c[0]), ET_OK); /* open stays open */
+  send_all_ms(&port, c[0], health_req, 0);
+  send_all_ms(&port, c[1], health_req, 0);
+  recv_all_ms(&port, c[1], r1, sizeof r1, 0);
+  recv_all_ms(&port, c[0], r0, sizeof r0, 0);
+  assert_non_null(strstr(r0, "{\"status\":\"ok\"}"));
+  assert_non_null(strstr(r1, "{\"status\":\"ok\"}"));
+  port.close(c[0]);
+  port.close(c[1]);
+  assert_true(all_slots_free(&px));
+  et_posix_free(&px);
+}
+
+static void test_nonblocking_refused(void **state) {
+  (void)state;
+  et_posix px;
+  et_port port;
+  port_init(&px, &port, "ca.pem");
+  uint16_t p = 0;
+  int lfd = listener(AF_INET, &p);
+  assert_true(lfd >= 0);
+  close(lfd); /* nothing listens there now */
+  et_conn *c = NULL;
+  et_err e = et_posix_open_start(&px, ET_STR("127.0.0.1"), p, false, &c);
+  /* Refused at once, or when the step looks. */
+  while (e == ET_OK && (e = et_posix_open_step(c)) == ET_E_TIMEOUT) {
+    assert_true(et_posix_conn_wants_write(c)); /* a connect under way */
+    wait_ready(c);
+  }
+  assert_int_equal(e, ET_E_CONNECT);
+  assert_true(contains_nocase(et_posix_detail(&px), "refused"));
+  assert_true(all_slots_free(&px));
+  et_posix_free(&px);
+}
+
 int main(void) {
   /* SIGPIPE stays fatal: test_send_to_closed_peer proves the port never
    * raises it. */
@@ -754,6 +1053,12 @@ int main(void) {
     cmocka_unit_test(test_sha256),
     cmocka_unit_test(test_log_levels),
     cmocka_unit_test(test_log_to_stderr_drops_control_bytes),
+    cmocka_unit_test(test_two_tls_connections_at_once),
+    cmocka_unit_test(test_session_resumed),
+    cmocka_unit_test(test_session_declined),
+    cmocka_unit_test(test_sessions_persisted),
+    cmocka_unit_test(test_nonblocking_two_at_once),
+    cmocka_unit_test(test_nonblocking_refused),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,10 +1,10 @@
 /* The lwIP port: TCP over lwIP's socket API (lwip_socket, lwip_connect,
- * lwip_poll, ...) with TLS and SHA-256 from mbedTLS, for an RTOS with lwIP
- * or lwIP's unix port on Linux. It shares the POSIX port's connection slot,
- * TLS layer and failure details (port/posix/posix_conn.c, posix_log.c,
- * port/mbedtls/mbedtls_tls.c, mbedtls_sha256.c); only the socket layer
- * (port/lwip/lwip_net.c) and the clock (port/lwip/lwip_port.c) are its own.
- * Do not link it together with the POSIX port's posix_net.c.
+ * lwip_poll, ...) with TLS and SHA-256 from the mbedTLS port, for an RTOS
+ * with lwIP or lwIP's unix port on Linux. Composition, as in the POSIX
+ * port: an et_sockets transport on lwIP's primitives
+ * (port/lwip/lwip_sockets.c), an et_mbedtls over it, one et_diag; its own
+ * are only those primitives and the clock (port/lwip/lwip_port.c). Link
+ * the sources of port/common and port/mbedtls with it, never port/posix.
  *
  * Hooks et_lwip_init fills: open, send, recv, close, sha256, log, cancelled,
  * detail (et_lwip_detail), mono_ms (lwIP's sys_now(), widened to 64 bits:
@@ -15,14 +15,17 @@
  * when wanted store and sign. mbedTLS itself wants an entropy source and
  * the time (see port/mbedtls/config/et_mbedtls_config.h, ET_MBEDTLS_DEVICE).
  *
- * TLS always verifies the chain and the host name, as in the POSIX port;
- * with mbedTLS 2.28 the host must be a DNS name. Names resolve in this
- * order: an IP literal; cfg->resolve when set; lwIP's DNS
- * (netconn_gethostbyname) when LWIP_DNS is on.
+ * TLS follows the mbedTLS port's policy (et_mbedtls.h): chain and host
+ * name always verified, sessions kept and resumed per host; with mbedTLS
+ * 2.28 the host must be a DNS name. Names resolve in this order: an IP
+ * literal; cfg->resolve when set; lwIP's DNS (netconn_gethostbyname) when
+ * LWIP_DNS is on.
  *
  * Threads: call from an application thread after tcpip_init and with a
- * netif up, never from the tcpip thread. One et_lwip holds one connection;
- * it is not thread-safe (one per thread).
+ * netif up, never from the tcpip thread. One et_lwip holds ET_PORT_CONNS
+ * connections; it is not thread-safe (one per thread). The non-blocking
+ * open (et_mbedtls_open_start / _step on &lw->tls) works here too, with
+ * et_sockets_fd(&lw->net, et_mbedtls_conn_sock(c)) to lwip_poll.
  *
  * lwipopts.h needs: NO_SYS 0, LWIP_SOCKET 1, LWIP_SOCKET_POLL 1 (lwIP's
  * default), LWIP_TCP 1, and errno values from the C library
@@ -32,7 +35,9 @@
 #ifndef EDGETOKEN_ET_LWIP_H
 #define EDGETOKEN_ET_LWIP_H
 
-#include "edgetoken/et_posix.h"
+#include "edgetoken/et_diag.h"
+#include "edgetoken/et_mbedtls.h"
+#include "edgetoken/et_sockets.h"
 
 #include "lwip/ip_addr.h"
 
@@ -60,11 +65,14 @@ typedef struct et_lwip_config {
 } et_lwip_config;
 
 typedef struct et_lwip {
-  et_posix px;          /* first: the shared slot, TLS state and details */
+  et_diag diag;         /* details and log, shared by the layers below */
+  volatile int *cancel;
   et_lwip_resolve_fn resolve;
   void *resolve_ctx;
   uint32_t now_last;    /* sys_now() at the last mono_ms, to count its wraps */
   uint64_t now_high;    /* wraps << 32 */
+  et_sockets net;       /* the transport: lwIP's sockets */
+  et_mbedtls tls;       /* TLS and SHA-256 over net */
 } et_lwip;
 
 /* Initialise lw and fill the hooks listed above (port->ctx = lw; every

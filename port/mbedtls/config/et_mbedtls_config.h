@@ -1,19 +1,27 @@
-/* edgetoken's mbedTLS configuration (MBEDTLS_CONFIG_FILE): what a TLS 1.2
- * client of login.microsoftonline.com needs, nothing more, drawing all
- * memory from a static arena (MBEDTLS_MEMORY_BUFFER_ALLOC_C).
+/* edgetoken's mbedTLS configuration (MBEDTLS_CONFIG_FILE): what a TLS
+ * client of login.microsoftonline.com needs, nothing more, with all memory
+ * from a static arena where the port sets one up
+ * (MBEDTLS_MEMORY_BUFFER_ALLOC_C; plain calloc/free otherwise).
  *
- * Written for mbedTLS 2.28 LTS (Debian 12's source package); the names are
- * those of 3.6 LTS too, and the 3.x-only ones (MBEDTLS_SHA384_C) are
- * harmless in 2.28.
+ * One file for both LTS lines built from Debian's source packages:
+ *   3.6 (default)  TLS 1.3 and 1.2; PSA crypto (TLS 1.3 derives its keys
+ *                  through it; psa_crypto_init() runs in the port)
+ *   2.28           TLS 1.2
+ * 3.x's build_info.h defines MBEDTLS_VERSION_MAJOR before it reads this
+ * file; 2.28 reads it first, so the 3.x parts are skipped there.
  *
  *   ET_MBEDTLS_DEVICE  bare metal: no file system, no OS entropy; the
  *                      firmware supplies mbedtls_hardware_poll (a TRNG),
  *                      et_device_time and mbedtls_platform_gmtime_r.
- *   otherwise          the POSIX zero-heap build: CA files (MBEDTLS_FS_IO),
- *                      getrandom entropy, error strings, time().
+ *   otherwise          host builds (the CLI, tests, zero-heap): CA files
+ *                      (MBEDTLS_FS_IO), getrandom entropy, error strings.
  *   ET_MBEDTLS_MEMORY_DEBUG  arena statistics (high-water mark). */
 #ifndef ET_MBEDTLS_CONFIG_H
 #define ET_MBEDTLS_CONFIG_H
+
+#if defined(MBEDTLS_VERSION_MAJOR) && MBEDTLS_VERSION_MAJOR >= 3
+#define ET_MBEDTLS_3X
+#endif
 
 /* System */
 #define MBEDTLS_HAVE_ASM
@@ -31,7 +39,8 @@
 #endif
 #endif
 
-/* TLS 1.2 client, ECDHE with RSA or ECDSA certificates, AES-GCM. */
+/* TLS client, 1.2 (and 1.3 on 3.x): ECDHE with RSA or ECDSA certificates,
+ * AES-GCM. */
 #define MBEDTLS_SSL_TLS_C
 #define MBEDTLS_SSL_CLI_C
 #define MBEDTLS_SSL_PROTO_TLS1_2
@@ -40,11 +49,41 @@
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_SESSION_TICKETS
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
-#define MBEDTLS_SSL_CIPHERSUITES                     \
-  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,   \
-      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, \
+#if defined(ET_MBEDTLS_3X)
+#define MBEDTLS_SSL_PROTO_TLS1_3
+/* Full handshakes, and resumption with a ticket plus a fresh ECDHE share
+ * (psk_dhe_ke); no PSK-only mode, so every session has forward secrecy. */
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
+/* Middlebox compatibility (RFC 8446 D.4): cellular and corporate networks
+ * still carry boxes that drop TLS 1.3 handshakes without it. */
+#define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
+#define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* 3.6's TLS 1.3 requires it */
+/* TLS 1.3 servers with RSA certificates (Entra's) sign with RSA-PSS; 3.x
+ * offers rsa_pss_rsae_* only with this. */
+#define MBEDTLS_X509_RSASSA_PSS_SUPPORT
+#define MBEDTLS_PSA_CRYPTO_C
+/* PSA does what TLS 1.3 needs of it and no more (et_psa_config.h). */
+#define MBEDTLS_PSA_CRYPTO_CONFIG
+#define MBEDTLS_PSA_CRYPTO_CONFIG_FILE "et_psa_config.h"
+#define MBEDTLS_SSL_CIPHERSUITES                       \
+  MBEDTLS_TLS1_3_AES_128_GCM_SHA256,                   \
+      MBEDTLS_TLS1_3_AES_256_GCM_SHA384,               \
+      MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, \
+      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,   \
       MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, \
       MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+/* A fixed key table (no MBEDTLS_PSA_KEY_STORE_DYNAMIC): it lives in .bss
+ * rather than the arena, and a TLS 1.3 handshake holds a handful of PSA
+ * keys at once. */
+#define MBEDTLS_PSA_KEY_SLOT_COUNT 8
+#else
+#define MBEDTLS_SSL_CIPHERSUITES                       \
+  MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,     \
+      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,   \
+      MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, \
+      MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+#endif
 /* A server may send full 16 KB records (Entra does not negotiate a smaller
  * fragment length); our requests are a few hundred bytes. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
@@ -103,13 +142,15 @@
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
 
-/* X.509: chain and host-name verification; PEM trust anchors. */
+/* X.509: chain and host-name verification (3.x matches IP-address SANs
+ * too); PEM trust anchors. */
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_PEM_PARSE_C
 #define MBEDTLS_BASE64_C
 
-/* Randomness: CTR_DRBG seeded from the entropy module. */
+/* Randomness: CTR_DRBG seeded from the entropy module (PSA seeds its own
+ * from the same sources). */
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
 
@@ -124,12 +165,17 @@
 /* Wall-clock seconds for certificate validity, from the firmware's RTC or
  * SNTP (et_port's unix_s); 0 before the clock is set. */
 time_t et_device_time(time_t *t);
+#if defined(ET_MBEDTLS_3X)
+/* TLS 1.3 ticket ages: newlib has no clock_gettime, so mbedtls_ms_time
+ * comes from et_device_time (et_mbedtls_alt.c, built with the library). */
+#define MBEDTLS_PLATFORM_MS_TIME_ALT
+#endif
 #else
 #define MBEDTLS_FS_IO                  /* --ca-file */
 #define MBEDTLS_ERROR_C                /* failure details for humans */
 #endif
 
-#if !defined(MBEDTLS_VERSION_MAJOR) || MBEDTLS_VERSION_MAJOR < 3
+#if !defined(ET_MBEDTLS_3X)
 #include "mbedtls/check_config.h"      /* 3.x checks by itself */
 #endif
 

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/entropy_poll.h>
 #include <mbedtls/platform_util.h>
 
 int mbedtls_hardware_poll(void *data, unsigned char *out, size_t len, size_t *olen);

@@ -7,8 +7,9 @@
 #include <mbedtls/memory_buffer_alloc.h>
 
 #include "edgetoken/edgetoken.h"
-#include "et_mbedtls_port.h"
+#include "edgetoken/et_mbedtls.h"
 #include "fw.h"
+#include "no_net.h"
 
 #ifndef FW_ARENA
 #define FW_ARENA 30720
@@ -17,28 +18,12 @@
 static unsigned char arena[FW_ARENA];
 static uint8_t work_buf[CONFIG_ET_WORK_BUF_SIZE];
 static jsmntok_t work_tok[CONFIG_ET_JSON_TOKENS];
-static et_mbedtls_port mp;
+static et_mbedtls mp;
 static const unsigned char ca_pem[] = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
-
-static int no_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms) {
-  (void)ctx, (void)host, (void)port, (void)timeout_ms;
-  return -1;
-}
-static int no_send(void *ctx, const uint8_t *p, size_t n, uint32_t timeout_ms) {
-  (void)ctx, (void)p, (void)n, (void)timeout_ms;
-  return -1;
-}
-static int no_recv(void *ctx, uint8_t *p, size_t n, uint32_t timeout_ms) {
-  (void)ctx, (void)p, (void)n, (void)timeout_ms;
-  return -1;
-}
-static void no_close(void *ctx) {
-  (void)ctx;
-}
 
 #if CONFIG_ET_CRED_CERTIFICATE
 /* A device with certificate credentials keeps its client key in flash and
- * signs through the port's hook (et_mbedtls_port_set_key: RSA PKCS#1 v1.5
+ * signs through the port's hook (et_mbedtls_set_key: RSA PKCS#1 v1.5
  * and PSS, ECDSA P-256); the thumbprints come ready-made with the
  * certificate (see et_mbedtls_config.h on SHA-1). Stubs: the image is not
  * run. */
@@ -62,7 +47,7 @@ static const volatile entry flows[] = {
 };
 
 int main(void) {
-  static const et_transport net = { NULL, no_connect, no_send, no_recv, no_close };
+  et_mbedtls_config cfg;
   et_port port;
   et_app app;
   et_work w = { work_buf, sizeof work_buf, work_tok, CONFIG_ET_JSON_TOKENS, NULL };
@@ -71,13 +56,14 @@ int main(void) {
   memset(&port, 0, sizeof port);
   memset(&app, 0, sizeof app);
   mbedtls_memory_buffer_alloc_init(arena, sizeof arena);
-  if (et_mbedtls_port_init(&mp, &net, ca_pem, sizeof ca_pem, &port) != ET_OK)
+  fw_no_net_config(&cfg, ca_pem, sizeof ca_pem);
+  if (et_mbedtls_init(&mp, &cfg, &port) != ET_OK)
     return 1;
   int n = 0;
   for (size_t i = 0; flows[i] != 0; i++)
     n++;
 #if CONFIG_ET_CRED_CERTIFICATE
-  et_mbedtls_port_set_key(&mp, client_key, sizeof client_key, &port);
+  et_mbedtls_set_key(&mp, client_key, sizeof client_key, &port);
   app.cred.kind = ET_CRED_CERTIFICATE;
   app.cred.alg = ET_SIG_PS256;
   memcpy(app.cred.x5t_s256, x5t_s256, sizeof x5t_s256);
@@ -89,6 +75,6 @@ int main(void) {
   (void)e;
 #endif
   (void)w, (void)tk, (void)res;
-  et_mbedtls_port_free(&mp);
+  et_mbedtls_free(&mp);
   return n;
 }

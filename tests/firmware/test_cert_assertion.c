@@ -1,5 +1,5 @@
 /* Certificate credentials on the target: client-credentials exchanges whose
- * client assertion the port's sign hook (et_mbedtls_port_set_key) signs with
+ * client assertion the port's sign hook (et_mbedtls_set_key) signs with
  * mbedTLS from a key in flash (fw_test_key.h: a throwaway key made at build
  * time), over a recorded emulator answer (rec_port.h). The image prints each
  * assertion as "# assertion ALG KEY JWT"; tools/firmware-test.sh verifies
@@ -11,10 +11,14 @@
 #include <string.h>
 
 #include <mbedtls/memory_buffer_alloc.h>
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
 
 #include "edgetoken/edgetoken.h"
-#include "et_mbedtls_port.h"
+#include "edgetoken/et_mbedtls.h"
 #include "fw_test_key.h"
+#include "no_net.h"
 #include "rec_port.h"
 #include "recorded.h"
 
@@ -23,24 +27,7 @@
 #endif
 
 static unsigned char arena[FW_ARENA];
-static et_mbedtls_port mp;
-
-/* The recorded port answers instead: mbedTLS opens no connection here. */
-static int no_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms) {
-  (void)ctx, (void)host, (void)port, (void)timeout_ms;
-  return -1;
-}
-static int no_io(void *ctx, uint8_t *p, size_t n, uint32_t timeout_ms) {
-  (void)ctx, (void)p, (void)n, (void)timeout_ms;
-  return -1;
-}
-static int no_send(void *ctx, const uint8_t *p, size_t n, uint32_t timeout_ms) {
-  (void)ctx, (void)p, (void)n, (void)timeout_ms;
-  return -1;
-}
-static void no_close(void *ctx) {
-  (void)ctx;
-}
+static et_mbedtls mp;
 
 typedef struct cert_case {
   const char *test_name;
@@ -68,7 +55,7 @@ static et_err exchange(et_port *port, const cert_case *c, et_token *tk, uint32_t
   et_work w;
   et_result res;
   cert_app(&app, c);
-  et_mbedtls_port_set_key(&mp, c->key, c->key_len, port);
+  et_mbedtls_set_key(&mp, c->key, c->key_len, port);
   rec_play(script, 1, 97);
   rec_work(&w);
   fw_stack_paint();
@@ -181,14 +168,14 @@ static void sign_hook_sizes_and_refusals(fw_tests *t, et_port *port) {
   et_token tk;
   uint32_t stack;
   mbedtls_memory_buffer_alloc_cur_get(&base, &base_blocks);
-  et_mbedtls_port_set_key(&mp, fw_key_rsa, sizeof fw_key_rsa, port);
+  et_mbedtls_set_key(&mp, fw_key_rsa, sizeof fw_key_rsa, port);
   FW_CHECK(t, port->sign(port->ctx, ET_SIG_ES256, digest, sig, sizeof sig, &len) == ET_E_ARG);
   FW_CHECK(t, port->sign(port->ctx, ET_SIG_PS256, digest, sig, 255, &len) == ET_E_NOSPACE);
   fw_stack_paint();
   FW_CHECK(t, port->sign(port->ctx, ET_SIG_PS256, digest, sig, sizeof sig, &len) == ET_OK &&
                   len == 256);
   report_sign_stack("PS256", fw_stack_peak());
-  et_mbedtls_port_set_key(&mp, fw_key_ec, sizeof fw_key_ec, port);
+  et_mbedtls_set_key(&mp, fw_key_ec, sizeof fw_key_ec, port);
   FW_CHECK(t, port->sign(port->ctx, ET_SIG_PS256, digest, sig, sizeof sig, &len) == ET_E_ARG);
   fw_stack_paint();
   FW_CHECK(t, port->sign(port->ctx, ET_SIG_ES256, digest, sig, sizeof sig, &len) == ET_OK &&
@@ -204,7 +191,7 @@ static void sign_hook_sizes_and_refusals(fw_tests *t, et_port *port) {
 }
 
 void fw_suite_cert_assertion(fw_tests *t) {
-  static const et_transport net = { NULL, no_connect, no_send, no_io, no_close };
+  et_mbedtls_config cfg;
   static const cert_case cases[] = {
     { "certificate: PS256 assertion signed on target (RSA 2048, DER key)", "PS256", "client-rsa",
       ET_SIG_PS256, fw_key_rsa, sizeof fw_key_rsa, fw_rsa_x5t_s256, NULL },
@@ -218,8 +205,10 @@ void fw_suite_cert_assertion(fw_tests *t) {
   size_t used, blocks;
   memset(&port, 0, sizeof port);
   mbedtls_memory_buffer_alloc_init(arena, sizeof arena);
-  /* The client's own certificate stands in for the trust anchors. */
-  et_err e = et_mbedtls_port_init(&mp, &net, fw_cert_rsa, sizeof fw_cert_rsa, &port);
+  /* The recorded port answers instead: mbedTLS opens no connection here.
+   * The client's own certificate stands in for the trust anchors. */
+  fw_no_net_config(&cfg, fw_cert_rsa, sizeof fw_cert_rsa);
+  et_err e = et_mbedtls_init(&mp, &cfg, &port);
   FW_CHECK(t, e == ET_OK);
   if (e != ET_OK) {
     fw_test_end(t, "certificate: mbedTLS port starts");
@@ -229,8 +218,11 @@ void fw_suite_cert_assertion(fw_tests *t) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     assertion_signed_on_target(t, &port, &cases[i]);
   sign_hook_sizes_and_refusals(t, &port);
-  et_mbedtls_port_free(&mp);
+  et_mbedtls_free(&mp);
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+  mbedtls_psa_crypto_free(); /* process-wide: the port leaves PSA running */
+#endif
   mbedtls_memory_buffer_alloc_cur_get(&used, &blocks);
   FW_CHECK(t, used == 0 && blocks == 0);
-  fw_test_end(t, "certificate: the arena is empty after et_mbedtls_port_free");
+  fw_test_end(t, "certificate: the arena is empty after et_mbedtls_free (and PSA's)");
 }

@@ -30,7 +30,7 @@ void fw_test_end(fw_tests *t, const char *name);
 int fw_tests_done(fw_tests *t); /* prints the plan; exit status */
 #define FW_CHECK(t, cond) fw_check((t), (cond) ? 1 : 0, #cond, __LINE__)
 
-/* The suites (firmware/test_*.c). */
+/* The suites (tests/firmware/test_*.c). */
 void fw_suite_codecs(fw_tests *t);
 void fw_suite_recorded_exchange(fw_tests *t);
 void fw_suite_recorded_flows(fw_tests *t);
