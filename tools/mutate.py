@@ -6,8 +6,10 @@ part of `make test`): a change that weakens a test shows up as a survivor.
 
     tools/mutate.py [--build DIR] [-k NAME]
 
-A mutant is (name, file, old text, new text, tests): the old text must occur
-exactly once. A test is ("unit", binary) or ("int", test file, -k filter).
+A mutant is (name, file, old text, new text, tests[, (old, new) elsewhere in
+the file[, "system"]]): the old text must occur exactly once; "system"
+builds it against Debian 12's mbedTLS 2.28 (MBEDTLS=system), for code only
+that build compiles. A test is ("unit", binary) or ("int", test file, -k filter).
 The unmutated tree must pass every listed test first, or nothing is
 claimed. Exit status: 0 when every mutant was caught.
 """
@@ -43,7 +45,8 @@ MUTANTS = [
      "a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);", "a4.sin_addr.s_addr = htonl(INADDR_ANY);",
      [hard("listener")]),
     ("minimum TLS version 1.0", "port/mbedtls/mbedtls_port.c",
-     "MBEDTLS_SSL_MINOR_VERSION_3);", "MBEDTLS_SSL_MINOR_VERSION_1);", [hard("tls_below")]),
+     "MBEDTLS_SSL_MINOR_VERSION_3);", "MBEDTLS_SSL_MINOR_VERSION_1);", [hard("tls_below")],
+     None, "system"),  # 3.6 has no TLS below 1.2 at all
     ("CSPRNG replaced by an LCG seeded from clock and pid", "port/posix/posix_random.c",
      "  while (n > 0) {\n    ssize_t r = getrandom(p, n, 0);",
      "  static uint32_t lcg;\n  if (lcg == 0)\n    lcg = (uint32_t)time(NULL) ^ "
@@ -149,11 +152,15 @@ def sh(cmd, cwd, log, timeout=900):
             return 124
 
 
-def test_cmd(t, build, certs):
+def test_cmd(t, build, certs, out="gcc"):
     if t[0] == "unit":
-        return [os.path.join(build, "gcc", "tests", t[1])]
+        return [os.path.join(build, out, "tests", t[1])]
     return [sys.executable, os.path.join("tests", "integration", t[1] + ".py"),
-            "--cli", os.path.join(build, "gcc", "edgetoken"), "--certs", certs, "-k", t[2]]
+            "--cli", os.path.join(build, out, "edgetoken"), "--certs", certs, "-k", t[2]]
+
+
+def on_system(m):
+    return len(m) > 6 and m[6] == "system"
 
 
 def label(t):
@@ -185,19 +192,26 @@ def main():
         print("mutate: the unmutated tree does not build; see the log")
         return 2
     mutants = [m for m in MUTANTS if not a.k or a.k in m[0]]
+    system = make + ["MBEDTLS=system"]
+    if any(on_system(m) for m in mutants) and sh(system, tree, log):
+        print("mutate: the unmutated tree does not build with MBEDTLS=system; see the log")
+        return 2
     tests = []
     for m in mutants:
         for t in m[4]:
-            if t not in tests:
-                tests.append(t)
-    for t in tests:  # every listed test passes without a mutant
-        if sh(test_cmd(t, build, certs), tree, log):
+            out = "gcc-system-mbedtls" if on_system(m) else "gcc"
+            if (t, out) not in tests:
+                tests.append((t, out))
+    for t, out in tests:  # every listed test passes without a mutant
+        if sh(test_cmd(t, build, certs, out), tree, log):
             print("mutate: '%s' fails on the unmutated tree; see the log" % label(t))
             return 2
     rows, survived = [], 0
     for m in mutants:
         name, rel, old, new, mtests = m[:5]
         extra = m[5] if len(m) > 5 else None
+        mk = system if on_system(m) else make
+        out = "gcc-system-mbedtls" if on_system(m) else "gcc"
         path = os.path.join(tree, rel)
         with open(path) as f:
             orig = f.read()
@@ -212,10 +226,11 @@ def main():
         with open(path, "w") as f:
             f.write(text)
         try:
-            if sh(make, tree, log):
+            if sh(mk, tree, log):
                 verdict, by = "BUILD FAILS (fix the mutant)", "-"
             else:
-                failing = [label(t) for t in mtests if sh(test_cmd(t, build, certs), tree, log)]
+                failing = [label(t) for t in mtests
+                           if sh(test_cmd(t, build, certs, out), tree, log)]
                 verdict = "caught" if failing else "SURVIVED"
                 by = ", ".join(failing) if failing else ", ".join(label(t) for t in mtests)
         finally:
