@@ -7,11 +7,11 @@
 
 CXX_CONSUMER := $(if $(filter gcc,$(VARIANT)),g++,clang++)
 CXX_CONSUMER_FLAGS := -std=c++11 -Wall -Wextra -Werror -Wpedantic -Wshadow -O2 -g $(SAN) \
-  $(CONFIG_DEFS) $(HOST_DEFS) -Icore/include -Iport/include
+  $(CONFIG_DEFS) $(HOST_DEFS) -Icore/include -Iport/include $(HOST_MBEDTLS_DEFS)
 CXX_TEST := $(OUT)/tests/cxx_consumer
 
 $(CXX_TEST): tests/cxx/consumer.cpp $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a \
-    $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h) $(CONFIG_H)
+    $(HOST_MBEDTLS_LIB) $(wildcard core/include/edgetoken/*.h port/include/edgetoken/*.h) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CXX_CONSUMER) $(CXX_CONSUMER_FLAGS) $< $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a \
 	  $(LDLIBS_TLS) -o $@

@@ -11,13 +11,14 @@ EX_LOOP_OBJ := $(patsubst %.c,$(OUT)/%.o,$(sort $(wildcard examples/event_loop/*
 
 examples: $(OUT)/modem_token $(OUT)/event_loop
 all: examples
+$(OUT)/modem_token $(OUT)/event_loop: $(HOST_MBEDTLS_LIB)
 
 # Their own headers (the main object rule knows the library's only).
 $(EX_MODEM_OBJ): $(wildcard examples/modem/*.h)
 $(EX_LOOP_OBJ): $(wildcard examples/event_loop/*.h)
 
 $(OUT)/modem_token: $(EX_MODEM_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
-	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+	$(CC) $(ALL_CFLAGS) $(filter-out $(HOST_MBEDTLS_LIB),$^) $(LDLIBS_TLS) -o $@
 
 $(OUT)/event_loop: $(EX_LOOP_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
-	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+	$(CC) $(ALL_CFLAGS) $(filter-out $(HOST_MBEDTLS_LIB),$^) $(LDLIBS_TLS) -o $@

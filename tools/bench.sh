@@ -3,6 +3,7 @@ set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
-make -s VARIANT=gcc BUILD="$BUILD" all zero-heap
+make -s VARIANT=gcc BUILD="$BUILD" all zero-heap repeat-token
 PY=$(test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-exec "$PY" tools/bench.py
+"$PY" tools/bench.py
+exec "$PY" tools/bench_reuse.py
