@@ -21,3 +21,6 @@ $(OUT)/modem_token: $(EX_MODEM_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgeto
 
 $(OUT)/event_loop: $(EX_LOOP_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+
+# They link mbedTLS from source too: wait for it under make -j.
+$(OUT)/modem_token $(OUT)/event_loop: $(HOST_MBEDTLS_LIB)
