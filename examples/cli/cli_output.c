@@ -157,7 +157,7 @@ int cli_report_error(et_err e, const et_result *res) {
   err = &res->oauth;
   if (e == ET_E_OAUTH) {
     /* No status: the error came in a redirect, not an HTTP answer. */
-    fputs("edgetoken: Entra ID refused the request: ", stderr);
+    fputs("edgetoken: the server refused the request: ", stderr); /* Entra or another provider */
     cli_put_text(stderr, err->error);
     if (res->http_status)
       fprintf(stderr, " (HTTP %d)", res->http_status);
