@@ -12,6 +12,17 @@ missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# The interop suite (tests/interop) runs node oidc-provider: Node.js and npm
+# from Debian when there is no node at all (a NodeSource node brings its own
+# npm and must not get Debian's); the browser test drives Debian's Chromium.
+if ! command -v node >/dev/null 2>&1; then
+  missing="$missing nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+  missing="$missing npm"
+fi
+for p in chromium chromium-driver python3-selenium; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
 [ -z "$missing" ] && exit 0
 echo "setup: installing$missing"
 SUDO=""

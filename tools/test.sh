@@ -102,6 +102,15 @@ for t in tests/integration/test_*.py; do
   tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" - \
     "$PYTHON" "$t" --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS"
 done
+# Other providers (issue 12): every flow against node oidc-provider from the
+# npm registry (pinned in tests/interop/package-lock.json, npm ci into
+# $BUILD/interop), and `login` in a real browser (Debian's headless
+# Chromium) against the emulator and oidc-provider; its screenshots stay in
+# $BUILD/test-artifacts.
+tap "interop: every flow against node oidc-provider (CLI over TLS)" - \
+  "$PYTHON" tests/interop/test_oidc_provider.py --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS" --build "$BUILD"
+tap "browser: login in headless Chromium (emulator, oidc-provider)" - \
+  "$PYTHON" tests/interop/test_browser.py --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS" --build "$BUILD"
 tap "integration test_examples (CLI vs emulator over TLS)" asan "$PYTHON" tests/integration/test_examples.py --cli $BUILD/asan/edgetoken --certs "$ET_TEST_CERTS"
 # Those negotiate TLS 1.3; mbedTLS 3.6's TLS 1.2 gets the CLI tests again
 # with the emulator's OpenSSL capped at TLS 1.2.

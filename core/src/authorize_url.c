@@ -14,12 +14,14 @@ et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
                         et_buf *out) {
   et_authority to;
   size_t q;
-  bool ipv6 = false;
+  bool ipv6 = false, explicit_url;
   if (app == NULL || p == NULL || out == NULL)
     return ET_E_ARG;
-  if (et_authority_parse(app->authority, &to) != ET_OK)
+  explicit_url = app->authorize_endpoint.n > 0;
+  /* An explicit authorize endpoint (any provider), else Entra's layout. */
+  if (et_authority_parse(explicit_url ? app->authorize_endpoint : app->authority, &to) != ET_OK)
     return ET_E_URL;
-  if (et_tenant_check(app->tenant) != ET_OK || app->client_id.n == 0 ||
+  if ((!explicit_url && et_tenant_check(app->tenant) != ET_OK) || app->client_id.n == 0 ||
       p->redirect_uri.n == 0 || p->scope.n == 0 || p->state.n == 0)
     return ET_E_ARG;
   for (size_t i = 0; i < to.host.n; i++)
@@ -36,9 +38,13 @@ et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
     et_buf_put_u64(out, to.port);
   }
   et_buf_put_str(out, to.prefix);
-  et_buf_put_char(out, '/');
-  et_buf_put_str(out, app->tenant);
-  et_buf_put_cstr(out, "/oauth2/v2.0/authorize?");
+  if (explicit_url) {
+    et_buf_put_cstr(out, to.prefix.n > 0 ? "?" : "/?");
+  } else {
+    et_buf_put_char(out, '/');
+    et_buf_put_str(out, app->tenant);
+    et_buf_put_cstr(out, "/oauth2/v2.0/authorize?");
+  }
   q = out->len;
   et_form_append_from(out, q, "client_id", app->client_id);
   et_form_append_from(out, q, "response_type", ET_STR("code"));

@@ -129,19 +129,22 @@ static bool aud_ok(et_str s) {
 static void put_claims(b64_stream *s, et_str client_id, const et_authority *to,
                        et_str path, int64_t now_s, const uint8_t jti[16]) {
   uint64_t now = now_s < 0 ? 0 : (uint64_t)now_s;
-  put_cstr(s, "{\"aud\":\"https://");
-  if (has_char(to->host, ':')) {
+  put_cstr(s, "{\"aud\":\"");
+  if (to == NULL) {
+    put(s, path.p, path.n); /* the whole aud (et_assertion_begin_aud) */
+  } else if (put_cstr(s, "https://"), has_char(to->host, ':')) {
     put(s, "[", 1);
     put(s, to->host.p, to->host.n);
     put(s, "]", 1);
   } else {
     put(s, to->host.p, to->host.n);
   }
-  if (to->port != 443) {
+  if (to != NULL && to->port != 443) {
     put(s, ":", 1);
     put_u64(s, to->port);
   }
-  put(s, path.p, path.n);
+  if (to != NULL)
+    put(s, path.p, path.n);
   put_cstr(s, "\",\"iss\":");
   put_json_str(s, client_id);
   put_cstr(s, ",\"sub\":");
@@ -157,14 +160,13 @@ static void put_claims(b64_stream *s, et_str client_id, const et_authority *to,
   put_cstr(s, "}");
 }
 
-et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
-                          const et_authority *to, et_str path, int64_t now_s,
-                          const uint8_t jti[16], size_t *sign_start) {
+static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_authority *to,
+                    et_str path, int64_t now_s, const uint8_t jti[16], size_t *sign_start) {
   b64_stream s;
   et_err e;
-  if (b == NULL || cred == NULL || to == NULL || jti == NULL || sign_start == NULL ||
-      cred->kind != ET_CRED_CERTIFICATE || client_id.n == 0 || !aud_ok(to->host) ||
-      !aud_ok(path))
+  if (b == NULL || cred == NULL || jti == NULL || sign_start == NULL ||
+      cred->kind != ET_CRED_CERTIFICATE || client_id.n == 0 ||
+      (to != NULL && !aud_ok(to->host)) || !aud_ok(path) || (to == NULL && path.n == 0))
     return ET_E_ARG;
   et_form_append(b, "client_assertion_type", ET_STR(ET_ASSERTION_TYPE));
   if (b->redact) {
@@ -187,6 +189,19 @@ et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
   return et_buf_status(b);
 }
 
+et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
+                          const et_authority *to, et_str path, int64_t now_s,
+                          const uint8_t jti[16], size_t *sign_start) {
+  if (to == NULL)
+    return ET_E_ARG;
+  return begin(b, cred, client_id, to, path, now_s, jti, sign_start);
+}
+
+et_err et_assertion_begin_aud(et_buf *b, const et_cred *cred, et_str client_id, et_str aud,
+                              int64_t now_s, const uint8_t jti[16], size_t *sign_start) {
+  return begin(b, cred, client_id, NULL, aud, now_s, jti, sign_start);
+}
+
 et_err et_assertion_finish(et_buf *b, const uint8_t *sig, size_t n) {
   if (b == NULL || sig == NULL || n == 0 || n > ET_ASSERTION_SIG_MAX)
     return ET_E_ARG;
@@ -201,6 +216,12 @@ et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
                           const uint8_t jti[16], size_t *sign_start) {
   (void)b, (void)cred, (void)client_id, (void)to, (void)path, (void)now_s, (void)jti;
   (void)sign_start;
+  return ET_E_DISABLED;
+}
+
+et_err et_assertion_begin_aud(et_buf *b, const et_cred *cred, et_str client_id, et_str aud,
+                              int64_t now_s, const uint8_t jti[16], size_t *sign_start) {
+  (void)b, (void)cred, (void)client_id, (void)aud, (void)now_s, (void)jti, (void)sign_start;
   return ET_E_DISABLED;
 }
 

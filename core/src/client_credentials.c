@@ -23,7 +23,7 @@ et_err et_cc_begin(et_token_engine *e, const et_app *app, et_endpoint ep,
   et_err err;
   if (e == NULL)
     return ET_E_ARG;
-  err = et_engine_setup(&e->base, app, w, in,
+  err = et_engine_setup(&e->base, app, w, in, ET_URL_TOKEN,
                         ep == ET_ENDPOINT_V1 ? "/oauth2/token" : "/oauth2/v2.0/token", cc_answer);
   memset(&e->token, 0, sizeof e->token);
   e->flow = ET_FLOW_CC;

@@ -27,7 +27,7 @@ et_err et_redeem_begin(et_token_engine *e, const et_app *app, const et_code_gran
   et_err err;
   if (e == NULL)
     return ET_E_ARG;
-  err = et_engine_setup(&e->base, app, w, in, "/oauth2/v2.0/token", redeem_answer);
+  err = et_engine_setup(&e->base, app, w, in, ET_URL_TOKEN, "/oauth2/v2.0/token", redeem_answer);
   memset(&e->token, 0, sizeof e->token);
   e->flow = ET_FLOW_REDEEM;
   if (err != ET_OK)

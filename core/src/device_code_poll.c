@@ -75,7 +75,7 @@ et_err et_device_poll_begin(et_device_poll_engine *e, const et_app *app, et_endp
   if (e == NULL)
     return ET_E_ARG;
   t = &e->tok;
-  err = et_engine_setup(&t->base, app, w, in,
+  err = et_engine_setup(&t->base, app, w, in, ET_URL_TOKEN,
                         ep == ET_ENDPOINT_V1 ? "/oauth2/token" : "/oauth2/v2.0/token",
                         poll_answer);
   memset(&t->token, 0, sizeof t->token);

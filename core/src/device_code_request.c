@@ -112,7 +112,7 @@ et_err et_device_code_begin(et_device_code_engine *e, const et_app *app, et_endp
   et_err err;
   if (e == NULL)
     return ET_E_ARG;
-  err = et_engine_setup(&e->base, app, w, in,
+  err = et_engine_setup(&e->base, app, w, in, ET_URL_DEVICE,
                         ep == ET_ENDPOINT_V1 ? "/oauth2/devicecode" : "/oauth2/v2.0/devicecode",
                         dc_answer);
   memset(&e->dc, 0, sizeof e->dc);

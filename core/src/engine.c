@@ -42,14 +42,67 @@ static uint64_t load64(const uint8_t *p) {
   return v;
 }
 
-et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
-                       const et_engine_in *in, const char *endpoint,
-                       et_answer_fn answer) {
+/* Where the request goes: the app's explicit URL of this kind, parsed
+ * like an authority (its path is the whole request path), or Entra's
+ * {authority}/{tenant}{endpoint}. The pieces also go into e->res, so a
+ * failure can name the URL (et_result_url). */
+static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
+                        const char *endpoint) {
   et_buf pb;
+  et_str url = kind == ET_URL_DEVICE ? app->device_endpoint : app->token_endpoint;
+  bool explicit_url = url.n > 0;
+  et_str ep = et_str_from_cstr(endpoint);
+  if (kind == ET_URL_DISCOVERY && !explicit_url)
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("issuer is empty"));
+  if (explicit_url && et_authority_parse(url, &e->to) != ET_OK)
+    return et_engine_refuse(e, ET_E_URL,
+                            kind == ET_URL_DISCOVERY
+                                ? ET_TEXT("issuer must be https://host[:port][/path]")
+                                : ET_TEXT("endpoint URL must be https://host[:port][/path] "
+                                          "(no query, no fragment)"));
+  if (!explicit_url && et_authority_parse(app->authority, &e->to) != ET_OK)
+    return et_engine_refuse(e, ET_E_URL, ET_TEXT("authority must be https://host[:port][/path]"));
+  e->res.url_host = e->to.host;
+  e->res.url_port = e->to.port;
+  e->res.url_path[0] = e->to.prefix;
+  et_buf_init(&pb, e->path, sizeof e->path);
+  et_buf_put_str(&pb, e->to.prefix);
+  if (explicit_url) {
+    if (kind == ET_URL_DISCOVERY) {
+      et_buf_put_str(&pb, ep);
+      e->res.url_path[1] = ep;
+    } else if (pb.len == 0) {
+      et_buf_put_char(&pb, '/');
+      e->res.url_path[1] = ET_STR("/");
+    }
+    e->token_path_off = 0;
+  } else {
+    e->res.url_path[1] = ET_STR("/");
+    e->res.url_path[2] = app->tenant;
+    e->res.url_path[3] = ep;
+    if (et_tenant_check(app->tenant) != ET_OK)
+      return et_engine_refuse(e, ET_E_ARG, ET_TEXT("tenant must be a GUID, a domain name or "
+                                                   "common/organizations/consumers"));
+    et_buf_put_char(&pb, '/');
+    et_buf_put_str(&pb, app->tenant);
+    e->token_path_off = pb.len;
+    et_buf_put_str(&pb, ep);
+  }
+  if (pb.overflow)
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
+  e->path_len = pb.len;
+  return ET_OK;
+}
+
+et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
+                       const et_engine_in *in, et_url_kind kind, const char *endpoint,
+                       et_answer_fn answer) {
+  et_err err;
   memset(e, 0, sizeof *e);
   e->state = S_FAIL;
   e->res.err = ET_E_ARG;
-  if (app == NULL || w == NULL || w->buf == NULL || w->cap == 0 || in == NULL)
+  if (app == NULL || w == NULL || w->buf == NULL || w->cap == 0 || in == NULL ||
+      endpoint == NULL)
     return ET_E_ARG;
   e->app = app;
   e->w = w;
@@ -61,25 +114,39 @@ et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
   e->begin_unix_s = in->unix_s;
   e->rng[0] = load64(in->seed) | 1u; /* never the all-zero state */
   e->rng[1] = load64(in->seed + 8);
-  if (et_authority_parse(app->authority, &e->to) != ET_OK)
-    return et_engine_refuse(e, ET_E_URL, ET_TEXT("authority must be https://host[:port][/path]"));
-  if (et_tenant_check(app->tenant) != ET_OK)
-    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("tenant must be a GUID, a domain name or "
-                                                 "common/organizations/consumers"));
-  if (app->client_id.n == 0 || app->client_id.p == NULL)
+  err = setup_url(e, app, kind, endpoint);
+  if (err != ET_OK)
+    return err;
+  if (kind != ET_URL_DISCOVERY && (app->client_id.n == 0 || app->client_id.p == NULL))
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("client id is empty"));
-  et_buf_init(&pb, e->path, sizeof e->path);
-  et_buf_put_str(&pb, e->to.prefix);
-  et_buf_put_char(&pb, '/');
-  et_buf_put_str(&pb, app->tenant);
-  e->token_path_off = pb.len;
-  et_buf_put_cstr(&pb, endpoint);
-  if (pb.overflow)
-    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
-  e->path_len = pb.len;
+  if (kind == ET_URL_DISCOVERY) {
+    e->method = ET_STR("GET");
+    e->content_type = ET_STR_NULL;
+    e->no_form = true;
+  }
   e->state = S_BUILD;
   e->res.err = ET_OK;
   return ET_OK;
+}
+
+void et_result_url(const et_result *r, et_buf *out) {
+  bool ipv6 = false;
+  if (r == NULL || out == NULL || r->url_host.n == 0)
+    return;
+  for (size_t i = 0; i < r->url_host.n; i++)
+    ipv6 |= r->url_host.p[i] == ':';
+  et_buf_put_cstr(out, "https://");
+  if (ipv6)
+    et_buf_put_char(out, '[');
+  et_buf_put_str(out, r->url_host);
+  if (ipv6)
+    et_buf_put_char(out, ']');
+  if (r->url_port != 443) {
+    et_buf_put_char(out, ':');
+    et_buf_put_u64(out, r->url_port);
+  }
+  for (size_t i = 0; i < 4; i++)
+    et_buf_put_str(out, r->url_path[i]);
 }
 
 et_err et_engine_refuse(et_engine *e, et_err err, const char *why) {
@@ -126,6 +193,12 @@ static void fail(et_engine *e, et_err err, const char *why) {
   stop(e, err, why);
 }
 
+/* client_secret_basic: the secret goes in the request head. */
+static bool basic_auth(const et_engine *e) {
+  return e->send_cred && e->app->cred.kind == ET_CRED_SECRET &&
+         e->app->client_auth == ET_AUTH_BASIC;
+}
+
 /* The form: grant_type, client_id, the flow's fields, the credential.
  * *sign_start is where an assertion's signing input begins (b->len when
  * there is nothing to sign). jti and now_s: the assertion's, when there
@@ -135,20 +208,29 @@ static et_err put_form(const et_engine *e, et_buf *b, const uint8_t jti[16],
   const et_app *app = e->app;
   et_err err;
   *sign_start = SIZE_MAX;
+  if (e->no_form)
+    return ET_OK;
   if (e->grant != NULL)
     et_form_append(b, "grant_type", et_str_from_cstr(e->grant));
-  et_form_append(b, "client_id", app->client_id);
+  /* With client_secret_basic the id travels in the Authorization header
+   * only: some servers refuse a request authenticated two ways. */
+  if (!basic_auth(e))
+    et_form_append(b, "client_id", app->client_id);
   err = e->body(e->body_arg, b);
   if (err != ET_OK || !e->send_cred)
     return err;
   switch (app->cred.kind) {
   case ET_CRED_SECRET:
-    et_form_append_secret(b, "client_secret", app->cred.secret);
+    if (app->client_auth == ET_AUTH_POST)
+      et_form_append_secret(b, "client_secret", app->cred.secret);
     return ET_OK;
   case ET_CRED_CERTIFICATE:
     /* iat/exp from a clock that never got set would be refused anyway. */
     if (now_s <= 0 && !b->redact)
       return ET_E_DISABLED;
+    if (app->assertion_aud.n > 0)
+      return et_assertion_begin_aud(b, &app->cred, app->client_id, app->assertion_aud, now_s,
+                                    jti, sign_start);
     return et_assertion_begin(b, &app->cred, app->client_id, &e->to,
                               (et_str){ e->path, e->path_len }, now_s, jti, sign_start);
   case ET_CRED_NONE:
@@ -177,6 +259,10 @@ static et_err put_head(et_engine *e, size_t blen) {
   hr.content_type = e->content_type;
   hr.body_len = blen;
   hr.keep_alive = e->keep_alive;
+  if (basic_auth(e)) {
+    hr.basic_user = e->app->client_id;
+    hr.basic_pass = e->app->cred.secret;
+  }
   et_buf_init(&head, NULL, 0);
   err = et_http_request_write(&head, &hr);
   if (err != ET_OK)

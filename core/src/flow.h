@@ -5,15 +5,24 @@
 
 #include "edgetoken/et_engine.h"
 
-/* Start e on a form POST to {authority}/{tenant}{endpoint}: checks the app
- * (authority, tenant, client id, credential) and the work area, and sets
- * the request up for et_engine_step. The flow then sets grant, body,
+/* Which of the app's URLs a request goes to. */
+typedef enum et_url_kind {
+  ET_URL_TOKEN = 0,    /* app->token_endpoint, or the Entra layout */
+  ET_URL_DEVICE,       /* app->device_endpoint, or the Entra layout */
+  ET_URL_DISCOVERY     /* app->token_endpoint holds the issuer; endpoint
+                          ("/.well-known/...") is appended to its path */
+} et_url_kind;
+
+/* Start e on a form POST to the app's explicit URL of that kind, else to
+ * {authority}/{tenant}{endpoint}: checks the app (URL, tenant, client id)
+ * and the work area, and sets the request up for et_engine_step (the URL
+ * goes into e->res for messages). The flow then sets grant, body,
  * body_arg, send_cred, cred_required and replayable. On failure e->res
  * holds the error and a reason, and e fails at its first step.
  * Errors: ET_E_ARG, ET_E_URL. */
 et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
-                       const et_engine_in *in, const char *endpoint,
-                       et_answer_fn answer);
+                       const et_engine_in *in, et_url_kind kind,
+                       const char *endpoint, et_answer_fn answer);
 
 /* Record a failure found at begin (after et_engine_setup succeeded). */
 et_err et_engine_refuse(et_engine *e, et_err err, const char *why);

@@ -33,7 +33,7 @@ et_err et_refresh_begin(et_token_engine *e, const et_app *app, et_str refresh_to
   et_err err;
   if (e == NULL)
     return ET_E_ARG;
-  err = et_engine_setup(&e->base, app, w, in, "/oauth2/v2.0/token", refresh_answer);
+  err = et_engine_setup(&e->base, app, w, in, ET_URL_TOKEN, "/oauth2/v2.0/token", refresh_answer);
   memset(&e->token, 0, sizeof e->token);
   e->flow = ET_FLOW_REFRESH;
   e->secret = refresh_token;

@@ -50,6 +50,15 @@ typedef struct cli_opts {
   bool no_browser;         /* login: print the URL only */
   enum { CLI_QR_AUTO, CLI_QR_ON, CLI_QR_OFF } qr; /* device-login: the URI as a
                               QR code; AUTO: when stderr is a terminal */
+  /* Other providers (cli_provider.c): OIDC discovery, or explicit URLs
+   * that override the discovered ones; --tenant fills in Entra's layout
+   * when none is given. */
+  const char *issuer;
+  const char *token_endpoint;
+  const char *authorize_endpoint;
+  const char *device_endpoint;
+  const char *client_auth;   /* post, basic, jwt; default: from discovery */
+  const char *assertion_aud; /* token (default) or issuer */
   et_endpoint endpoint;
   unsigned timeout_s;
   bool json;
@@ -84,6 +93,10 @@ typedef struct cli_client {
    * after it, the device code request and all its polls, share it. */
   et_link link;
   char secret[1024];
+  /* The discovery document (cached or fetched); c->app's endpoints point
+   * into it or into argv. */
+  char doc[16 * 1024];
+  et_provider provider;
 } cli_client;
 
 /* Open the POSIX port (store_dir NULL: no store) and fill c->app with the
@@ -96,6 +109,22 @@ typedef struct cli_client {
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
 /* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
+
+/* cli_provider.c: any OAuth 2.0 / OIDC provider. */
+
+/* True when the options name a provider other than Entra's layout
+ * (--issuer or --token-endpoint): --tenant is then not needed. */
+bool cli_has_provider(const cli_opts *o);
+/* The user commands' default scope at such a provider. */
+#define CLI_OIDC_DEFAULT_SCOPE "openid profile offline_access"
+/* After the credential is loaded: discovery (cached next to the store,
+ * 0600, for a day), explicit endpoints, the client authentication method,
+ * and a plain refusal of what the provider does not support for o->command.
+ * CLI_EXIT_OK, or an exit code after printing why. */
+int cli_provider_apply(cli_client *c, const cli_opts *o);
+/* ES256 is for providers whose discovery lists it (cli_provider_apply
+ * checks); Entra refuses it. */
+bool cli_es256_allowed(const cli_opts *o);
 
 /* cli_store.c: where the sign-in commands keep their state. */
 

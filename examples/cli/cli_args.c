@@ -29,6 +29,16 @@ void cli_usage(FILE *f) {
       "                          commands: that + openid profile offline_access)\n"
       "  --resource R            v1 resource (default <client-id>)\n"
       "  --authority URL         default https://login.microsoftonline.com\n"
+      "  --issuer URL            any OpenID Connect provider: its endpoints and\n"
+      "                          methods from URL/.well-known/openid-configuration\n"
+      "                          (cached for a day in the store directory); no --tenant\n"
+      "  --token-endpoint URL, --authorize-endpoint URL, --device-endpoint URL\n"
+      "                          a provider's endpoints given explicitly (override\n"
+      "                          discovery); default: Entra's layout under --tenant\n"
+      "  --client-auth post|basic|jwt  how the app proves itself: secret in the form,\n"
+      "                          HTTP Basic, or a certificate's assertion (default: the\n"
+      "                          first the provider supports, post first)\n"
+      "  --assertion-aud token|issuer  the assertion's audience (default token)\n"
       "  --ca-file F             trusted CA bundle (default: system bundle)\n"
       "  --client-secret-file F  read the secret from F (first line)\n"
       "  --certificate F --private-key K  prove the app with a certificate instead\n"
@@ -80,6 +90,8 @@ static const struct {
 } scoped_options[] = {
   { "--resource", FOR_TOKEN | FOR_DEVICE_LOGIN },
   { "--endpoint", FOR_TOKEN | FOR_DEVICE_LOGIN },
+  { "--authorize-endpoint", FOR_LOGIN | FOR_AUTHORIZE_URL },
+  { "--device-endpoint", FOR_DEVICE_LOGIN },
   { "--store-dir", FOR_LOGIN | FOR_AUTHORIZE_URL | FOR_REDEEM | FOR_REFRESH | FOR_DEVICE_LOGIN },
   { "--redirect-uri", FOR_LOGIN | FOR_AUTHORIZE_URL },
   { "--login-hint", FOR_LOGIN | FOR_AUTHORIZE_URL },
@@ -148,6 +160,12 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
     else if (!strcmp(a, "--qr")) o->qr = CLI_QR_ON;
     else if (!strcmp(a, "--no-qr")) o->qr = CLI_QR_OFF;
     else if (!strcmp(a, "--endpoint")) ok = take(argc, argv, &i, &endpoint);
+    else if (!strcmp(a, "--issuer")) ok = take(argc, argv, &i, &o->issuer);
+    else if (!strcmp(a, "--token-endpoint")) ok = take(argc, argv, &i, &o->token_endpoint);
+    else if (!strcmp(a, "--authorize-endpoint")) ok = take(argc, argv, &i, &o->authorize_endpoint);
+    else if (!strcmp(a, "--device-endpoint")) ok = take(argc, argv, &i, &o->device_endpoint);
+    else if (!strcmp(a, "--client-auth")) ok = take(argc, argv, &i, &o->client_auth);
+    else if (!strcmp(a, "--assertion-aud")) ok = take(argc, argv, &i, &o->assertion_aud);
     else if (!strcmp(a, "--timeout")) ok = take(argc, argv, &i, &timeout);
     else if (!strcmp(a, "--json")) o->json = true;
     else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) o->verbose = true;
@@ -187,6 +205,10 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
       return false;
     }
     o->wait_s = (unsigned)t;
+  }
+  if ((o->issuer || o->token_endpoint) && o->endpoint != ET_ENDPOINT_V2) {
+    fputs("edgetoken: --endpoint v1 is Entra's; --issuer and --token-endpoint take v2\n", stderr);
+    return false;
   }
   if (o->resource && o->scope) {
     fputs("edgetoken: give --resource (v1) or --scope (v2), not both\n", stderr);

@@ -39,11 +39,13 @@ static bool cert_args_ok(const cli_opts *o, et_sig_alg *alg, bool *has_alg) {
     return true;
   if (!strcmp(o->assertion_alg, "PS256")) *alg = ET_SIG_PS256;
   else if (!strcmp(o->assertion_alg, "RS256")) *alg = ET_SIG_RS256;
+  else if (!strcmp(o->assertion_alg, "ES256") && cli_es256_allowed(o)) *alg = ET_SIG_ES256;
   else if (!strcmp(o->assertion_alg, "ES256")) {
     refuse_es256("--assertion-alg ES256", NULL);
     return false;
   } else {
-    fprintf(stderr, "edgetoken: --assertion-alg must be PS256 or RS256, not '%s'\n",
+    fprintf(stderr, "edgetoken: --assertion-alg must be PS256, RS256 (or ES256 where the\n"
+            "  --issuer's discovery lists it), not '%s'\n",
             o->assertion_alg);
     return false;
   }
@@ -95,7 +97,7 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
       cli_client_close(c);
       return CLI_EXIT_USAGE;
     }
-    if (c->app.cred.alg == ET_SIG_ES256) {
+    if (c->app.cred.alg == ET_SIG_ES256 && !cli_es256_allowed(o)) {
       refuse_es256("the key in '", o->private_key);
       cli_client_close(c);
       return CLI_EXIT_USAGE;
@@ -103,6 +105,13 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   } else if (slen > 0) {
     c->app.cred.kind = ET_CRED_SECRET;
     c->app.cred.secret = (et_str){ c->secret, (size_t)slen };
+  }
+  {
+    int rc = cli_provider_apply(c, o);
+    if (rc != CLI_EXIT_OK) {
+      cli_client_close(c);
+      return rc;
+    }
   }
   return CLI_EXIT_OK;
 }

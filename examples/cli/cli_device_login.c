@@ -61,8 +61,9 @@ int cli_cmd_device_login(const cli_opts *o) {
   et_err e;
   int rc;
 
-  if (!o->tenant || !o->client_id) {
-    fputs("edgetoken: device-login needs --tenant and --client-id\n", stderr);
+  if ((!o->tenant && !cli_has_provider(o)) || !o->client_id) {
+    fputs("edgetoken: device-login needs --client-id and --tenant (or --issuer, "
+          "--device-endpoint with --token-endpoint)\n", stderr);
     return CLI_EXIT_USAGE;
   }
   memset(&cfg, 0, sizeof cfg);
@@ -71,6 +72,8 @@ int cli_cmd_device_login(const cli_opts *o) {
     cfg.scope_or_resource = et_str_from_cstr(o->resource ? o->resource : o->client_id);
   } else if (o->scope) {
     cfg.scope_or_resource = et_str_from_cstr(o->scope);
+  } else if (cli_has_provider(o)) {
+    cfg.scope_or_resource = ET_STR(CLI_OIDC_DEFAULT_SCOPE);
   } else {
     /* The app's own API plus a refresh token and the user's identity. */
     et_buf sb;

@@ -53,8 +53,9 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
   int rc;
   memset(s, 0, sizeof *s);
   s->w = (et_work){ g_buf, sizeof g_buf, g_tok, CLI_JSON_TOKENS, NULL };
-  if (!o->tenant || !o->client_id) {
-    fprintf(stderr, "edgetoken: %s needs --tenant and --client-id\n", cmd);
+  if ((!o->tenant && !cli_has_provider(o)) || !o->client_id) {
+    fprintf(stderr, "edgetoken: %s needs --client-id and --tenant (or --issuer, "
+            "--token-endpoint)\n", cmd);
     return CLI_EXIT_USAGE;
   }
   if (o->endpoint != ET_ENDPOINT_V2) {
@@ -77,6 +78,8 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
   et_buf_init(&sb, s->scope, sizeof s->scope - 1);
   if (o->scope)
     et_buf_put_cstr(&sb, o->scope);
+  else if (cli_has_provider(o))
+    et_buf_put_cstr(&sb, CLI_OIDC_DEFAULT_SCOPE);
   else
     se = et_signin_scope(&sb, s->c.app.client_id);
   if (se == ET_OK)

@@ -133,6 +133,22 @@ static void print_oauth_details(const et_oauth_error *err) {
     fprintf(stderr, "  what to do: %s\n", h);
 }
 
+/* "  URL: https://..." of the request the failure concerns, when known. */
+static void print_url(const et_result *res) {
+  char url[1024];
+  et_buf b;
+  if (res->url_host.n == 0)
+    return;
+  et_buf_init(&b, url, sizeof url - 1);
+  et_result_url(res, &b);
+  if (b.overflow)
+    return;
+  url[b.len] = '\0';
+  fputs("  URL: ", stderr);
+  cli_put_text(stderr, (et_str){ url, b.len });
+  fputc('\n', stderr);
+}
+
 int cli_report_error(et_err e, const et_result *res) {
   static const et_result none;
   const et_oauth_error *err;
@@ -141,11 +157,12 @@ int cli_report_error(et_err e, const et_result *res) {
   err = &res->oauth;
   if (e == ET_E_OAUTH) {
     /* No status: the error came in a redirect, not an HTTP answer. */
-    fputs("edgetoken: Entra ID refused the request: ", stderr);
+    fputs("edgetoken: the server refused the request: ", stderr); /* Entra or another provider */
     cli_put_text(stderr, err->error);
     if (res->http_status)
       fprintf(stderr, " (HTTP %d)", res->http_status);
     fputc('\n', stderr);
+    print_url(res);
     print_oauth_details(err);
     return CLI_EXIT_OAUTH;
   }
@@ -159,6 +176,7 @@ int cli_report_error(et_err e, const et_result *res) {
   else if (res->why)
     fprintf(stderr, ": %s", res->why);
   fputc('\n', stderr);
+  print_url(res);
   switch (e) {
   case ET_E_THROTTLED:
     if (res->retry_after_s)

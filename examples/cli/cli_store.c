@@ -30,8 +30,13 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
   char id[1024];
   uint8_t d[32];
   size_t k = strlen(prefix);
-  int n = snprintf(id, sizeof id, "%s\n%s\n%s",
-                   o->authority ? o->authority : ET_DEFAULT_AUTHORITY, o->tenant, o->client_id);
+  /* Another provider: its issuer or token endpoint stands for the pair. */
+  int n = cli_has_provider(o)
+              ? snprintf(id, sizeof id, "%s\n%s", o->issuer ? o->issuer : o->token_endpoint,
+                         o->client_id)
+              : snprintf(id, sizeof id, "%s\n%s\n%s",
+                         o->authority ? o->authority : ET_DEFAULT_AUTHORITY, o->tenant,
+                         o->client_id);
   if (n <= 0 || (size_t)n >= sizeof id || k + 2 * CLI_KEY_HASH_BYTES >= CLI_STORE_KEY_SIZE ||
       port->sha256 == NULL || port->sha256(port->ctx, (const uint8_t *)id, (size_t)n, d) != ET_OK)
     return false;

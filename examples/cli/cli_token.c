@@ -15,8 +15,13 @@ int cli_cmd_token(const cli_opts *o) {
   et_err e;
   int rc;
 
-  if (!o->tenant || !o->client_id) {
-    fputs("edgetoken: token needs --tenant and --client-id\n", stderr);
+  if ((!o->tenant && !cli_has_provider(o)) || !o->client_id) {
+    fputs("edgetoken: token needs --client-id and --tenant (or --issuer, --token-endpoint)\n",
+          stderr);
+    return CLI_EXIT_USAGE;
+  }
+  if (cli_has_provider(o) && !o->scope) {
+    fputs("edgetoken: token needs --scope at a provider other than Entra ID\n", stderr);
     return CLI_EXIT_USAGE;
   }
   /* Microsoft's defaults for a service principal calling its own API. */

@@ -38,6 +38,12 @@ ET_NODISCARD et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str cl
                                        const et_authority *to, et_str path, int64_t now_s,
                                        const uint8_t jti[16], size_t *sign_start);
 
+/* et_assertion_begin with aud given whole (a provider that wants its
+ * issuer as the audience): it must hold no '"', '\\' or control byte. */
+ET_NODISCARD et_err et_assertion_begin_aud(et_buf *b, const et_cred *cred, et_str client_id,
+                                           et_str aud, int64_t now_s, const uint8_t jti[16],
+                                           size_t *sign_start);
+
 /* Append "." and base64url(sig[0..n)): the JWT is complete. ET_E_ARG when n
  * is 0 or over ET_ASSERTION_SIG_MAX; ET_E_NOSPACE. */
 ET_NODISCARD et_err et_assertion_finish(et_buf *b, const uint8_t *sig, size_t n);

@@ -38,6 +38,17 @@ typedef struct et_cred {
   uint8_t x5t_sha1[20];
 } et_cred;
 
+/* How a client secret travels to the token endpoint (RFC 6749 §2.3.1). A
+ * certificate credential is always a client assertion in the form
+ * (private_key_jwt). */
+typedef enum et_client_auth {
+  ET_AUTH_POST = 0,  /* client_secret_post: client_id and client_secret in
+                        the form (Entra's usual way) */
+  ET_AUTH_BASIC = 1  /* client_secret_basic: "Authorization: Basic
+                        base64(formenc(id):formenc(secret))"; the form then
+                        carries no client_id and no secret */
+} et_client_auth;
+
 /* Who we are and where we ask. */
 typedef struct et_app {
   et_str authority;   /* empty: ET_DEFAULT_AUTHORITY; any https://host[:port][/prefix] */
@@ -46,6 +57,18 @@ typedef struct et_app {
   et_cred cred;
   uint32_t timeout_ms;/* per attempt (connect, TLS, send and receive
                          together); 0: CONFIG_ET_TIMEOUT_MS */
+  /* Any OAuth 2.0 / OpenID Connect provider: full https URLs
+   * ("https://host[:port][/path]", parsed like an authority: no query, no
+   * fragment, trailing '/' dropped), e.g. from et_discover. Empty: Entra's
+   * layout, {authority}/{tenant}/oauth2[/v2.0]/{token|authorize|devicecode}
+   * (then the tenant is required; with an explicit URL it is not used). */
+  et_str token_endpoint;
+  et_str authorize_endpoint;
+  et_str device_endpoint;      /* RFC 8628 device authorization endpoint */
+  et_client_auth client_auth;  /* for ET_CRED_SECRET */
+  /* The client assertion's aud: empty for the token endpoint's URL (what
+   * Entra and RFC 7523 expect); the issuer for providers that want it. */
+  et_str assertion_aud;
 } et_app;
 
 /* Client credentials grant (service principal).

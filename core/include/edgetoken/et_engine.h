@@ -133,6 +133,7 @@ struct et_engine {
   bool send_cred;           /* append the app's credential to the form */
   bool replayable;          /* see et_retry_decide */
   bool keep_alive;
+  bool no_form;             /* a GET without a body (discovery) */
 
   uint8_t state;
   bool close_pending;       /* next step carries close */

@@ -23,6 +23,12 @@ typedef struct et_http_request {
   et_str path;            /* starts with '/', may include a query */
   et_str content_type;    /* empty: no Content-Type header */
   et_str authorization;   /* empty: none; else the whole value ("Bearer ...") */
+  /* client_secret_basic (RFC 6749 §2.3.1): when basic_user is not empty,
+   * "Authorization: Basic base64(formenc(user) ':' formenc(pass))" is
+   * written straight into the head (no copy of the secret elsewhere), and
+   * authorization must be empty. A redacting buffer gets "Basic ***". */
+  et_str basic_user;
+  et_str basic_pass;
   const et_http_header *extra;  /* additional headers, may be NULL */
   size_t n_extra;
   size_t body_len;        /* Content-Length; written when body_len > 0 or POST */

@@ -22,7 +22,18 @@ typedef struct et_result {
    * ET_E_SIGNIN_REQUIRED, ET_E_EXPIRED, ET_E_DECLINED, and 5xx answers
    * with a JSON error body). Spans into the workspace. */
   et_oauth_error oauth;
+  /* The URL the request went to, in pieces (spans into the app and static
+   * text, valid while the app is): https://url_host[:url_port] followed by
+   * url_path[0..3]. Empty host: no request was set up. et_result_url
+   * writes it whole, so every message can name the URL it concerns. */
+  et_str url_host;
+  uint16_t url_port;
+  et_str url_path[4];
 } et_result;
+
+/* Append "https://host[:port]/path" of r (see url_host) to out; nothing
+ * when r names no URL. Errors stick in out (ET_E_NOSPACE). */
+void et_result_url(const et_result *r, et_buf *out);
 
 #ifdef __cplusplus
 }
