@@ -16,8 +16,10 @@ all: examples
 $(EX_MODEM_OBJ): $(wildcard examples/modem/*.h)
 $(EX_LOOP_OBJ): $(wildcard examples/event_loop/*.h)
 
-$(OUT)/modem_token: $(EX_MODEM_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
+$(OUT)/modem_token: $(EX_MODEM_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a \
+  | $(HOST_MBEDTLS_LIB)
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
 
-$(OUT)/event_loop: $(EX_LOOP_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
+$(OUT)/event_loop: $(EX_LOOP_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a \
+  | $(HOST_MBEDTLS_LIB)
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
