@@ -48,6 +48,7 @@ static et_err (*port_open)(void *ctx, et_str host, uint16_t port, bool tls, uint
                            et_conn **out);
 static struct {
   size_t arena_peak, arena_before; /* before: the flow's peak up to the open */
+  size_t arena_blocks;
   uint32_t stack_peak, stack_before;
   uint64_t ticks, idle;
   const char *version;
@@ -100,7 +101,7 @@ static et_err measured_open(void *ctx, et_str host, uint16_t port, bool tls, uin
   fw_stack_paint();
   et_err e = port_open(ctx, host, port, tls, timeout_ms, out);
   hs.stack_peak = fw_stack_peak();
-  mbedtls_memory_buffer_alloc_max_get(&hs.arena_peak, &blocks);
+  mbedtls_memory_buffer_alloc_max_get(&hs.arena_peak, &hs.arena_blocks);
   hs.ticks = bsp_ticks() - t0;
   hs.idle = bsp_idle_ticks() - i0;
   hs.opens++;
@@ -238,6 +239,8 @@ int main(void) {
     e = et_client_credentials(&port, &app, ET_ENDPOINT_V2, ET_STR(LIVE_SCOPE), &w, &tk, &res);
     uint32_t flow_stack = fw_stack_peak();
     mbedtls_memory_buffer_alloc_max_get(&flow_peak, &blocks);
+    if (hs.arena_blocks > blocks)
+      blocks = hs.arena_blocks;
     uint64_t ticks = bsp_ticks() - t0, idle = bsp_idle_ticks() - i0;
     if (hs.arena_before > flow_peak)
       flow_peak = hs.arena_before;
@@ -259,7 +262,9 @@ int main(void) {
     put_kv(" flow ", (uint64_t)flow_peak);
     put_kv(" bytes; stack peak handshake ", (uint64_t)hs.stack_peak);
     put_kv(" flow ", (uint64_t)flow_stack);
-    fw_puts(" bytes\n");
+    put_kv(" bytes; arena blocks at most ", (uint64_t)blocks);
+    put_kv(" (headers of ", (uint64_t)(blocks * 32u));
+    fw_puts(" bytes more)\n");
     put_kv("instructions token ", (uint64_t)i);
     put_instr(": handshake", hs.ticks, hs.idle);
     put_kv("instructions token ", (uint64_t)i);
