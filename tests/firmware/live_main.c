@@ -26,7 +26,7 @@
 #include "live_config.h"
 
 #ifndef FW_ARENA
-#define FW_ARENA 40960
+#define FW_ARENA 49152
 #endif
 #ifndef LIVE_TOKENS
 #define LIVE_TOKENS 2
