@@ -87,6 +87,10 @@ step "zero-heap build (static mbedTLS arena, heap calls trapped)" make -j"$JOBS"
 step "build Cortex-M4 self-test image" make firmware
 if command -v qemu-system-arm >/dev/null 2>&1; then
   tap "Cortex-M4 image under QEMU (mps2-an386)" - tools/firmware-test.sh "$BUILD/firmware/selftest.elf"
+  # make firmware-live: tokens over real TLS (1.3, 1.2, RSA server, PS256 signed on the
+  # target, resumed sessions) through the image's UART modem and tools/modem-bridge.py.
+  tap "Cortex-M4 image live: tokens over TLS through its UART modem (make firmware-live)" - \
+    "$PYTHON" tests/firmware/test_live.py --certs "$ET_TEST_CERTS"
 else
   echo "SKIP (not counted): Cortex-M4 image under QEMU: qemu-system-arm is not installed"
 fi
