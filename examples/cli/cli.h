@@ -74,6 +74,11 @@ void cli_usage(FILE *f);
 /* Read the client secret from EDGETOKEN_CLIENT_SECRET or the file, into
  * buf. Returns its length, or -1 after printing why. */
 long cli_read_secret(const cli_opts *o, char *buf, size_t cap);
+/* main(), first thing: copy EDGETOKEN_CLIENT_SECRET out of the environment,
+ * wipe it there and unsetenv it, so no child (the browser) inherits it. */
+void cli_take_env_secret(void);
+bool cli_have_env_secret(void);
+void cli_wipe_env_secret(void);
 
 /* cli_client.c: what every command talking to Entra ID sets up. */
 typedef struct cli_client {

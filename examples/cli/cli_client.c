@@ -60,7 +60,7 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   memset(c, 0, sizeof *c);
   if (!cert_args_ok(o, &alg, &has_alg))
     return CLI_EXIT_USAGE;
-  if (!o->certificate && (need_cred || o->secret_file || getenv("EDGETOKEN_CLIENT_SECRET"))) {
+  if (!o->certificate && (need_cred || o->secret_file || cli_have_env_secret())) {
     slen = cli_read_secret(o, c->secret, sizeof c->secret);
     if (slen < 0)
       return CLI_EXIT_USAGE;

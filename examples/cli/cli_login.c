@@ -217,22 +217,94 @@ static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str v
 }
 
 /* Open the URL in the desktop's browser, only when there is a desktop. */
-static void open_browser(const char *url) {
+/* The browser gets the authorize URL (state, PKCE challenge) through a
+ * private path, never argv (every local user can read /proc/PID/cmdline):
+ * a 0600 page that redirects, in a fresh 0700 directory under
+ * $XDG_RUNTIME_DIR (else $TMPDIR, else /tmp), removed when login ends. */
+typedef struct browser_page {
+  char dir[512];
+  char file[560];
+} browser_page;
+
+static bool write_page(browser_page *pg, const char *url) {
+  const char *base = getenv("XDG_RUNTIME_DIR");
+  FILE *f;
+  int fd;
+  if (base == NULL || base[0] != '/')
+    base = getenv("TMPDIR");
+  if (base == NULL || base[0] != '/')
+    base = "/tmp";
+  pg->file[0] = '\0';
+  if (snprintf(pg->dir, sizeof pg->dir, "%s/edgetoken-XXXXXX", base) >= (int)sizeof pg->dir ||
+      mkdtemp(pg->dir) == NULL) {
+    pg->dir[0] = '\0';
+    return false;
+  }
+  snprintf(pg->file, sizeof pg->file, "%s/sign-in.html", pg->dir);
+  fd = open(pg->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (f == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return false;
+  }
+  fputs("<!doctype html><meta charset=\"utf-8\"><title>edgetoken sign-in</title>"
+        "<meta http-equiv=\"refresh\" content=\"0;url=", f);
+  for (const char *p = url; *p; p++) {
+    if (*p == '&') fputs("&amp;", f);
+    else if (*p == '"') fputs("&quot;", f);
+    else if (*p == '<') fputs("&lt;", f);
+    else if (*p == '>') fputs("&gt;", f);
+    else fputc(*p, f);
+  }
+  fputs("\"><p>Taking you to the sign-in page&hellip;</p>\n", f);
+  return fclose(f) == 0;
+}
+
+static void remove_page(browser_page *pg) {
+  if (pg->file[0])
+    unlink(pg->file);
+  if (pg->dir[0])
+    rmdir(pg->dir);
+  pg->file[0] = pg->dir[0] = '\0';
+}
+
+/* The browser's environment: ours without anything of edgetoken's
+ * (EDGETOKEN_* may hold a secret; main() already removed the client
+ * secret) and without LD_PRELOAD/LD_AUDIT. */
+static bool scrub_env_var(const char *v) {
+  return !strncmp(v, "EDGETOKEN_", 10) || !strncmp(v, "LD_PRELOAD=", 11) ||
+         !strncmp(v, "LD_AUDIT=", 9);
+}
+
+static void open_browser(const char *url, browser_page *pg) {
+  static char *envp[512];
+  size_t ne = 0;
   posix_spawn_file_actions_t fa;
   pid_t pid;
 #ifdef __APPLE__
-  char *argv[] = { "open", (char *)(uintptr_t)url, NULL };
+  char *argv[] = { "open", NULL, NULL };
 #else
-  char *argv[] = { "xdg-open", (char *)(uintptr_t)url, NULL };
+  char *argv[] = { "xdg-open", NULL, NULL };
   if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
     return;
 #endif
+  if (!write_page(pg, url)) {
+    remove_page(pg);
+    fprintf(stderr, "edgetoken: could not write the sign-in page; open the URL yourself\n");
+    return;
+  }
+  argv[1] = pg->file;
+  for (char **e = environ; e && *e && ne + 1 < sizeof envp / sizeof envp[0]; e++)
+    if (!scrub_env_var(*e))
+      envp[ne++] = *e;
+  envp[ne] = NULL;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   /* Not waited for: xdg-open may run the browser in the foreground. */
-  if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+  if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp) != 0)
     fprintf(stderr, "edgetoken: could not start %s; open the URL yourself\n", argv[0]);
   posix_spawn_file_actions_destroy(&fa);
 }
@@ -260,6 +332,7 @@ int cli_cmd_login(const cli_opts *o) {
   static char bound[512];
   const char *uri = o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT_URI;
   session *s = &g_s;
+  browser_page page = { "", "" };
   et_listener l;
   et_signin si;
   et_redirect r;
@@ -290,7 +363,7 @@ int cli_cmd_login(const cli_opts *o) {
           "edgetoken: waiting up to %u s for the browser on %s\n", url, o->wait_s, uri);
   fflush(stderr);
   if (!o->no_browser)
-    open_browser(url);
+    open_browser(url, &page);
 
   e = et_listener_wait(&l, o->wait_s * 1000u, g_input, sizeof g_input, &qn);
   if (e == ET_E_TIMEOUT || e == ET_E_NOSPACE || e == ET_E_IO) {
@@ -331,6 +404,7 @@ int cli_cmd_login(const cli_opts *o) {
   et_listener_finish(&l, e == ET_OK ? ET_PAGE_SIGNED_IN : ET_PAGE_ERROR, NULL);
   rc = e == ET_OK ? deliver(s, o) : report(s, e, "login");
 out:
+  remove_page(&page);
   et_wipe(&si, sizeof si);
   et_wipe(url, sizeof url);
   et_listener_close(&l);

@@ -25,10 +25,9 @@ static void on_signal(int sig) {
   g_cli_cancel = 1;
 }
 
-int main(int argc, char **argv) {
+static int run_command(int argc, char **argv) {
   cli_opts o;
   struct sigaction sa;
-
   /* --help anywhere: `edgetoken token --help` is what users type. */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
@@ -54,4 +53,12 @@ int main(int argc, char **argv) {
       return commands[i].run(&o);
   fprintf(stderr, "edgetoken: unknown command '%s' (see --help)\n", o.command);
   return CLI_EXIT_USAGE;
+}
+
+int main(int argc, char **argv) {
+  int rc;
+  cli_take_env_secret();
+  rc = run_command(argc, argv);
+  cli_wipe_env_secret();
+  return rc;
 }

@@ -141,7 +141,80 @@ class TlsOldServer:
         self.sock.close()
 
 
-class HardeningTest(unittest.TestCase):
+class BrowserChecks:
+    """What the browser gets from `login`: a fake xdg-open records its argv,
+    its environment, its parent's /proc environ and the page it was given."""
+
+    def fake_browser(self):
+        self.bin = os.path.join(self.tmp.name, "bin")
+        self.rec = os.path.join(self.tmp.name, "rec")
+        self.runtime = os.path.join(self.tmp.name, "run")
+        for d in (self.bin, self.rec, self.runtime):
+            os.mkdir(d, 0o700)
+        fake = os.path.join(self.bin, "xdg-open")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "R=%s\n"
+                    "printf '%%s\\n' \"$@\" > $R/argv\n"
+                    "env > $R/env\n"
+                    "tr '\\0' '\\n' < /proc/$PPID/environ > $R/parent-environ 2>/dev/null\n"
+                    "tr '\\0' ' ' < /proc/$PPID/cmdline > $R/parent-cmdline 2>/dev/null\n"
+                    "if [ -f \"$1\" ]; then cat \"$1\" > $R/page; stat -c %%a \"$1\" > $R/mode;"
+                    " stat -c %%a \"$(dirname \"$1\")\" > $R/dirmode; fi\n"
+                    "touch $R/done\n" % self.rec)
+        os.chmod(fake, 0o755)
+
+    def rec_file(self, name):
+        with open(os.path.join(self.rec, name)) as f:
+            return f.read()
+
+    def test_browser_gets_no_secret_and_no_url_on_argv(self):
+        self.fake_browser()
+        secret = secret_of(WEB)
+        extra = {"DISPLAY": ":99", "PATH": self.bin + ":" + os.environ.get("PATH", ""),
+                 "XDG_RUNTIME_DIR": self.runtime, "EDGETOKEN_OTHER": "other-marker"}
+        proc = subprocess.Popen(
+            [CLI] + common("login", WEB, extra=["--redirect-uri", "http://localhost:0/",
+                                                "--wait", "20"]),
+            env=env_for(secret, self.store, extra), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(200):
+                if os.path.exists(os.path.join(self.rec, "done")):
+                    break
+                time.sleep(0.05)
+            self.assertTrue(os.path.exists(os.path.join(self.rec, "done")), "xdg-open not run")
+            argv = self.rec_file("argv")
+            self.assertNotIn("state=", argv)
+            self.assertNotIn("code_challenge", argv)
+            self.assertNotIn("https://", argv)
+            self.assertTrue(argv.strip().startswith(self.runtime + "/"), argv)
+            self.assertEqual(self.rec_file("mode").strip(), "600")
+            self.assertEqual(self.rec_file("dirmode").strip(), "700")
+            for name in ("env", "parent-environ", "parent-cmdline"):
+                text = self.rec_file(name)
+                self.assertNotIn(secret, text, name)
+                if name == "env":
+                    self.assertNotIn("EDGETOKEN_", text)
+                    self.assertNotIn("other-marker", text)
+            page = self.rec_file("page")
+            m = re.search(r'url=([^"]+)"', page)
+            self.assertIsNotNone(m, page)
+            url = m.group(1).replace("&amp;", "&")
+            self.assertIn("code_challenge=", url)
+            loc = browse(url)
+            urllib.request.urlopen(loc, timeout=10).read()
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertFalse(os.path.exists(argv.strip()), "the page outlived login")
+        self.assertEqual(os.listdir(self.runtime), [])
+
+
+class HardeningTest(BrowserChecks, unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="et-hard-")
         self.store = os.path.realpath(os.path.join(self.tmp.name, "store"))
