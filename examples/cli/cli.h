@@ -89,6 +89,7 @@ typedef struct cli_client {
    * after it, the device code request and all its polls, share it. */
   et_link link;
   char secret[1024];
+  uint64_t start_ms;        /* cli_client_open: where --timeout began */
 } cli_client;
 
 /* Open the POSIX port (store_dir NULL: no store) and fill c->app with the
@@ -101,6 +102,10 @@ typedef struct cli_client {
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
 /* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
+/* What is left of --timeout (ms, at least 1): for a lock wait and the call
+ * after it, so that together they never outlive it. */
+uint32_t cli_time_left(const cli_client *c);
+void cli_time_restart(cli_client *c);
 
 /* cli_store.c: where the sign-in commands keep their state. */
 
@@ -126,7 +131,7 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
 
 /* How long refresh, login, redeem and device-login wait for another
  * edgetoken's lock on the refresh token (et_posix_store_lock): --timeout. */
-#define CLI_LOCK_MS(o) ((o)->timeout_s * 1000u)
+#define CLI_LOCK_MS(c) cli_time_left(c)
 
 /* Save rt under key, holding the key's lock so that it does not land in
  * the middle of another process's refresh (which would then overwrite it

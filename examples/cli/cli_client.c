@@ -87,6 +87,10 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   c->app.tenant = et_str_from_cstr(o->tenant);
   c->app.client_id = et_str_from_cstr(o->client_id);
   c->app.timeout_ms = o->timeout_s * 1000u;
+  /* --timeout is the whole command's network time: every attempt, every
+   * retry and the wait for another edgetoken's lock (cli_lock_left). */
+  c->app.deadline_ms = o->timeout_s * 1000u;
+  c->start_ms = c->port.mono_ms(c->port.ctx);
   if (o->certificate) {
     e = et_posix_cert_cred(&c->px, has_alg ? &alg : NULL, &c->app.cred);
     if (e != ET_OK) {
@@ -111,4 +115,19 @@ void cli_client_close(cli_client *c) {
   et_link_close(&c->port, &c->link);
   et_posix_free(&c->px);
   et_wipe(c, sizeof *c);
+}
+
+/* What is left of --timeout since cli_client_open (at least 1 ms, so that
+ * a call made at the very end fails with a timeout instead of no bound). */
+uint32_t cli_time_left(const cli_client *c) {
+  uint64_t now = c->port.mono_ms(c->port.ctx), used = now - c->start_ms;
+  uint64_t all = c->app.timeout_ms;
+  return used >= all ? 1u : (uint32_t)(all - used);
+}
+
+/* --timeout starts again: after a person's part (a browser, a paste, a
+ * device code entered), before the network part. */
+void cli_time_restart(cli_client *c) {
+  c->start_ms = c->port.mono_ms(c->port.ctx);
+  c->app.deadline_ms = c->app.timeout_ms;
 }

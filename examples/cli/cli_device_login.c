@@ -102,10 +102,15 @@ int cli_cmd_device_login(const cli_opts *o) {
   no_store = c.port;
   no_store.store = NULL;
   w.link = &c.link; /* the code request and every poll on one connection */
+  /* The polls wait for a person: the code's lifetime bounds them, and
+   * --timeout each request (et_app.timeout_ms), not the whole command. */
+  c.app.deadline_ms = 0;
   e = et_device_login(&no_store, &c.app, &cfg, &w, &t, &res);
   if (e == ET_OK) {
     et_token shown = t;
-    et_err se = t.refresh_token.n && c.port.store ? cli_save_refresh(&c, o, key, t.refresh_token)
+    et_err se;
+    cli_time_restart(&c); /* the lock wait: --timeout from here */
+    se = t.refresh_token.n && c.port.store ? cli_save_refresh(&c, o, key, t.refresh_token)
                                                   : ET_E_DISABLED;
     /* Kept in the store: not echoed to stdout as well. */
     if (se == ET_OK)

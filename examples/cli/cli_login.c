@@ -211,6 +211,7 @@ static int deliver(session *s, const cli_opts *o) {
 }
 
 static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str verifier) {
+  cli_time_restart(&s->c); /* --timeout starts after the browser or the paste */
   et_code_grant g = { code, et_str_from_cstr(redirect_uri), verifier,
                       et_str_from_cstr(s->scope) };
   return et_redeem_code(&s->c.port, &s->c.app, &g, &s->w, &s->t, &s->res);
@@ -581,7 +582,7 @@ int cli_cmd_refresh(const cli_opts *o) {
   /* Load, refresh and save under the key's lock: a second edgetoken
    * refreshing at once would send the same refresh token, which rotation
    * has just revoked. It waits, then loads the token this one saved. */
-  e = et_posix_store_lock(&s->c.px, s->rt_key, CLI_LOCK_MS(o), &lock);
+  e = et_posix_store_lock(&s->c.px, s->rt_key, CLI_LOCK_MS(&s->c), &lock);
   if (e != ET_OK) {
     rc = cli_report_port_error(e, &s->c.px);
     if (e == ET_E_TIMEOUT)
@@ -590,6 +591,7 @@ int cli_cmd_refresh(const cli_opts *o) {
     close_session(s);
     return rc;
   }
+  s->c.app.deadline_ms = cli_time_left(&s->c); /* the lock wait came out of it */
   e = et_refresh_stored(&s->c.port, &s->c.app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
                         &s->t, &s->res);
   et_posix_store_unlock(lock);

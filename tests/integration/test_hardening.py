@@ -141,6 +141,59 @@ class TlsOldServer:
         self.sock.close()
 
 
+class HostileTls:
+    """A TLS server on localhost with the emulator's certificate; each
+    connection (in its own thread) reads the request, then runs handler(s)."""
+
+    def __init__(self, handler):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(EMU.certs, "server.pem"),
+                                 os.path.join(EMU.certs, "server.key"))
+        self.handler = handler
+        self.stop = False
+        self.conns = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns += 1
+            threading.Thread(target=self.one, args=(conn,), daemon=True).start()
+
+    def one(self, conn):
+        conn.settimeout(30)
+        try:
+            with self.ctx.wrap_socket(conn, server_side=True) as s:
+                s.recv(65536)
+                self.handler(self, s)
+        except (ssl.SSLError, OSError):
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+    @property
+    def authority(self):
+        return "https://localhost:%d" % self.port
+
+
+def trickle(server, s):
+    """One byte of a never-ending header every 0.4 s: each receive gets
+    something well within any per-receive timeout."""
+    s.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    while not server.stop:
+        s.sendall(b"a")
+        time.sleep(0.4)
+
+
 class BrowserChecks:
     """What the browser gets from `login`: a fake xdg-open records its argv,
     its environment, its parent's /proc environ and the page it was given."""
@@ -404,6 +457,26 @@ class HardeningTest(BrowserChecks, unittest.TestCase):
                 self.assertEqual(p.returncode, 5, p.stderr)
             finally:
                 old.close()
+
+    # --- one deadline per command -------------------------------------------------
+
+    def test_timeout_bounds_the_whole_command(self):
+        slow = HostileTls(trickle)
+        try:
+            t0 = time.monotonic()
+            p = run(common("token", APP, authority=slow.authority, extra=["--timeout", "2"]),
+                    secret=secret_of(APP), timeout=120)
+            took = time.monotonic() - t0
+        finally:
+            slow.close()
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertIn("timed out", p.stderr.lower())
+        self.assertLess(took, 3.5, "--timeout 2 ran %.1f s over %d connections" %
+                        (took, slow.conns))
+
+    def test_help_says_timeout_is_for_the_whole_command(self):
+        p = run(["--help"])
+        self.assertIn("whole command", p.stdout)
 
     # --- server text on the terminal -------------------------------------------
 

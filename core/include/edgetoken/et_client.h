@@ -46,6 +46,12 @@ typedef struct et_app {
   et_cred cred;
   uint32_t timeout_ms;/* per attempt (connect, TLS, send and receive
                          together); 0: CONFIG_ET_TIMEOUT_MS */
+  uint32_t deadline_ms;/* the whole blocking call (every attempt and every
+                         wait between them, et_drive) ends ET_E_TIMEOUT
+                         this long after it started; 0: no overall bound
+                         (attempts and retries bound it). A device code
+                         poll waits for a person: give it 0 or more than
+                         the code's lifetime */
 } et_app;
 
 /* Client credentials grant (service principal).
