@@ -66,6 +66,7 @@ int cli_cmd_login(const cli_opts *o);          /* cli_login.c */
 int cli_cmd_authorize_url(const cli_opts *o);
 int cli_cmd_redeem(const cli_opts *o);
 int cli_cmd_refresh(const cli_opts *o);
+int cli_cmd_logout(const cli_opts *o);          /* cli_login.c */
 
 /* Parse argv; on error prints a message to stderr and returns false. */
 bool cli_parse_args(int argc, char **argv, cli_opts *o);

@@ -609,9 +609,41 @@ int cli_cmd_refresh(const cli_opts *o) {
     fprintf(stderr, "edgetoken: the stored sign-in in %s is damaged (not a refresh token)\n"
             "  what to do: run `edgetoken login`\n", s->sdir);
     rc = CLI_EXIT_SIGNIN;
+  } else if (e == ET_E_STORE) {
+    /* The store refused before anything was sent: say why. */
+    rc = cli_report_port_error(e, &s->c.px);
   } else {
     rc = report(s, e, "refresh");
   }
+  close_session(s);
+  return rc;
+}
+
+/* Remove everything of a sign-in: the refresh token and the pending
+ * authorize-url state, each under its key's lock (which also removes any
+ * temp file a dead writer left). The empty lock files stay: deleting one
+ * another process waits on would let two hold "the" lock. */
+int cli_cmd_logout(const cli_opts *o) {
+  session *s = &g_s;
+  const char *keys[2];
+  int rc = open_session(s, o, "logout", true);
+  if (rc != CLI_EXIT_OK)
+    return rc;
+  keys[0] = s->rt_key;
+  keys[1] = s->pending_key;
+  for (size_t i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+    int lock;
+    size_t n = 0;
+    et_err e = et_posix_store_lock(&s->c.px, keys[i], CLI_LOCK_MS(&s->c), &lock);
+    if (e == ET_OK) {
+      e = s->c.port.store(s->c.port.ctx, ET_STORE_DELETE, keys[i], NULL, 0, &n);
+      et_posix_store_unlock(lock);
+    }
+    if (e != ET_OK)
+      rc = cli_report_port_error(e, &s->c.px);
+  }
+  if (rc == CLI_EXIT_OK)
+    fprintf(stderr, "edgetoken: signed out: nothing of this sign-in is left in %s\n", s->sdir);
   close_session(s);
   return rc;
 }

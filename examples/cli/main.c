@@ -18,6 +18,7 @@ static const struct {
   { "authorize-url", cli_cmd_authorize_url },
   { "redeem", cli_cmd_redeem },
   { "refresh", cli_cmd_refresh },
+  { "logout", cli_cmd_logout },
 };
 
 static void on_signal(int sig) {

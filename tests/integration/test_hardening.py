@@ -194,6 +194,116 @@ def trickle(server, s):
         time.sleep(0.4)
 
 
+OTHER_UID = 54321  # another local user: only ownership matters, no account needed
+
+
+class StoreChecks:
+    """The store directory and its files against another local user: refused
+    unless ours and writable by no one else (needs root to play the other
+    user: skipped otherwise)."""
+
+    def need_root(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to create files of another user")
+
+    def device_login(self, store, app="device-confidential-app"):
+        return run(common("device-login", app, extra=["--no-qr"]), secret=secret_of(app),
+                   store=store)
+
+    def refresh(self, store, app="device-confidential-app", extra=()):
+        return run(common("refresh", app, extra=list(extra)), secret=secret_of(app),
+                   store=store)
+
+    def signed_in(self):
+        p = self.device_login(self.store)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rts = [n for n in os.listdir(self.store) if n.startswith("rt-")]
+        self.assertEqual(len(rts), 1, os.listdir(self.store))
+        return rts[0]
+
+    def test_store_dir_writable_by_others_refused(self):
+        os.mkdir(self.store)
+        os.chmod(self.store, 0o777)
+        p = self.device_login(self.store)  # signed in, but nothing saved there
+        self.assertIn("writable by other users", p.stderr)
+        self.assertEqual([n for n in os.listdir(self.store) if not n.endswith(".lock")], [])
+
+    def test_store_dir_of_another_user_refused(self):
+        self.need_root()
+        os.mkdir(self.store, 0o700)
+        os.chown(self.store, OTHER_UID, OTHER_UID)
+        p = self.device_login(self.store)
+        self.assertIn("belongs to another user", p.stderr)
+        self.assertEqual(os.listdir(self.store), [])
+
+    def test_store_dir_symlink_into_another_users_dir_refused(self):
+        self.need_root()
+        theirs = os.path.join(self.tmp.name, "theirs")
+        os.mkdir(theirs, 0o755)
+        os.chown(theirs, OTHER_UID, OTHER_UID)
+        os.symlink(theirs, self.store)
+        os.lchown(self.store, OTHER_UID, OTHER_UID)
+        p = self.device_login(self.store)
+        self.assertIn("another user", p.stderr)
+        self.assertEqual(os.listdir(theirs), [])
+
+    def test_substituted_refresh_token_refused(self):
+        self.need_root()
+        rt = os.path.join(self.store, self.signed_in())
+        os.unlink(rt)
+        with open(rt, "w") as f:  # the other user's token in our store
+            f.write("their-refresh-token")
+        os.chown(rt, OTHER_UID, OTHER_UID)
+        mark = EMU.mark()
+        p = self.refresh(self.store)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("belongs to another user", p.stderr)
+        self.assertNotIn("their-refresh-token", repr(EMU.events()[mark:]))
+
+    def test_lock_file_of_another_user_refused(self):
+        self.need_root()
+        import fcntl
+        rt = self.signed_in()
+        lock = os.path.join(self.store, "." + rt + ".lock")
+        if os.path.exists(lock):
+            os.unlink(lock)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        os.fchmod(fd, 0o666)
+        os.fchown(fd, OTHER_UID, OTHER_UID)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)  # held open and locked "by them"
+            t0 = time.monotonic()
+            p = self.refresh(self.store, extra=["--timeout", "5"])
+            took = time.monotonic() - t0
+        finally:
+            os.close(fd)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("belongs to another user", p.stderr)
+        self.assertLess(took, 3)
+
+    def test_leftover_temps_removed_and_logout_removes_everything(self):
+        rt = self.signed_in()
+        young = os.path.join(self.store, "." + rt + ".tmp.AbCdEf")
+        old = os.path.join(self.store, ".pending-0123.tmp.XyZ123")
+        for path in (young, old):
+            with open(path, "w") as f:
+                f.write("a-refresh-token-of-a-crashed-save")
+            os.chmod(path, 0o600)
+        os.utime(old, (time.time() - 600, time.time() - 600))
+        p = self.refresh(self.store)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(young), "a dead writer's temp file survived refresh")
+        self.assertFalse(os.path.exists(old), "an old temp file survived start-up")
+        p = run(common("logout", "device-confidential-app"), store=self.store)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        left = [n for n in os.listdir(self.store) if not n.endswith(".lock")]
+        self.assertEqual(left, [], "logout left %s" % left)
+        for n in os.listdir(self.store):
+            self.assertEqual(os.path.getsize(os.path.join(self.store, n)), 0, n)
+        p = self.refresh(self.store)
+        self.assertEqual(p.returncode, 8, p.stderr)
+
+
 class BrowserChecks:
     """What the browser gets from `login`: a fake xdg-open records its argv,
     its environment, its parent's /proc environ and the page it was given."""
@@ -267,7 +377,7 @@ class BrowserChecks:
         self.assertEqual(os.listdir(self.runtime), [])
 
 
-class HardeningTest(BrowserChecks, unittest.TestCase):
+class HardeningTest(StoreChecks, BrowserChecks, unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="et-hard-")
         self.store = os.path.realpath(os.path.join(self.tmp.name, "store"))
