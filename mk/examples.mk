@@ -21,3 +21,7 @@ $(OUT)/modem_token: $(EX_MODEM_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgeto
 
 $(OUT)/event_loop: $(EX_LOOP_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+
+# The mbedTLS library they link (LDLIBS_TLS) is built first: without this a
+# parallel build could link them before it exists.
+$(OUT)/modem_token $(OUT)/event_loop: | $(HOST_MBEDTLS_LIB)
