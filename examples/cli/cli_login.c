@@ -334,6 +334,8 @@ int cli_cmd_login(const cli_opts *o) {
   const char *uri = o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT_URI;
   session *s = &g_s;
   browser_page page = { "", "" };
+  uint64_t wait_end;
+  bool foreign = false; /* a request without our state came (and was refused) */
   et_listener l;
   et_signin si;
   et_redirect r;
@@ -366,31 +368,48 @@ int cli_cmd_login(const cli_opts *o) {
   if (!o->no_browser)
     open_browser(url, &page);
 
-  e = et_listener_wait(&l, o->wait_s * 1000u, g_input, sizeof g_input, &qn);
-  if (e == ET_E_TIMEOUT || e == ET_E_NOSPACE || e == ET_E_IO) {
-    fprintf(stderr, "edgetoken: %s: %s\n  what to do: run `edgetoken login` again (or "
-            "authorize-url + redeem to paste the address)\n", et_strerror(e),
-            et_listener_detail(&l));
-    rc = CLI_EXIT_SIGNIN;
-    goto out;
+  /* Only an answer with this sign-in's state ends the wait: anything else
+   * (a stale tab, a bare GET /, a page or local process guessing the port,
+   * a wrong, missing or repeated state) gets an error page, and the wait
+   * goes on until --wait is over. */
+  wait_end = s->c.port.mono_ms(s->c.port.ctx) + o->wait_s * 1000u;
+  for (;;) {
+    uint64_t now = s->c.port.mono_ms(s->c.port.ctx);
+    e = now < wait_end ? et_listener_wait(&l, (uint32_t)(wait_end - now), g_input,
+                                          sizeof g_input, &qn)
+                       : ET_E_TIMEOUT;
+    if (e == ET_E_TIMEOUT || e == ET_E_NOSPACE || e == ET_E_IO) {
+      fprintf(stderr, "edgetoken: %s: %s\n  what to do: run `edgetoken login` again (or "
+              "authorize-url + redeem to paste the address)\n", et_strerror(e),
+              e == ET_E_TIMEOUT && foreign ? "no answer with this sign-in's state"
+                                           : et_listener_detail(&l));
+      rc = CLI_EXIT_SIGNIN;
+      goto out;
+    }
+    if (e != ET_OK) {
+      rc = report(s, e, "login");
+      goto out;
+    }
+    e = et_redirect_parse((et_str){ g_input, qn }, g_scratch, sizeof g_scratch,
+                          et_str_from_cstr(uri), &r);
+    if (e == ET_OK)
+      e = et_redirect_check(&r, et_signin_state(&si), &s->res.oauth);
+    else
+      e = ET_E_STATE_MISMATCH; /* unparsable: not shown to be ours */
+    if (e != ET_E_STATE_MISMATCH)
+      break;
+    et_listener_finish(&l, ET_PAGE_STATE_MISMATCH, NULL);
+    et_wipe(g_input, sizeof g_input);
+    memset(&s->res.oauth, 0, sizeof s->res.oauth);
+    if (!foreign)
+      fputs("edgetoken: ignored a request to the redirect URI that is not this sign-in's\n"
+            "  (wrong or missing state); still waiting for the browser\n", stderr);
+    foreign = true;
   }
-  if (e != ET_OK) {
-    rc = report(s, e, "login");
-    goto out;
-  }
-  e = et_redirect_parse((et_str){ g_input, qn }, g_scratch, sizeof g_scratch,
-                        et_str_from_cstr(uri), &r);
-  if (e == ET_OK)
-    e = et_redirect_check(&r, et_signin_state(&si), &s->res.oauth);
   if (e == ET_E_INPUT) {
     et_listener_finish(&l, ET_PAGE_ERROR, "The answer has no code.");
     fputs("edgetoken: the browser's answer has no usable code or error\n", stderr);
     rc = CLI_EXIT_RESPONSE;
-    goto out;
-  }
-  if (e == ET_E_STATE_MISMATCH) {
-    et_listener_finish(&l, ET_PAGE_STATE_MISMATCH, NULL);
-    rc = report(s, e, "login");
     goto out;
   }
   if (e != ET_OK) {

@@ -304,6 +304,80 @@ class StoreChecks:
         self.assertEqual(p.returncode, 8, p.stderr)
 
 
+class ListenerChecks:
+    """The loopback listener of `login` against a hostile local client."""
+
+    def start_login(self):
+        proc = subprocess.Popen(
+            [CLI] + common("login", WEB, extra=["--no-browser", "--redirect-uri",
+                                                "http://localhost:0/", "--wait", "30"]),
+            env=env_for(secret_of(WEB), self.store), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        early, url = [], None
+        for line in proc.stderr:
+            early.append(line)
+            if line.startswith("https://"):
+                url = line.strip()
+            if "waiting up to" in line:
+                break
+        self.assertIsNotNone(url, "".join(early))
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+        port = urllib.parse.urlparse(q["redirect_uri"][0]).port
+        return proc, url, port
+
+    def finish_login(self, proc, url):
+        loc = browse(url)
+        urllib.request.urlopen(loc, timeout=10).read()
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        return err
+
+    def test_only_the_right_state_ends_the_wait(self):
+        proc, url, port = self.start_login()
+        try:
+            for path in ("/", "/?code=forged&state=wrong", "/?code=forged",
+                         "/?error=access_denied", "/?code=x&state=a&state=b"):
+                with self.assertRaises(urllib.error.HTTPError) as cm:
+                    urllib.request.urlopen("http://localhost:%d%s" % (port, path), timeout=10)
+                self.assertEqual(cm.exception.code, 400, path)
+                time.sleep(0.1)
+                self.assertIsNone(proc.poll(), "%s ended the sign-in" % path)
+            err = self.finish_login(proc, url)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertIn("still waiting", err)
+
+    def test_drain_after_an_error_page_is_bounded(self):
+        proc, url, port = self.start_login()
+        stats = {}
+
+        def stream():
+            s = socket.create_connection(("localhost", port))
+            s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n")
+            t0 = time.monotonic()
+            chunk = b"x" * 65536
+            try:
+                while time.monotonic() - t0 < 15:
+                    s.sendall(chunk)
+            except OSError:
+                pass
+            stats["held"] = time.monotonic() - t0
+            s.close()
+        try:
+            t = threading.Thread(target=stream, daemon=True)
+            t.start()
+            t.join(20)
+            self.assertIsNone(proc.poll())
+            self.finish_login(proc, url)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertLess(stats.get("held", 99), 2.0, "the listener drained a streaming peer")
+
+
 class BrowserChecks:
     """What the browser gets from `login`: a fake xdg-open records its argv,
     its environment, its parent's /proc environ and the page it was given."""
@@ -377,7 +451,7 @@ class BrowserChecks:
         self.assertEqual(os.listdir(self.runtime), [])
 
 
-class HardeningTest(StoreChecks, BrowserChecks, unittest.TestCase):
+class HardeningTest(StoreChecks, ListenerChecks, BrowserChecks, unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="et-hard-")
         self.store = os.path.realpath(os.path.join(self.tmp.name, "store"))
