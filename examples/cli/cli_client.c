@@ -1,7 +1,9 @@
 /* The port and the app every command talking to Entra ID opens, with the
  * app's credential: a certificate (client assertion) or a client secret. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -50,6 +52,31 @@ static bool cert_args_ok(const cli_opts *o, et_sig_alg *alg, bool *has_alg) {
   return true;
 }
 
+/* File options name regular files: a directory made mbedTLS ask for a
+ * 2^63-byte buffer, a FIFO blocked forever. Checked before anything reads
+ * them (stat follows a symlink: its target must be a regular file). */
+static bool regular_file_ok(const char *option, const char *path) {
+  struct stat st;
+  if (path == NULL)
+    return true;
+  if (stat(path, &st) != 0) {
+    fprintf(stderr, "edgetoken: %s %s: %s\n", option, path, strerror(errno));
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    fprintf(stderr, "edgetoken: %s %s is not a regular file\n", option, path);
+    return false;
+  }
+  return true;
+}
+
+static bool file_options_ok(const cli_opts *o) {
+  return regular_file_ok("--ca-file", o->ca_file) &&
+         regular_file_ok("--certificate", o->certificate) &&
+         regular_file_ok("--private-key", o->private_key) &&
+         regular_file_ok("--client-secret-file", o->secret_file);
+}
+
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred) {
   et_posix_config pc;
   et_sig_alg alg = ET_SIG_PS256;
@@ -58,7 +85,7 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   et_err e;
 
   memset(c, 0, sizeof *c);
-  if (!cert_args_ok(o, &alg, &has_alg))
+  if (!cert_args_ok(o, &alg, &has_alg) || !file_options_ok(o))
     return CLI_EXIT_USAGE;
   if (!o->certificate && (need_cred || o->secret_file || cli_have_env_secret())) {
     slen = cli_read_secret(o, c->secret, sizeof c->secret);

@@ -642,6 +642,26 @@ class HardeningTest(StoreChecks, ListenerChecks, BrowserChecks, unittest.TestCas
             finally:
                 old.close()
 
+    # --- file options ------------------------------------------------------------
+
+    def test_file_options_refuse_directories_and_fifos(self):
+        d = os.path.join(self.tmp.name, "a-dir")
+        fifo = os.path.join(self.tmp.name, "a-fifo")
+        os.mkdir(d)
+        os.mkfifo(fifo)
+        certs = EMU.certs
+        cases = [["--ca-file", d], ["--ca-file", fifo], ["--client-secret-file", fifo],
+                 ["--certificate", d, "--private-key", os.path.join(certs, "server.key")],
+                 ["--certificate", os.path.join(certs, "server.pem"), "--private-key", fifo]]
+        for extra in cases:
+            args = ["token", "--tenant", TENANT, "--client-id", APP, "--authority",
+                    EMU.authority] + extra
+            if "--ca-file" not in extra:
+                args += ["--ca-file", EMU.ca]
+            p = run(args, secret=secret_of(APP), timeout=10)
+            self.assertEqual(p.returncode, 2, "%s: %s" % (extra, p.stderr))
+            self.assertIn("not a regular file", p.stderr, extra)
+
     # --- one deadline per command -------------------------------------------------
 
     def test_timeout_bounds_the_whole_command(self):
