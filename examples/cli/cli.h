@@ -141,7 +141,9 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
 et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_str rt);
 
 /* Print the token (plain or --json) to stdout. */
-void cli_print_token(const et_token *t, bool json);
+/* CLI_EXIT_OK, or CLI_EXIT_RESPONSE (nothing printed) when the access
+ * token is not an RFC 6750 b64token. */
+int cli_print_token(const et_token *t, bool json);
 /* s on f, control bytes shown as '?' (server text on a terminal). */
 void cli_put_text(FILE *f, et_str s);
 

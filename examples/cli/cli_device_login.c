@@ -115,7 +115,7 @@ int cli_cmd_device_login(const cli_opts *o) {
     /* Kept in the store: not echoed to stdout as well. */
     if (se == ET_OK)
       shown.refresh_token = ET_STR_NULL;
-    cli_print_token(&shown, o->json);
+    rc = cli_print_token(&shown, o->json);
     if (se != ET_OK && t.refresh_token.n && sdir)
       fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s: %s\n",
               et_strerror(se), et_posix_detail(&c.px));
@@ -124,7 +124,6 @@ int cli_cmd_device_login(const cli_opts *o) {
     else if (t.refresh_token.n)
       fputs("edgetoken: no store directory (set EDGETOKEN_STORE_DIR): refresh token "
             "not saved\n", stderr);
-    rc = CLI_EXIT_OK;
   } else {
     rc = report(e, &res);
   }

@@ -197,7 +197,7 @@ static int deliver(session *s, const cli_opts *o) {
     e = cli_save_refresh(&s->c, o, s->rt_key, s->t.refresh_token);
   if (e == ET_OK)
     shown.refresh_token = ET_STR_NULL; /* kept in the store, not echoed */
-  cli_print_token(&shown, o->json);
+  int rc = cli_print_token(&shown, o->json);
   fflush(stdout);
   if (e == ET_OK)
     fprintf(stderr, "edgetoken: refresh token saved in %s (%s)\n", s->sdir, s->rt_key);
@@ -207,7 +207,7 @@ static int deliver(session *s, const cli_opts *o) {
   else
     fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s %s\n",
             et_strerror(e), et_posix_detail(&s->c.px));
-  return CLI_EXIT_OK;
+  return rc;
 }
 
 static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str verifier) {
@@ -619,11 +619,10 @@ int cli_cmd_refresh(const cli_opts *o) {
   if (e == ET_OK || (e == ET_E_STORE && s->t.access_token.n > 0)) {
     et_token shown = s->t;
     shown.refresh_token = ET_STR_NULL;
-    cli_print_token(&shown, o->json);
+    rc = cli_print_token(&shown, o->json);
     if (e == ET_E_STORE)
       fprintf(stderr, "edgetoken: warning: the new refresh token was not saved (%s); the "
               "next refresh may need `edgetoken login`\n", et_posix_detail(&s->c.px));
-    rc = CLI_EXIT_OK;
   } else if (e == ET_E_INPUT) {
     fprintf(stderr, "edgetoken: the stored sign-in in %s is damaged (not a refresh token)\n"
             "  what to do: run `edgetoken login`\n", s->sdir);

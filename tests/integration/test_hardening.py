@@ -642,6 +642,36 @@ class HardeningTest(StoreChecks, ListenerChecks, BrowserChecks, unittest.TestCas
             finally:
                 old.close()
 
+    # --- the access token on stdout ---------------------------------------------
+
+    def test_access_token_not_b64token_refused(self):
+        for bad in ("abc\\u001b]0;owned\\u0007def", "abc def", "abc\\\"x", "abc\\n"):
+            body = ('{"token_type":"Bearer","expires_in":3600,"access_token":"%s"}' % bad).encode()
+
+            def answer(server, s, body=body):
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            srv = HostileTls(answer)
+            try:
+                p = run(common("token", APP, authority=srv.authority), secret=secret_of(APP))
+            finally:
+                srv.close()
+            self.assertEqual(p.returncode, 6, "%s: %s" % (bad, p.stderr))
+            self.assertEqual(p.stdout, "", bad)
+            self.assertIn("b64token", p.stderr)
+        good = b'{"token_type":"Bearer","expires_in":3600,"access_token":"eyJ0.A-b_c~d+e/f=="}'
+
+        def ok(server, s):
+            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(good) + good)
+        srv = HostileTls(ok)
+        try:
+            p = run(common("token", APP, authority=srv.authority), secret=secret_of(APP))
+        finally:
+            srv.close()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "eyJ0.A-b_c~d+e/f==\n")
+
     # --- file options ------------------------------------------------------------
 
     def test_file_options_refuse_directories_and_fifos(self):
