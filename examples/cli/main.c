@@ -1,5 +1,9 @@
 /* edgetoken: get an Entra ID token from the command line. */
 #include <signal.h>
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,8 +60,20 @@ static int run_command(int argc, char **argv) {
   return CLI_EXIT_USAGE;
 }
 
+/* Secrets (the client secret, refresh and access tokens, codes) are held
+ * from the start: no core dump may copy them to disk, and no other process
+ * of this user may read our memory (/proc/PID/mem, ptrace). */
+static void no_core_dumps(void) {
+  struct rlimit rl = { 0, 0 };
+  setrlimit(RLIMIT_CORE, &rl);
+#ifdef __linux__
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
 int main(int argc, char **argv) {
   int rc;
+  no_core_dumps();
   cli_take_env_secret();
   rc = run_command(argc, argv);
   cli_wipe_env_secret();

@@ -672,6 +672,33 @@ class HardeningTest(StoreChecks, ListenerChecks, BrowserChecks, unittest.TestCas
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout, "eyJ0.A-b_c~d+e/f==\n")
 
+    # --- core dumps ----------------------------------------------------------------
+
+    def test_no_core_dumps_and_not_dumpable(self):
+        self.need_root()  # run as another user: /proc/PID turns root's when not dumpable
+        env = env_for(secret_of(WEB), extra={"HOME": "/nonexistent"})
+
+        def drop():
+            os.setgid(OTHER_UID)
+            os.setuid(OTHER_UID)
+        proc = subprocess.Popen(
+            [CLI] + common("login", WEB, extra=["--no-browser", "--redirect-uri",
+                                                "http://localhost:0/", "--wait", "20"]),
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=drop)
+        try:
+            for line in proc.stderr:
+                if "waiting up to" in line:
+                    break
+            with open("/proc/%d/limits" % proc.pid) as f:
+                core = [l for l in f if l.startswith("Max core file size")][0].split()
+            owner = os.stat("/proc/%d/environ" % proc.pid).st_uid
+        finally:
+            proc.kill()
+            proc.communicate()
+        self.assertEqual(core[4:6], ["0", "0"])
+        self.assertEqual(owner, 0, "dumpable: /proc/PID belongs to the process's user")
+
     # --- file options ------------------------------------------------------------
 
     def test_file_options_refuse_directories_and_fifos(self):
