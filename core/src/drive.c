@@ -36,6 +36,11 @@ static uint32_t ms_left(uint64_t until_ms, uint64_t now_ms) {
   return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
 }
 
+/* The step's own deadline, or the call's (et_app.deadline_ms) if sooner. */
+static uint64_t sooner(uint64_t until_ms, uint64_t end_ms) {
+  return end_ms != 0 && end_ms < until_ms ? end_ms : until_ms;
+}
+
 /* The connection for a SEND: the kept one when it goes to the same peer,
  * is fresh enough and the request may use it; else a new one. */
 static et_err link_open(const et_port *port, et_link *l, const et_step *s, uint64_t now_ms,
@@ -151,13 +156,15 @@ static bool port_ok(const et_port *port) {
 et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
   et_link own;
   bool active = false, reused = false, port_failed = false;
-  uint64_t logged_until = 0;
+  uint64_t logged_until = 0, end = 0;
   if (e == NULL)
     return ET_E_ARG;
   if (!port_ok(port)) {
     et_engine_abort(e, ET_E_ARG);
     return ET_E_ARG;
   }
+  if (e->app != NULL && e->app->deadline_ms != 0)
+    end = port->mono_ms(port->ctx) + e->app->deadline_ms;
   if (link == NULL) {
     memset(&own, 0, sizeof own);
     link = &own;
@@ -169,7 +176,10 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     size_t n = 0;
     if (cancelled(port))
       et_engine_abort(e, ET_E_CANCELLED);
+    if (end != 0 && now >= end)
+      et_engine_abort(e, ET_E_TIMEOUT);
     s = et_engine_step(e, now);
+    s.until_ms = sooner(s.until_ms, end);
     if (s.close)
       et_link_close(port, link);
     if (s.close || (s.kind != ET_STEP_SEND && s.kind != ET_STEP_RECV))

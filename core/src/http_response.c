@@ -8,8 +8,9 @@
  *   recipient accept it); a CR not followed by LF is a syntax error.
  * - obs-fold, whitespace before a header colon and a reason phrase with
  *   control characters are errors; a status line may omit the reason.
- * - Transfer-Encoding: chunked wins over Content-Length (RFC 9112 6.3):
- *   has_content_length is then cleared. Any other coding is unsupported.
+ * - Transfer-Encoding: chunked together with Content-Length is an error
+ *   (RFC 9112 6.3: "ought to be handled as an error"; the two framings are
+ *   what request smuggling plays on). Any other coding is unsupported.
  * - Retry-After keeps delta-seconds only, capped at one day; an HTTP-date
  *   (or anything else) leaves has_retry_after false.
  * - Interim 1xx responses are skipped; the header limits count every header
@@ -215,8 +216,8 @@ static et_err end_of_headers(et_http_response *r, size_t room) {
   if (r->status == 204 || r->status == 304)
     return finish(r);
   if (r->chunked) {
-    r->has_content_length = false;
-    r->content_length = 0;
+    if (r->has_content_length)
+      return ET_E_HTTP_SYNTAX;
     start_chunk_line(r);
     return ET_OK;
   }

@@ -75,6 +75,7 @@ int cli_cmd_login(const cli_opts *o);          /* cli_login.c */
 int cli_cmd_authorize_url(const cli_opts *o);
 int cli_cmd_redeem(const cli_opts *o);
 int cli_cmd_refresh(const cli_opts *o);
+int cli_cmd_logout(const cli_opts *o);          /* cli_login.c */
 
 /* Parse argv; on error prints a message to stderr and returns false. */
 bool cli_parse_args(int argc, char **argv, cli_opts *o);
@@ -83,6 +84,11 @@ void cli_usage(FILE *f);
 /* Read the client secret from EDGETOKEN_CLIENT_SECRET or the file, into
  * buf. Returns its length, or -1 after printing why. */
 long cli_read_secret(const cli_opts *o, char *buf, size_t cap);
+/* main(), first thing: copy EDGETOKEN_CLIENT_SECRET out of the environment,
+ * wipe it there and unsetenv it, so no child (the browser) inherits it. */
+void cli_take_env_secret(void);
+bool cli_have_env_secret(void);
+void cli_wipe_env_secret(void);
 
 /* cli_client.c: what every command talking to Entra ID sets up. */
 typedef struct cli_client {
@@ -97,6 +103,7 @@ typedef struct cli_client {
    * into it or into argv. */
   char doc[16 * 1024];
   et_provider provider;
+  uint64_t start_ms;        /* cli_client_open: where --timeout began */
 } cli_client;
 
 /* Open the POSIX port (store_dir NULL: no store) and fill c->app with the
@@ -109,6 +116,10 @@ typedef struct cli_client {
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
 /* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
+/* What is left of --timeout (ms, at least 1): for a lock wait and the call
+ * after it, so that together they never outlive it. */
+uint32_t cli_time_left(const cli_client *c);
+void cli_time_restart(cli_client *c);
 
 /* cli_provider.c: any OAuth 2.0 / OIDC provider. */
 
@@ -150,7 +161,7 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
 
 /* How long refresh, login, redeem and device-login wait for another
  * edgetoken's lock on the refresh token (et_posix_store_lock): --timeout. */
-#define CLI_LOCK_MS(o) ((o)->timeout_s * 1000u)
+#define CLI_LOCK_MS(c) cli_time_left(c)
 
 /* Save rt under key, holding the key's lock so that it does not land in
  * the middle of another process's refresh (which would then overwrite it
@@ -159,7 +170,9 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
 et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_str rt);
 
 /* Print the token (plain or --json) to stdout. */
-void cli_print_token(const et_token *t, bool json);
+/* CLI_EXIT_OK, or CLI_EXIT_RESPONSE (nothing printed) when the access
+ * token is not an RFC 6750 b64token. */
+int cli_print_token(const et_token *t, bool json);
 /* s on f, control bytes shown as '?' (server text on a terminal). */
 void cli_put_text(FILE *f, et_str s);
 

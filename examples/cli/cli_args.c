@@ -9,7 +9,7 @@ void cli_usage(FILE *f) {
   fputs(
       "usage: edgetoken token --tenant T --client-id C [options]\n"
       "       edgetoken device-login --tenant T --client-id C [options]\n"
-      "       edgetoken login|authorize-url|refresh --tenant T --client-id C [options]\n"
+      "       edgetoken login|authorize-url|refresh|logout --tenant T --client-id C [options]\n"
       "       edgetoken redeem --tenant T --client-id C --redirect -|URL [options]\n"
       "\n"
       "Gets an Entra ID access token and prints it:\n"
@@ -18,6 +18,7 @@ void cli_usage(FILE *f) {
       "  authorize-url, redeem  the same in two steps, pasting the browser's address\n"
       "  device-login   a user signs a device in from another screen (device code)\n"
       "  refresh        a new token from the stored refresh token, no browser\n"
+      "  logout         remove the stored sign-in (refresh token, pending state)\n"
       "The client secret comes from EDGETOKEN_CLIENT_SECRET or\n"
       "--client-secret-file, never from the command line.\n"
       "\n"
@@ -46,8 +47,10 @@ void cli_usage(FILE *f) {
       "                          that sends a credential\n"
       "  --assertion-alg A       PS256 (default) or RS256 (x5t SHA-1); Entra ID takes\n"
       "                          RSA certificates only (ES256 is refused)\n"
-      "  --timeout S             seconds per network step, and at most for another\n"
-      "                          edgetoken's lock on the stored sign-in (default 15)\n"
+      "  --timeout S             seconds for the whole command's network part:\n"
+      "                          connect, TLS, send, receive, every retry and the\n"
+      "                          wait for another edgetoken's lock on the stored\n"
+      "                          sign-in (default 15; device-login: per request)\n"
       "  --store-dir D           sign-in state and refresh tokens (default\n"
       "                          $EDGETOKEN_STORE_DIR, $XDG_STATE_HOME/edgetoken\n"
       "                          or ~/.local/state/edgetoken)\n"
@@ -82,7 +85,7 @@ static bool take(int argc, char **argv, int *i, const char **out) {
  * silently ignored, so they are refused. Options not listed apply to all. */
 enum {
   FOR_TOKEN = 1, FOR_LOGIN = 2, FOR_AUTHORIZE_URL = 4, FOR_REDEEM = 8, FOR_REFRESH = 16,
-  FOR_DEVICE_LOGIN = 32
+  FOR_DEVICE_LOGIN = 32, FOR_LOGOUT = 64
 };
 static const struct {
   const char *option;
@@ -92,7 +95,8 @@ static const struct {
   { "--endpoint", FOR_TOKEN | FOR_DEVICE_LOGIN },
   { "--authorize-endpoint", FOR_LOGIN | FOR_AUTHORIZE_URL },
   { "--device-endpoint", FOR_DEVICE_LOGIN },
-  { "--store-dir", FOR_LOGIN | FOR_AUTHORIZE_URL | FOR_REDEEM | FOR_REFRESH | FOR_DEVICE_LOGIN },
+  { "--store-dir", FOR_LOGIN | FOR_AUTHORIZE_URL | FOR_REDEEM | FOR_REFRESH | FOR_DEVICE_LOGIN |
+                   FOR_LOGOUT },
   { "--redirect-uri", FOR_LOGIN | FOR_AUTHORIZE_URL },
   { "--login-hint", FOR_LOGIN | FOR_AUTHORIZE_URL },
   { "--prompt", FOR_LOGIN | FOR_AUTHORIZE_URL },
@@ -106,7 +110,7 @@ static const struct {
 
 static unsigned command_bit(const char *command) {
   static const char *const names[] = { "token", "login", "authorize-url", "redeem", "refresh",
-                                       "device-login" };
+                                       "device-login", "logout" };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(command, names[i]))
       return 1u << i;

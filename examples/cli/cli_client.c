@@ -1,7 +1,9 @@
 /* The port and the app every command talking to Entra ID opens, with the
  * app's credential: a certificate (client assertion) or a client secret. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -52,6 +54,31 @@ static bool cert_args_ok(const cli_opts *o, et_sig_alg *alg, bool *has_alg) {
   return true;
 }
 
+/* File options name regular files: a directory made mbedTLS ask for a
+ * 2^63-byte buffer, a FIFO blocked forever. Checked before anything reads
+ * them (stat follows a symlink: its target must be a regular file). */
+static bool regular_file_ok(const char *option, const char *path) {
+  struct stat st;
+  if (path == NULL)
+    return true;
+  if (stat(path, &st) != 0) {
+    fprintf(stderr, "edgetoken: %s %s: %s\n", option, path, strerror(errno));
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    fprintf(stderr, "edgetoken: %s %s is not a regular file\n", option, path);
+    return false;
+  }
+  return true;
+}
+
+static bool file_options_ok(const cli_opts *o) {
+  return regular_file_ok("--ca-file", o->ca_file) &&
+         regular_file_ok("--certificate", o->certificate) &&
+         regular_file_ok("--private-key", o->private_key) &&
+         regular_file_ok("--client-secret-file", o->secret_file);
+}
+
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred) {
   et_posix_config pc;
   et_sig_alg alg = ET_SIG_PS256;
@@ -60,9 +87,9 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   et_err e;
 
   memset(c, 0, sizeof *c);
-  if (!cert_args_ok(o, &alg, &has_alg))
+  if (!cert_args_ok(o, &alg, &has_alg) || !file_options_ok(o))
     return CLI_EXIT_USAGE;
-  if (!o->certificate && (need_cred || o->secret_file || getenv("EDGETOKEN_CLIENT_SECRET"))) {
+  if (!o->certificate && (need_cred || o->secret_file || cli_have_env_secret())) {
     slen = cli_read_secret(o, c->secret, sizeof c->secret);
     if (slen < 0)
       return CLI_EXIT_USAGE;
@@ -89,6 +116,10 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   c->app.tenant = et_str_from_cstr(o->tenant);
   c->app.client_id = et_str_from_cstr(o->client_id);
   c->app.timeout_ms = o->timeout_s * 1000u;
+  /* --timeout is the whole command's network time: every attempt, every
+   * retry and the wait for another edgetoken's lock (cli_lock_left). */
+  c->app.deadline_ms = o->timeout_s * 1000u;
+  c->start_ms = c->port.mono_ms(c->port.ctx);
   if (o->certificate) {
     e = et_posix_cert_cred(&c->px, has_alg ? &alg : NULL, &c->app.cred);
     if (e != ET_OK) {
@@ -120,4 +151,19 @@ void cli_client_close(cli_client *c) {
   et_link_close(&c->port, &c->link);
   et_posix_free(&c->px);
   et_wipe(c, sizeof *c);
+}
+
+/* What is left of --timeout since cli_client_open (at least 1 ms, so that
+ * a call made at the very end fails with a timeout instead of no bound). */
+uint32_t cli_time_left(const cli_client *c) {
+  uint64_t now = c->port.mono_ms(c->port.ctx), used = now - c->start_ms;
+  uint64_t all = c->app.timeout_ms;
+  return used >= all ? 1u : (uint32_t)(all - used);
+}
+
+/* --timeout starts again: after a person's part (a browser, a paste, a
+ * device code entered), before the network part. */
+void cli_time_restart(cli_client *c) {
+  c->start_ms = c->port.mono_ms(c->port.ctx);
+  c->app.deadline_ms = c->app.timeout_ms;
 }

@@ -105,15 +105,20 @@ int cli_cmd_device_login(const cli_opts *o) {
   no_store = c.port;
   no_store.store = NULL;
   w.link = &c.link; /* the code request and every poll on one connection */
+  /* The polls wait for a person: the code's lifetime bounds them, and
+   * --timeout each request (et_app.timeout_ms), not the whole command. */
+  c.app.deadline_ms = 0;
   e = et_device_login(&no_store, &c.app, &cfg, &w, &t, &res);
   if (e == ET_OK) {
     et_token shown = t;
-    et_err se = t.refresh_token.n && c.port.store ? cli_save_refresh(&c, o, key, t.refresh_token)
+    et_err se;
+    cli_time_restart(&c); /* the lock wait: --timeout from here */
+    se = t.refresh_token.n && c.port.store ? cli_save_refresh(&c, o, key, t.refresh_token)
                                                   : ET_E_DISABLED;
     /* Kept in the store: not echoed to stdout as well. */
     if (se == ET_OK)
       shown.refresh_token = ET_STR_NULL;
-    cli_print_token(&shown, o->json);
+    rc = cli_print_token(&shown, o->json);
     if (se != ET_OK && t.refresh_token.n && sdir)
       fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s: %s\n",
               et_strerror(se), et_posix_detail(&c.px));
@@ -122,7 +127,6 @@ int cli_cmd_device_login(const cli_opts *o) {
     else if (t.refresh_token.n)
       fputs("edgetoken: no store directory (set EDGETOKEN_STORE_DIR): refresh token "
             "not saved\n", stderr);
-    rc = CLI_EXIT_OK;
   } else {
     rc = report(e, &res);
   }

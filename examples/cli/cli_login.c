@@ -200,7 +200,7 @@ static int deliver(session *s, const cli_opts *o) {
     e = cli_save_refresh(&s->c, o, s->rt_key, s->t.refresh_token);
   if (e == ET_OK)
     shown.refresh_token = ET_STR_NULL; /* kept in the store, not echoed */
-  cli_print_token(&shown, o->json);
+  int rc = cli_print_token(&shown, o->json);
   fflush(stdout);
   if (e == ET_OK)
     fprintf(stderr, "edgetoken: refresh token saved in %s (%s)\n", s->sdir, s->rt_key);
@@ -210,32 +210,105 @@ static int deliver(session *s, const cli_opts *o) {
   else
     fprintf(stderr, "edgetoken: warning: the refresh token was not saved: %s %s\n",
             et_strerror(e), et_posix_detail(&s->c.px));
-  return CLI_EXIT_OK;
+  return rc;
 }
 
 static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str verifier) {
+  cli_time_restart(&s->c); /* --timeout starts after the browser or the paste */
   et_code_grant g = { code, et_str_from_cstr(redirect_uri), verifier,
                       et_str_from_cstr(s->scope) };
   return et_redeem_code(&s->c.port, &s->c.app, &g, &s->w, &s->t, &s->res);
 }
 
 /* Open the URL in the desktop's browser, only when there is a desktop. */
-static void open_browser(const char *url) {
+/* The browser gets the authorize URL (state, PKCE challenge) through a
+ * private path, never argv (every local user can read /proc/PID/cmdline):
+ * a 0600 page that redirects, in a fresh 0700 directory under
+ * $XDG_RUNTIME_DIR (else $TMPDIR, else /tmp), removed when login ends. */
+typedef struct browser_page {
+  char dir[512];
+  char file[560];
+} browser_page;
+
+static bool write_page(browser_page *pg, const char *url) {
+  const char *base = getenv("XDG_RUNTIME_DIR");
+  FILE *f;
+  int fd;
+  if (base == NULL || base[0] != '/')
+    base = getenv("TMPDIR");
+  if (base == NULL || base[0] != '/')
+    base = "/tmp";
+  pg->file[0] = '\0';
+  if (snprintf(pg->dir, sizeof pg->dir, "%s/edgetoken-XXXXXX", base) >= (int)sizeof pg->dir ||
+      mkdtemp(pg->dir) == NULL) {
+    pg->dir[0] = '\0';
+    return false;
+  }
+  snprintf(pg->file, sizeof pg->file, "%s/sign-in.html", pg->dir);
+  fd = open(pg->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (f == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return false;
+  }
+  fputs("<!doctype html><meta charset=\"utf-8\"><title>edgetoken sign-in</title>"
+        "<meta http-equiv=\"refresh\" content=\"0;url=", f);
+  for (const char *p = url; *p; p++) {
+    if (*p == '&') fputs("&amp;", f);
+    else if (*p == '"') fputs("&quot;", f);
+    else if (*p == '<') fputs("&lt;", f);
+    else if (*p == '>') fputs("&gt;", f);
+    else fputc(*p, f);
+  }
+  fputs("\"><p>Taking you to the sign-in page&hellip;</p>\n", f);
+  return fclose(f) == 0;
+}
+
+static void remove_page(browser_page *pg) {
+  if (pg->file[0])
+    unlink(pg->file);
+  if (pg->dir[0])
+    rmdir(pg->dir);
+  pg->file[0] = pg->dir[0] = '\0';
+}
+
+/* The browser's environment: ours without anything of edgetoken's
+ * (EDGETOKEN_* may hold a secret; main() already removed the client
+ * secret) and without LD_PRELOAD/LD_AUDIT. */
+static bool scrub_env_var(const char *v) {
+  return !strncmp(v, "EDGETOKEN_", 10) || !strncmp(v, "LD_PRELOAD=", 11) ||
+         !strncmp(v, "LD_AUDIT=", 9);
+}
+
+static void open_browser(const char *url, browser_page *pg) {
+  static char *envp[512];
+  size_t ne = 0;
   posix_spawn_file_actions_t fa;
   pid_t pid;
 #ifdef __APPLE__
-  char *argv[] = { "open", (char *)(uintptr_t)url, NULL };
+  char *argv[] = { "open", NULL, NULL };
 #else
-  char *argv[] = { "xdg-open", (char *)(uintptr_t)url, NULL };
+  char *argv[] = { "xdg-open", NULL, NULL };
   if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
     return;
 #endif
+  if (!write_page(pg, url)) {
+    remove_page(pg);
+    fprintf(stderr, "edgetoken: could not write the sign-in page; open the URL yourself\n");
+    return;
+  }
+  argv[1] = pg->file;
+  for (char **e = environ; e && *e && ne + 1 < sizeof envp / sizeof envp[0]; e++)
+    if (!scrub_env_var(*e))
+      envp[ne++] = *e;
+  envp[ne] = NULL;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   /* Not waited for: xdg-open may run the browser in the foreground. */
-  if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+  if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp) != 0)
     fprintf(stderr, "edgetoken: could not start %s; open the URL yourself\n", argv[0]);
   posix_spawn_file_actions_destroy(&fa);
 }
@@ -263,6 +336,9 @@ int cli_cmd_login(const cli_opts *o) {
   static char bound[512];
   const char *uri = o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT_URI;
   session *s = &g_s;
+  browser_page page = { "", "" };
+  uint64_t wait_end;
+  bool foreign = false; /* a request without our state came (and was refused) */
   et_listener l;
   et_signin si;
   et_redirect r;
@@ -293,33 +369,50 @@ int cli_cmd_login(const cli_opts *o) {
           "edgetoken: waiting up to %u s for the browser on %s\n", url, o->wait_s, uri);
   fflush(stderr);
   if (!o->no_browser)
-    open_browser(url);
+    open_browser(url, &page);
 
-  e = et_listener_wait(&l, o->wait_s * 1000u, g_input, sizeof g_input, &qn);
-  if (e == ET_E_TIMEOUT || e == ET_E_NOSPACE || e == ET_E_IO) {
-    fprintf(stderr, "edgetoken: %s: %s\n  what to do: run `edgetoken login` again (or "
-            "authorize-url + redeem to paste the address)\n", et_strerror(e),
-            et_listener_detail(&l));
-    rc = CLI_EXIT_SIGNIN;
-    goto out;
+  /* Only an answer with this sign-in's state ends the wait: anything else
+   * (a stale tab, a bare GET /, a page or local process guessing the port,
+   * a wrong, missing or repeated state) gets an error page, and the wait
+   * goes on until --wait is over. */
+  wait_end = s->c.port.mono_ms(s->c.port.ctx) + o->wait_s * 1000u;
+  for (;;) {
+    uint64_t now = s->c.port.mono_ms(s->c.port.ctx);
+    e = now < wait_end ? et_listener_wait(&l, (uint32_t)(wait_end - now), g_input,
+                                          sizeof g_input, &qn)
+                       : ET_E_TIMEOUT;
+    if (e == ET_E_TIMEOUT || e == ET_E_NOSPACE || e == ET_E_IO) {
+      fprintf(stderr, "edgetoken: %s: %s\n  what to do: run `edgetoken login` again (or "
+              "authorize-url + redeem to paste the address)\n", et_strerror(e),
+              e == ET_E_TIMEOUT && foreign ? "no answer with this sign-in's state"
+                                           : et_listener_detail(&l));
+      rc = CLI_EXIT_SIGNIN;
+      goto out;
+    }
+    if (e != ET_OK) {
+      rc = report(s, e, "login");
+      goto out;
+    }
+    e = et_redirect_parse((et_str){ g_input, qn }, g_scratch, sizeof g_scratch,
+                          et_str_from_cstr(uri), &r);
+    if (e == ET_OK)
+      e = et_redirect_check(&r, et_signin_state(&si), &s->res.oauth);
+    else
+      e = ET_E_STATE_MISMATCH; /* unparsable: not shown to be ours */
+    if (e != ET_E_STATE_MISMATCH)
+      break;
+    et_listener_finish(&l, ET_PAGE_STATE_MISMATCH, NULL);
+    et_wipe(g_input, sizeof g_input);
+    memset(&s->res.oauth, 0, sizeof s->res.oauth);
+    if (!foreign)
+      fputs("edgetoken: ignored a request to the redirect URI that is not this sign-in's\n"
+            "  (wrong or missing state); still waiting for the browser\n", stderr);
+    foreign = true;
   }
-  if (e != ET_OK) {
-    rc = report(s, e, "login");
-    goto out;
-  }
-  e = et_redirect_parse((et_str){ g_input, qn }, g_scratch, sizeof g_scratch,
-                        et_str_from_cstr(uri), &r);
-  if (e == ET_OK)
-    e = et_redirect_check(&r, et_signin_state(&si), &s->res.oauth);
   if (e == ET_E_INPUT) {
     et_listener_finish(&l, ET_PAGE_ERROR, "The answer has no code.");
     fputs("edgetoken: the browser's answer has no usable code or error\n", stderr);
     rc = CLI_EXIT_RESPONSE;
-    goto out;
-  }
-  if (e == ET_E_STATE_MISMATCH) {
-    et_listener_finish(&l, ET_PAGE_STATE_MISMATCH, NULL);
-    rc = report(s, e, "login");
     goto out;
   }
   if (e != ET_OK) {
@@ -334,6 +427,7 @@ int cli_cmd_login(const cli_opts *o) {
   et_listener_finish(&l, e == ET_OK ? ET_PAGE_SIGNED_IN : ET_PAGE_ERROR, NULL);
   rc = e == ET_OK ? deliver(s, o) : report(s, e, "login");
 out:
+  remove_page(&page);
   et_wipe(&si, sizeof si);
   et_wipe(url, sizeof url);
   et_listener_close(&l);
@@ -510,7 +604,7 @@ int cli_cmd_refresh(const cli_opts *o) {
   /* Load, refresh and save under the key's lock: a second edgetoken
    * refreshing at once would send the same refresh token, which rotation
    * has just revoked. It waits, then loads the token this one saved. */
-  e = et_posix_store_lock(&s->c.px, s->rt_key, CLI_LOCK_MS(o), &lock);
+  e = et_posix_store_lock(&s->c.px, s->rt_key, CLI_LOCK_MS(&s->c), &lock);
   if (e != ET_OK) {
     rc = cli_report_port_error(e, &s->c.px);
     if (e == ET_E_TIMEOUT)
@@ -519,6 +613,7 @@ int cli_cmd_refresh(const cli_opts *o) {
     close_session(s);
     return rc;
   }
+  s->c.app.deadline_ms = cli_time_left(&s->c); /* the lock wait came out of it */
   e = et_refresh_stored(&s->c.port, &s->c.app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
                         &s->t, &s->res);
   et_posix_store_unlock(lock);
@@ -527,18 +622,49 @@ int cli_cmd_refresh(const cli_opts *o) {
   if (e == ET_OK || (e == ET_E_STORE && s->t.access_token.n > 0)) {
     et_token shown = s->t;
     shown.refresh_token = ET_STR_NULL;
-    cli_print_token(&shown, o->json);
+    rc = cli_print_token(&shown, o->json);
     if (e == ET_E_STORE)
       fprintf(stderr, "edgetoken: warning: the new refresh token was not saved (%s); the "
               "next refresh may need `edgetoken login`\n", et_posix_detail(&s->c.px));
-    rc = CLI_EXIT_OK;
   } else if (e == ET_E_INPUT) {
     fprintf(stderr, "edgetoken: the stored sign-in in %s is damaged (not a refresh token)\n"
             "  what to do: run `edgetoken login`\n", s->sdir);
     rc = CLI_EXIT_SIGNIN;
+  } else if (e == ET_E_STORE) {
+    /* The store refused before anything was sent: say why. */
+    rc = cli_report_port_error(e, &s->c.px);
   } else {
     rc = report(s, e, "refresh");
   }
+  close_session(s);
+  return rc;
+}
+
+/* Remove everything of a sign-in: the refresh token and the pending
+ * authorize-url state, each under its key's lock (which also removes any
+ * temp file a dead writer left). The empty lock files stay: deleting one
+ * another process waits on would let two hold "the" lock. */
+int cli_cmd_logout(const cli_opts *o) {
+  session *s = &g_s;
+  const char *keys[2];
+  int rc = open_session(s, o, "logout", true);
+  if (rc != CLI_EXIT_OK)
+    return rc;
+  keys[0] = s->rt_key;
+  keys[1] = s->pending_key;
+  for (size_t i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+    int lock;
+    size_t n = 0;
+    et_err e = et_posix_store_lock(&s->c.px, keys[i], CLI_LOCK_MS(&s->c), &lock);
+    if (e == ET_OK) {
+      e = s->c.port.store(s->c.port.ctx, ET_STORE_DELETE, keys[i], NULL, 0, &n);
+      et_posix_store_unlock(lock);
+    }
+    if (e != ET_OK)
+      rc = cli_report_port_error(e, &s->c.px);
+  }
+  if (rc == CLI_EXIT_OK)
+    fprintf(stderr, "edgetoken: signed out: nothing of this sign-in is left in %s\n", s->sdir);
   close_session(s);
   return rc;
 }

@@ -33,12 +33,35 @@ static void json_num_field(FILE *f, const char *key, int64_t v, bool *first) {
   *first = false;
 }
 
-void cli_print_token(const et_token *t, bool json) {
+/* RFC 6750 2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
+ * "/" ) *"=". What goes to stdout, into $(...) and an Authorization header
+ * is checked to be that: no control bytes, spaces or quotes. */
+static bool b64token(et_str s) {
+  size_t i = 0;
+  for (; i < s.n; i++) {
+    char c = s.p[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'))
+      break;
+  }
+  if (i == 0)
+    return false;
+  while (i < s.n && s.p[i] == '=')
+    i++;
+  return i == s.n;
+}
+
+int cli_print_token(const et_token *t, bool json) {
   bool first = true;
+  if (!b64token(t->access_token)) {
+    fputs("edgetoken: unexpected response: the access token is not an RFC 6750 b64token "
+          "(control bytes, spaces or other characters): refused, not printed\n", stderr);
+    return CLI_EXIT_RESPONSE;
+  }
   if (!json) {
     fwrite(t->access_token.p, 1, t->access_token.n, stdout);
     fputc('\n', stdout);
-    return;
+    return CLI_EXIT_OK;
   }
   fputc('{', stdout);
   json_str_field(stdout, "token_type", t->token_type, &first);
@@ -53,6 +76,7 @@ void cli_print_token(const et_token *t, bool json) {
   json_str_field(stdout, "refresh_token", t->refresh_token, &first);
   json_str_field(stdout, "id_token", t->id_token, &first);
   fputs("\n}\n", stdout);
+  return CLI_EXIT_OK;
 }
 
 /* Text from the server (or an id_token) as it may reach a terminal:

@@ -35,19 +35,50 @@ static long read_file_secret(const char *path, char *buf, size_t cap) {
   return (long)n;
 }
 
+/* EDGETOKEN_CLIENT_SECRET, taken out of the environment at start-up
+ * (cli_take_env_secret): every process we start (the browser) inherits
+ * environ, and /proc/PID/environ shows the original strings, so the value
+ * is copied here and wiped where it was. */
+static char g_env_secret[sizeof ((cli_client *)0)->secret];
+static size_t g_env_len;
+static bool g_env_set;
+
+void cli_take_env_secret(void) {
+  char *env = getenv("EDGETOKEN_CLIENT_SECRET");
+  size_t len;
+  if (env == NULL)
+    return;
+  len = strlen(env);
+  g_env_set = true;
+  g_env_len = len;
+  if (len < sizeof g_env_secret)
+    memcpy(g_env_secret, env, len);
+  et_wipe(env, len);
+  unsetenv("EDGETOKEN_CLIENT_SECRET");
+}
+
+bool cli_have_env_secret(void) {
+  return g_env_set;
+}
+
+void cli_wipe_env_secret(void) {
+  et_wipe(g_env_secret, sizeof g_env_secret);
+  g_env_len = 0;
+}
+
 long cli_read_secret(const cli_opts *o, char *buf, size_t cap) {
-  const char *env = getenv("EDGETOKEN_CLIENT_SECRET");
   long n;
   if (o->secret_file != NULL) {
     n = read_file_secret(o->secret_file, buf, cap);
-  } else if (env != NULL) {
-    size_t len = strlen(env);
-    if (len >= cap) {
-      fprintf(stderr, "edgetoken: EDGETOKEN_CLIENT_SECRET is longer than %zu bytes\n", cap - 1);
+  } else if (g_env_set) {
+    if (g_env_len >= cap || g_env_len >= sizeof g_env_secret) {
+      fprintf(stderr, "edgetoken: EDGETOKEN_CLIENT_SECRET is longer than %zu bytes\n",
+              (cap < sizeof g_env_secret ? cap : sizeof g_env_secret) - 1);
       return -1;
     }
-    memcpy(buf, env, len);
-    n = (long)len;
+    memcpy(buf, g_env_secret, g_env_len);
+    n = (long)g_env_len;
+    cli_wipe_env_secret();
   } else {
     fputs("edgetoken: no client secret: set EDGETOKEN_CLIENT_SECRET or use "
           "--client-secret-file\n", stderr);

@@ -51,7 +51,9 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
 
 et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_str rt) {
   int fd;
-  et_err e = et_posix_store_lock(&c->px, key, CLI_LOCK_MS(o), &fd);
+  et_err e;
+  (void)o; /* --timeout: counted in c since cli_client_open/cli_time_restart */
+  e = et_posix_store_lock(&c->px, key, CLI_LOCK_MS(c), &fd);
   if (e != ET_OK)
     return e;
   e = et_refresh_token_save(&c->port, key, rt);

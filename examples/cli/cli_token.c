@@ -46,8 +46,7 @@ int cli_cmd_token(const cli_opts *o) {
   w.link = &c.link;
   e = et_client_credentials(&c.port, &c.app, o->endpoint, what, &w, &t, &res);
   if (e == ET_OK) {
-    cli_print_token(&t, o->json);
-    rc = CLI_EXIT_OK;
+    rc = cli_print_token(&t, o->json);
   } else {
     rc = cli_report_error(e, &res);
   }

@@ -1,5 +1,9 @@
 /* edgetoken: get an Entra ID token from the command line. */
 #include <signal.h>
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +22,7 @@ static const struct {
   { "authorize-url", cli_cmd_authorize_url },
   { "redeem", cli_cmd_redeem },
   { "refresh", cli_cmd_refresh },
+  { "logout", cli_cmd_logout },
 };
 
 static void on_signal(int sig) {
@@ -25,10 +30,9 @@ static void on_signal(int sig) {
   g_cli_cancel = 1;
 }
 
-int main(int argc, char **argv) {
+static int run_command(int argc, char **argv) {
   cli_opts o;
   struct sigaction sa;
-
   /* --help anywhere: `edgetoken token --help` is what users type. */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
@@ -54,4 +58,24 @@ int main(int argc, char **argv) {
       return commands[i].run(&o);
   fprintf(stderr, "edgetoken: unknown command '%s' (see --help)\n", o.command);
   return CLI_EXIT_USAGE;
+}
+
+/* Secrets (the client secret, refresh and access tokens, codes) are held
+ * from the start: no core dump may copy them to disk, and no other process
+ * of this user may read our memory (/proc/PID/mem, ptrace). */
+static void no_core_dumps(void) {
+  struct rlimit rl = { 0, 0 };
+  setrlimit(RLIMIT_CORE, &rl);
+#ifdef __linux__
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+int main(int argc, char **argv) {
+  int rc;
+  no_core_dumps();
+  cli_take_env_secret();
+  rc = run_command(argc, argv);
+  cli_wipe_env_secret();
+  return rc;
 }

@@ -16,6 +16,10 @@
 #define LISTENER_SLICE_MS 200
 /* How long one response may take to leave. */
 #define LISTENER_SEND_MS 2000
+/* After an answer, unread bytes are drained (so that close sends a FIN,
+ * not a reset the browser would show) up to this much, for this long. */
+#define LISTENER_DRAIN_MAX (64u * 1024u)
+#define LISTENER_DRAIN_MS 200
 /* Ephemeral port tries until one is free on both 127.0.0.1 and [::1]. */
 #define LISTENER_PICK_TRIES 8
 
@@ -219,6 +223,7 @@ static void send_all(int fd, const char *p, size_t n) {
  * kernel send a reset, which browsers show instead of the page: finish
  * sending, half-close, drain what is there, then close. */
 static void answer(int fd, const char *status, const char *extra_header, const char *body) {
+  uint64_t end;
   char head[512];
   char sink[256];
   int n = snprintf(head, sizeof head,
@@ -237,7 +242,13 @@ static void answer(int fd, const char *status, const char *extra_header, const c
     send_all(fd, body, strlen(body));
   }
   shutdown(fd, SHUT_WR);
-  while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+  end = now_ms() + LISTENER_DRAIN_MS;
+  /* Bounded: a peer that keeps streaming gets a reset, not our time. */
+  for (size_t drained = 0; drained < LISTENER_DRAIN_MAX && now_ms() < end;) {
+    ssize_t k = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+    if (k <= 0)
+      break;
+    drained += (size_t)k;
   }
   close(fd);
 }

@@ -97,6 +97,7 @@ et_err et_posix_init(et_posix *px, const et_posix_config *cfg, et_port *port) {
     return e;
   }
   px_fill(px, port);
+  px_store_startup(px);
   px_arena_hold();
   return ET_OK;
 }

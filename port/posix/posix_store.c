@@ -4,13 +4,20 @@
  * (same directory, so same file system), fsyncs it, renames it over the key
  * (rename is atomic: readers see the old or the new inode) and fsyncs the
  * directory so the rename itself survives a power cut. A crash leaves at
- * worst a stale temp file, which LOAD never reads and a later SAVE removes. */
+ * worst a stale temp file, which LOAD never reads and a later SAVE (or the
+ * next holder of the key's lock) removes.
+ *
+ * Nothing in the directory is trusted blindly: it must be ours (owner =
+ * euid) and writable by nobody else, else another user could swap in their
+ * own refresh token or a symlink; every file is opened with O_NOFOLLOW and
+ * checked after open (regular, ours, not group/other-writable). */
 #include "px_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +61,62 @@ static bool join(char *out, const char *dir, const char *prefix, const char *nam
   return n > 0 && n < STORE_PATH_MAX;
 }
 
-/* mkdir -p with mode 0700 for the components it creates. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static et_err refuse(why *w, const char *fmt, ...) {
+  va_list ap;
+  if (w->p && w->cap) {
+    va_start(ap, fmt);
+    vsnprintf(w->p, w->cap, fmt, ap);
+    va_end(ap);
+  }
+  return ET_E_STORE;
+}
+
+/* The store directory: a directory owned by us that no one else can write
+ * (a symlink to one is fine if the link is ours or root's). ET_E_NOT_FOUND
+ * when it does not exist. */
+static et_err check_dir(const char *dir, why *w) {
+  struct stat st;
+  uid_t me = geteuid();
+  if (lstat(dir, &st) != 0)
+    return errno == ENOENT ? ET_E_NOT_FOUND : fail(w, ET_E_STORE, "cannot stat", dir);
+  if (S_ISLNK(st.st_mode) && st.st_uid != me && st.st_uid != 0)
+    return refuse(w, "store directory %s is a symlink of another user (uid %u, we are %u): "
+                  "refused", dir, (unsigned)st.st_uid, (unsigned)me);
+  if (stat(dir, &st) != 0)
+    return errno == ENOENT ? ET_E_NOT_FOUND : fail(w, ET_E_STORE, "cannot stat", dir);
+  if (!S_ISDIR(st.st_mode))
+    return refuse(w, "store directory %s is not a directory", dir);
+  if (st.st_uid != me)
+    return refuse(w, "store directory %s belongs to another user (uid %u, we are %u): "
+                  "refused", dir, (unsigned)st.st_uid, (unsigned)me);
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return refuse(w, "store directory %s is writable by other users (mode %03o): "
+                  "refused; chmod 700 it", dir, (unsigned)(st.st_mode & 0777));
+  return ET_OK;
+}
+
+/* A file of the store just opened (O_NOFOLLOW): regular, ours, not
+ * writable by others. */
+static et_err check_file(int fd, const char *path, why *w) {
+  struct stat st;
+  uid_t me = geteuid();
+  if (fstat(fd, &st) != 0)
+    return fail(w, ET_E_STORE, "cannot stat", path);
+  if (!S_ISREG(st.st_mode))
+    return refuse(w, "not a regular file: %s", path);
+  if (st.st_uid != me)
+    return refuse(w, "%s belongs to another user (uid %u, we are %u): refused", path,
+                  (unsigned)st.st_uid, (unsigned)me);
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return refuse(w, "%s is writable by other users (mode %03o): refused", path,
+                  (unsigned)(st.st_mode & 0777));
+  return ET_OK;
+}
+
+/* mkdir -p with mode 0700 for the components it creates; then check_dir. */
 static et_err make_dirs(const char *dir, why *w) {
   char p[STORE_PATH_MAX];
   size_t n = strlen(dir);
@@ -70,10 +132,8 @@ static et_err make_dirs(const char *dir, why *w) {
       return fail(w, ET_E_STORE, "cannot create directory", p);
     p[i] = c;
   }
-  struct stat st;
-  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-    return fail(w, ET_E_STORE, "not a directory:", dir);
-  return ET_OK;
+  et_err e = check_dir(dir, w);
+  return e == ET_E_NOT_FOUND ? fail(w, ET_E_STORE, "cannot create directory", dir) : e;
 }
 
 static et_err sync_dir(const char *dir, why *w) {
@@ -91,9 +151,10 @@ static et_err sync_dir(const char *dir, why *w) {
   return ET_OK;
 }
 
-/* Remove ".<key>.tmp.*" files left by writers that died (they may hold a
- * token). Young ones may belong to a writer still running: left alone. */
-static void remove_stale_temps(const char *dir, const char *key) {
+/* Remove ".<key>.tmp.*" files (key NULL: every key's) left by writers that
+ * died (they may hold a token), older than min_age_s: young ones may belong
+ * to a writer still running, unless the caller holds the key's lock. */
+static void remove_temps(const char *dir, const char *key, long min_age_s) {
   char prefix[sizeof "." ".tmp." + ET_POSIX_STORE_KEY_MAX]; /* ".<key>.tmp." */
   char path[STORE_PATH_MAX];
   struct dirent *de;
@@ -102,13 +163,14 @@ static void remove_stale_temps(const char *dir, const char *key) {
   DIR *d = opendir(dir);
   if (d == NULL)
     return;
-  snprintf(prefix, sizeof prefix, ".%s.tmp.", key);
+  snprintf(prefix, sizeof prefix, ".%s.tmp.", key ? key : "");
   while ((de = readdir(d)) != NULL) {
-    if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+    if (key ? strncmp(de->d_name, prefix, strlen(prefix)) != 0
+            : de->d_name[0] != '.' || strstr(de->d_name, ".tmp.") == NULL)
       continue;
     if (!join(path, dir, "", de->d_name, ""))
       continue;
-    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > STORE_STALE_S)
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime >= min_age_s)
       unlink(path);
   }
   closedir(d);
@@ -134,7 +196,7 @@ static et_err save(const char *dir, const char *key, const uint8_t *buf, size_t 
     return e;
   if (!join(path, dir, "", key, "") || !join(tmp, dir, ".", key, ".tmp.XXXXXX"))
     return ET_E_ARG;
-  remove_stale_temps(dir, key);
+  remove_temps(dir, key, STORE_STALE_S + 1);
   int fd = mkstemp(tmp); /* 0600, O_EXCL */
   if (fd < 0)
     return fail(w, ET_E_STORE, "cannot create", tmp);
@@ -159,18 +221,24 @@ static et_err load(const char *dir, const char *key, uint8_t *buf, size_t cap, s
   char path[STORE_PATH_MAX];
   struct stat st;
   size_t got = 0;
+  et_err e;
   if (!join(path, dir, "", key, ""))
     return ET_E_ARG;
-  /* O_NOFOLLOW: a symlink planted in place of the token is not followed. */
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  e = check_dir(dir, w);
+  if (e != ET_OK)
+    return e;
+  /* O_NOFOLLOW: a symlink planted in place of the token is not followed;
+   * O_NONBLOCK: nor does a FIFO hold us (regular files ignore it). */
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT)
       return ET_E_NOT_FOUND;
     return fail(w, ET_E_STORE, "cannot open", path);
   }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  e = check_file(fd, path, w);
+  if (e != ET_OK || fstat(fd, &st) != 0) {
     close(fd);
-    return fail(w, ET_E_STORE, "not a regular file:", path);
+    return e != ET_OK ? e : fail(w, ET_E_STORE, "cannot stat", path);
   }
   if ((uintmax_t)st.st_size > cap) {
     close(fd);
@@ -274,9 +342,14 @@ et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, i
   detail[0] = '\0';
   if (make_dirs(px->store_dir, &w) != ET_OK)
     return px_fail(px, ET_E_STORE, "%s", detail);
-  lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (lfd < 0)
     return px_fail(px, ET_E_STORE, "cannot open %s: %s", path, strerror(errno));
+  /* Another user's lock file (held open to block us) or a FIFO: refused. */
+  if (check_file(lfd, path, &w) != ET_OK) {
+    close(lfd);
+    return px_fail(px, ET_E_STORE, "%s", detail);
+  }
   memset(&fl, 0, sizeof fl);
   fl.l_type = F_WRLCK;
   fl.l_whence = SEEK_SET; /* l_start = l_len = 0: the whole file */
@@ -297,6 +370,9 @@ et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, i
     }
     px_sleep_ms(px, end - now < LOCK_POLL_MS ? (uint32_t)(end - now) : LOCK_POLL_MS);
   }
+  /* Every writer of this key saves under its lock: a temp file of the key
+   * now is a leftover of one that died, whatever its age. */
+  remove_temps(px->store_dir, key, 0);
   *fd = lfd;
   return ET_OK;
 }
@@ -304,4 +380,10 @@ et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, i
 void et_posix_store_unlock(int fd) {
   if (fd >= 0)
     close(fd); /* drops the lock */
+}
+
+void px_store_startup(et_posix *px) {
+  why w = { NULL, 0 };
+  if (px->store_dir != NULL && px->store_dir[0] != '\0' && check_dir(px->store_dir, &w) == ET_OK)
+    remove_temps(px->store_dir, NULL, STORE_STALE_S + 1);
 }

@@ -31,6 +31,9 @@ et_err px_random(void *ctx, uint8_t *p, size_t n);
 /* posix_sockets.c: the C library's sockets for et_sockets. */
 extern const et_sock_api px_socket_api;
 
+/* posix_store.c: at et_posix_init, leftover temp files of dead writers
+ * (older than a minute, any key) removed from a trusted store directory. */
+void px_store_startup(et_posix *px);
 /* posix_store.c: et_posix_store in px->store_dir. */
 et_err px_store(void *ctx, et_store_op op, const char *key, uint8_t *buf,
                 size_t cap, size_t *len);

@@ -141,7 +141,317 @@ class TlsOldServer:
         self.sock.close()
 
 
-class HardeningTest(unittest.TestCase):
+class HostileTls:
+    """A TLS server on localhost with the emulator's certificate; each
+    connection (in its own thread) reads the request, then runs handler(s)."""
+
+    def __init__(self, handler):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(EMU.certs, "server.pem"),
+                                 os.path.join(EMU.certs, "server.key"))
+        self.handler = handler
+        self.stop = False
+        self.conns = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns += 1
+            threading.Thread(target=self.one, args=(conn,), daemon=True).start()
+
+    def one(self, conn):
+        conn.settimeout(30)
+        try:
+            with self.ctx.wrap_socket(conn, server_side=True) as s:
+                s.recv(65536)
+                self.handler(self, s)
+        except (ssl.SSLError, OSError):
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+    @property
+    def authority(self):
+        return "https://localhost:%d" % self.port
+
+
+def trickle(server, s):
+    """One byte of a never-ending header every 0.4 s: each receive gets
+    something well within any per-receive timeout."""
+    s.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    while not server.stop:
+        s.sendall(b"a")
+        time.sleep(0.4)
+
+
+OTHER_UID = 54321  # another local user: only ownership matters, no account needed
+
+
+class StoreChecks:
+    """The store directory and its files against another local user: refused
+    unless ours and writable by no one else (needs root to play the other
+    user: skipped otherwise)."""
+
+    def need_root(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to create files of another user")
+
+    def device_login(self, store, app="device-confidential-app"):
+        return run(common("device-login", app, extra=["--no-qr"]), secret=secret_of(app),
+                   store=store)
+
+    def refresh(self, store, app="device-confidential-app", extra=()):
+        return run(common("refresh", app, extra=list(extra)), secret=secret_of(app),
+                   store=store)
+
+    def signed_in(self):
+        p = self.device_login(self.store)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rts = [n for n in os.listdir(self.store) if n.startswith("rt-")]
+        self.assertEqual(len(rts), 1, os.listdir(self.store))
+        return rts[0]
+
+    def test_store_dir_writable_by_others_refused(self):
+        os.mkdir(self.store)
+        os.chmod(self.store, 0o777)
+        p = self.device_login(self.store)  # signed in, but nothing saved there
+        self.assertIn("writable by other users", p.stderr)
+        self.assertEqual([n for n in os.listdir(self.store) if not n.endswith(".lock")], [])
+
+    def test_store_dir_of_another_user_refused(self):
+        self.need_root()
+        os.mkdir(self.store, 0o700)
+        os.chown(self.store, OTHER_UID, OTHER_UID)
+        p = self.device_login(self.store)
+        self.assertIn("belongs to another user", p.stderr)
+        self.assertEqual(os.listdir(self.store), [])
+
+    def test_store_dir_symlink_into_another_users_dir_refused(self):
+        self.need_root()
+        theirs = os.path.join(self.tmp.name, "theirs")
+        os.mkdir(theirs, 0o755)
+        os.chown(theirs, OTHER_UID, OTHER_UID)
+        os.symlink(theirs, self.store)
+        os.lchown(self.store, OTHER_UID, OTHER_UID)
+        p = self.device_login(self.store)
+        self.assertIn("another user", p.stderr)
+        self.assertEqual(os.listdir(theirs), [])
+
+    def test_substituted_refresh_token_refused(self):
+        self.need_root()
+        rt = os.path.join(self.store, self.signed_in())
+        os.unlink(rt)
+        with open(rt, "w") as f:  # the other user's token in our store
+            f.write("their-refresh-token")
+        os.chown(rt, OTHER_UID, OTHER_UID)
+        mark = EMU.mark()
+        p = self.refresh(self.store)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("belongs to another user", p.stderr)
+        self.assertNotIn("their-refresh-token", repr(EMU.events()[mark:]))
+
+    def test_lock_file_of_another_user_refused(self):
+        self.need_root()
+        import fcntl
+        rt = self.signed_in()
+        lock = os.path.join(self.store, "." + rt + ".lock")
+        if os.path.exists(lock):
+            os.unlink(lock)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        os.fchmod(fd, 0o666)
+        os.fchown(fd, OTHER_UID, OTHER_UID)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)  # held open and locked "by them"
+            t0 = time.monotonic()
+            p = self.refresh(self.store, extra=["--timeout", "5"])
+            took = time.monotonic() - t0
+        finally:
+            os.close(fd)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("belongs to another user", p.stderr)
+        self.assertLess(took, 3)
+
+    def test_leftover_temps_removed_and_logout_removes_everything(self):
+        rt = self.signed_in()
+        young = os.path.join(self.store, "." + rt + ".tmp.AbCdEf")
+        old = os.path.join(self.store, ".pending-0123.tmp.XyZ123")
+        for path in (young, old):
+            with open(path, "w") as f:
+                f.write("a-refresh-token-of-a-crashed-save")
+            os.chmod(path, 0o600)
+        os.utime(old, (time.time() - 600, time.time() - 600))
+        p = self.refresh(self.store)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(young), "a dead writer's temp file survived refresh")
+        self.assertFalse(os.path.exists(old), "an old temp file survived start-up")
+        p = run(common("logout", "device-confidential-app"), store=self.store)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        left = [n for n in os.listdir(self.store) if not n.endswith(".lock")]
+        self.assertEqual(left, [], "logout left %s" % left)
+        for n in os.listdir(self.store):
+            self.assertEqual(os.path.getsize(os.path.join(self.store, n)), 0, n)
+        p = self.refresh(self.store)
+        self.assertEqual(p.returncode, 8, p.stderr)
+
+
+class ListenerChecks:
+    """The loopback listener of `login` against a hostile local client."""
+
+    def start_login(self):
+        proc = subprocess.Popen(
+            [CLI] + common("login", WEB, extra=["--no-browser", "--redirect-uri",
+                                                "http://localhost:0/", "--wait", "30"]),
+            env=env_for(secret_of(WEB), self.store), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        early, url = [], None
+        for line in proc.stderr:
+            early.append(line)
+            if line.startswith("https://"):
+                url = line.strip()
+            if "waiting up to" in line:
+                break
+        self.assertIsNotNone(url, "".join(early))
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+        port = urllib.parse.urlparse(q["redirect_uri"][0]).port
+        return proc, url, port
+
+    def finish_login(self, proc, url):
+        loc = browse(url)
+        urllib.request.urlopen(loc, timeout=10).read()
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        return err
+
+    def test_only_the_right_state_ends_the_wait(self):
+        proc, url, port = self.start_login()
+        try:
+            for path in ("/", "/?code=forged&state=wrong", "/?code=forged",
+                         "/?error=access_denied", "/?code=x&state=a&state=b"):
+                with self.assertRaises(urllib.error.HTTPError) as cm:
+                    urllib.request.urlopen("http://localhost:%d%s" % (port, path), timeout=10)
+                self.assertEqual(cm.exception.code, 400, path)
+                time.sleep(0.1)
+                self.assertIsNone(proc.poll(), "%s ended the sign-in" % path)
+            err = self.finish_login(proc, url)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertIn("still waiting", err)
+
+    def test_drain_after_an_error_page_is_bounded(self):
+        proc, url, port = self.start_login()
+        stats = {}
+
+        def stream():
+            s = socket.create_connection(("localhost", port))
+            s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n")
+            t0 = time.monotonic()
+            chunk = b"x" * 65536
+            try:
+                while time.monotonic() - t0 < 15:
+                    s.sendall(chunk)
+            except OSError:
+                pass
+            stats["held"] = time.monotonic() - t0
+            s.close()
+        try:
+            t = threading.Thread(target=stream, daemon=True)
+            t.start()
+            t.join(20)
+            self.assertIsNone(proc.poll())
+            self.finish_login(proc, url)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertLess(stats.get("held", 99), 2.0, "the listener drained a streaming peer")
+
+
+class BrowserChecks:
+    """What the browser gets from `login`: a fake xdg-open records its argv,
+    its environment, its parent's /proc environ and the page it was given."""
+
+    def fake_browser(self):
+        self.bin = os.path.join(self.tmp.name, "bin")
+        self.rec = os.path.join(self.tmp.name, "rec")
+        self.runtime = os.path.join(self.tmp.name, "run")
+        for d in (self.bin, self.rec, self.runtime):
+            os.mkdir(d, 0o700)
+        fake = os.path.join(self.bin, "xdg-open")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "R=%s\n"
+                    "printf '%%s\\n' \"$@\" > $R/argv\n"
+                    "env > $R/env\n"
+                    "tr '\\0' '\\n' < /proc/$PPID/environ > $R/parent-environ 2>/dev/null\n"
+                    "tr '\\0' ' ' < /proc/$PPID/cmdline > $R/parent-cmdline 2>/dev/null\n"
+                    "if [ -f \"$1\" ]; then cat \"$1\" > $R/page; stat -c %%a \"$1\" > $R/mode;"
+                    " stat -c %%a \"$(dirname \"$1\")\" > $R/dirmode; fi\n"
+                    "touch $R/done\n" % self.rec)
+        os.chmod(fake, 0o755)
+
+    def rec_file(self, name):
+        with open(os.path.join(self.rec, name)) as f:
+            return f.read()
+
+    def test_browser_gets_no_secret_and_no_url_on_argv(self):
+        self.fake_browser()
+        secret = secret_of(WEB)
+        extra = {"DISPLAY": ":99", "PATH": self.bin + ":" + os.environ.get("PATH", ""),
+                 "XDG_RUNTIME_DIR": self.runtime, "EDGETOKEN_OTHER": "other-marker"}
+        proc = subprocess.Popen(
+            [CLI] + common("login", WEB, extra=["--redirect-uri", "http://localhost:0/",
+                                                "--wait", "20"]),
+            env=env_for(secret, self.store, extra), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(200):
+                if os.path.exists(os.path.join(self.rec, "done")):
+                    break
+                time.sleep(0.05)
+            self.assertTrue(os.path.exists(os.path.join(self.rec, "done")), "xdg-open not run")
+            argv = self.rec_file("argv")
+            self.assertNotIn("state=", argv)
+            self.assertNotIn("code_challenge", argv)
+            self.assertNotIn("https://", argv)
+            self.assertTrue(argv.strip().startswith(self.runtime + "/"), argv)
+            self.assertEqual(self.rec_file("mode").strip(), "600")
+            self.assertEqual(self.rec_file("dirmode").strip(), "700")
+            for name in ("env", "parent-environ", "parent-cmdline"):
+                text = self.rec_file(name)
+                self.assertNotIn(secret, text, name)
+                if name == "env":
+                    self.assertNotIn("EDGETOKEN_", text)
+                    self.assertNotIn("other-marker", text)
+            page = self.rec_file("page")
+            m = re.search(r'url=([^"]+)"', page)
+            self.assertIsNotNone(m, page)
+            url = m.group(1).replace("&amp;", "&")
+            self.assertIn("code_challenge=", url)
+            loc = browse(url)
+            urllib.request.urlopen(loc, timeout=10).read()
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertFalse(os.path.exists(argv.strip()), "the page outlived login")
+        self.assertEqual(os.listdir(self.runtime), [])
+
+
+class HardeningTest(StoreChecks, ListenerChecks, BrowserChecks, unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="et-hard-")
         self.store = os.path.realpath(os.path.join(self.tmp.name, "store"))
@@ -331,6 +641,103 @@ class HardeningTest(unittest.TestCase):
                 self.assertEqual(p.returncode, 5, p.stderr)
             finally:
                 old.close()
+
+    # --- the access token on stdout ---------------------------------------------
+
+    def test_access_token_not_b64token_refused(self):
+        for bad in ("abc\\u001b]0;owned\\u0007def", "abc def", "abc\\\"x", "abc\\n"):
+            body = ('{"token_type":"Bearer","expires_in":3600,"access_token":"%s"}' % bad).encode()
+
+            def answer(server, s, body=body):
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            srv = HostileTls(answer)
+            try:
+                p = run(common("token", APP, authority=srv.authority), secret=secret_of(APP))
+            finally:
+                srv.close()
+            self.assertEqual(p.returncode, 6, "%s: %s" % (bad, p.stderr))
+            self.assertEqual(p.stdout, "", bad)
+            self.assertIn("b64token", p.stderr)
+        good = b'{"token_type":"Bearer","expires_in":3600,"access_token":"eyJ0.A-b_c~d+e/f=="}'
+
+        def ok(server, s):
+            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(good) + good)
+        srv = HostileTls(ok)
+        try:
+            p = run(common("token", APP, authority=srv.authority), secret=secret_of(APP))
+        finally:
+            srv.close()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "eyJ0.A-b_c~d+e/f==\n")
+
+    # --- core dumps ----------------------------------------------------------------
+
+    def test_no_core_dumps_and_not_dumpable(self):
+        self.need_root()  # run as another user: /proc/PID turns root's when not dumpable
+        env = env_for(secret_of(WEB), extra={"HOME": "/nonexistent"})
+
+        def drop():
+            os.setgid(OTHER_UID)
+            os.setuid(OTHER_UID)
+        proc = subprocess.Popen(
+            [CLI] + common("login", WEB, extra=["--no-browser", "--redirect-uri",
+                                                "http://localhost:0/", "--wait", "20"]),
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=drop)
+        try:
+            for line in proc.stderr:
+                if "waiting up to" in line:
+                    break
+            with open("/proc/%d/limits" % proc.pid) as f:
+                core = [l for l in f if l.startswith("Max core file size")][0].split()
+            owner = os.stat("/proc/%d/environ" % proc.pid).st_uid
+        finally:
+            proc.kill()
+            proc.communicate()
+        self.assertEqual(core[4:6], ["0", "0"])
+        self.assertEqual(owner, 0, "dumpable: /proc/PID belongs to the process's user")
+
+    # --- file options ------------------------------------------------------------
+
+    def test_file_options_refuse_directories_and_fifos(self):
+        d = os.path.join(self.tmp.name, "a-dir")
+        fifo = os.path.join(self.tmp.name, "a-fifo")
+        os.mkdir(d)
+        os.mkfifo(fifo)
+        certs = EMU.certs
+        cases = [["--ca-file", d], ["--ca-file", fifo], ["--client-secret-file", fifo],
+                 ["--certificate", d, "--private-key", os.path.join(certs, "server.key")],
+                 ["--certificate", os.path.join(certs, "server.pem"), "--private-key", fifo]]
+        for extra in cases:
+            args = ["token", "--tenant", TENANT, "--client-id", APP, "--authority",
+                    EMU.authority] + extra
+            if "--ca-file" not in extra:
+                args += ["--ca-file", EMU.ca]
+            p = run(args, secret=secret_of(APP), timeout=10)
+            self.assertEqual(p.returncode, 2, "%s: %s" % (extra, p.stderr))
+            self.assertIn("not a regular file", p.stderr, extra)
+
+    # --- one deadline per command -------------------------------------------------
+
+    def test_timeout_bounds_the_whole_command(self):
+        slow = HostileTls(trickle)
+        try:
+            t0 = time.monotonic()
+            p = run(common("token", APP, authority=slow.authority, extra=["--timeout", "2"]),
+                    secret=secret_of(APP), timeout=120)
+            took = time.monotonic() - t0
+        finally:
+            slow.close()
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertIn("timed out", p.stderr.lower())
+        self.assertLess(took, 3.5, "--timeout 2 ran %.1f s over %d connections" %
+                        (took, slow.conns))
+
+    def test_help_says_timeout_is_for_the_whole_command(self):
+        p = run(["--help"])
+        self.assertIn("whole command", p.stdout)
 
     # --- server text on the terminal -------------------------------------------
 

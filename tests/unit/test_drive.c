@@ -235,6 +235,32 @@ static void cancel_while_receiving(void **state) {
   assert_false(contains((const char *)g_buf, sizeof g_buf, "token_type"));
 }
 
+static void deadline_bounds_every_attempt_and_wait(void **state) {
+  /* Connects fail (transient): retried after 1 s, then 2 s. An overall
+   * deadline of 1.5 s ends the call during the second back-off, on time. */
+  script s = { .scenes = { { ET_E_IO, "", 0 }, { ET_E_IO, "", 0 }, { ET_E_IO, "", 0 } },
+               .n_scenes = 3, .latency_ms = 10, .no_jitter = true };
+  script unbounded = s;
+  et_port p = script_port(&s);
+  et_app a = fake_app("s");
+  et_link link;
+  et_work w = work(&link);
+  et_token t;
+  et_result res;
+  (void)state;
+  memset(&link, 0, sizeof link);
+  a.deadline_ms = 1500;
+  assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),
+                   ET_E_TIMEOUT);
+  assert_int_equal(res.err, ET_E_TIMEOUT);
+  assert_int_equal(s.played, 2);
+  assert_true(s.now <= 1500);
+  assert_true(s.now >= 1490);
+  /* Without it, all three attempts run. */
+  assert_int_not_equal(cc(&unbounded, NULL, &res), ET_E_TIMEOUT);
+  assert_int_equal(unbounded.played, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(link_keeps_the_connection_between_calls),
@@ -245,6 +271,7 @@ int main(void) {
     cmocka_unit_test(port_detail_in_the_result),
     cmocka_unit_test(drive_an_engine_directly),
     cmocka_unit_test(cancel_while_receiving),
+    cmocka_unit_test(deadline_bounds_every_attempt_and_wait),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

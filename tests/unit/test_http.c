@@ -398,18 +398,16 @@ static void chunked_body_decoded(void **state) {
   assert_memory_equal(res.body, chunked_body, res.body_len);
 }
 
-static void chunked_beats_content_length(void **state) {
+static void chunked_with_content_length_is_an_error(void **state) {
   result res;
   (void)state;
+  /* RFC 9112 6.3: "ought to be handled as an error" (issue 14). */
   feed_whole(&res, MSG("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
                        "Transfer-Encoding: CHUNKED\r\n\r\n"
                        "3\r\nabc\r\n0\r\n\r\n"), CAP, false);
-  assert_int_equal(res.err, ET_OK);
-  assert_true(res.r.done);
-  assert_true(res.r.chunked);
-  assert_false(res.r.has_content_length);
-  assert_int_equal(res.body_len, 3);
-  assert_memory_equal(res.body, "abc", 3);
+  assert_int_equal(res.err, ET_E_HTTP_SYNTAX);
+  assert_false(res.r.done);
+  assert_int_equal(res.body_len, 0);
 }
 
 static void close_delimited_body(void **state) {
@@ -591,6 +589,11 @@ static const struct {
   { MSG("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX"),
     ET_E_HTTP_SYNTAX },
   { MSG("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nab"), ET_E_TRUNCATED },
+  /* Both framings (RFC 9112 6.3), in either order: an error. */
+  { MSG("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n0\r\n\r\n"), ET_E_HTTP_SYNTAX },
+  { MSG("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n"
+        "5\r\nhello\r\n0\r\n\r\n"), ET_E_HTTP_SYNTAX },
 };
 
 static void every_split_same_result(void **state) {
@@ -889,7 +892,7 @@ int main(void) {
     cmocka_unit_test(request_redacted_authorization),
     cmocka_unit_test(content_length_body),
     cmocka_unit_test(chunked_body_decoded),
-    cmocka_unit_test(chunked_beats_content_length),
+    cmocka_unit_test(chunked_with_content_length_is_an_error),
     cmocka_unit_test(close_delimited_body),
     cmocka_unit_test(no_body_statuses),
     cmocka_unit_test(interim_responses_skipped),

@@ -69,6 +69,12 @@ typedef struct et_app {
   /* The client assertion's aud: empty for the token endpoint's URL (what
    * Entra and RFC 7523 expect); the issuer for providers that want it. */
   et_str assertion_aud;
+  uint32_t deadline_ms;/* the whole blocking call (every attempt and every
+                         wait between them, et_drive) ends ET_E_TIMEOUT
+                         this long after it started; 0: no overall bound
+                         (attempts and retries bound it). A device code
+                         poll waits for a person: give it 0 or more than
+                         the code's lifetime */
 } et_app;
 
 /* Client credentials grant (service principal).
