@@ -13,10 +13,6 @@ const char *px_detail(void *ctx) {
   return et_posix_detail(ctx);
 }
 
-const char *px_detail(void *ctx) {
-  return et_posix_detail(ctx);
-}
-
 bool px_cancelled(void *ctx) {
   const et_posix *px = ctx;
   return px && px->cancel && *px->cancel != 0;
