@@ -21,6 +21,7 @@
 #include "et_store.h"
 #include "et_id_token.h"
 #include "et_engine.h"
+#include "et_cache.h"
 
 #ifdef __cplusplus
 extern "C" {
