@@ -23,6 +23,8 @@ typedef struct et_http_request {
   et_str path;            /* starts with '/', may include a query */
   et_str content_type;    /* empty: no Content-Type header */
   et_str authorization;   /* empty: none; else the whole value ("Bearer ...") */
+  et_str bearer;          /* empty: none; else "Authorization: Bearer <bearer>"
+                             (when authorization is empty) */
   const et_http_header *extra;  /* additional headers, may be NULL */
   size_t n_extra;
   size_t body_len;        /* Content-Length; written when body_len > 0 or POST */

@@ -22,6 +22,15 @@ typedef struct et_result {
    * ET_E_SIGNIN_REQUIRED, ET_E_EXPIRED, ET_E_DECLINED, and 5xx answers
    * with a JSON error body). Spans into the workspace. */
   et_oauth_error oauth;
+  /* An OSDU service's error body ({"code":401,"reason":"Unauthorized",
+   * "message":"..."}) after a refused ADME call (et_adme.h): raw JSON
+   * string contents (escapes kept), spans into the workspace; code 0 and
+   * empty spans when the answer had none. */
+  struct {
+    int code;
+    et_str reason;
+    et_str message;
+  } osdu;
 } et_result;
 
 #ifdef __cplusplus
