@@ -45,6 +45,15 @@ static void close_session(session *s) {
   et_wipe(s, sizeof *s);
 }
 
+/* The stored sign-in's v2 scope into s->scope (refresh without --scope:
+ * after `device-login --scope "<app>/.default offline_access"`, the
+ * default scope would be refused, AADSTS500011). */
+static bool cli_remembered_scope(session *s, const cli_opts *o) {
+  et_endpoint ep;
+  return cli_signin_scope(&s->c, o, &ep, s->scope, sizeof s->scope - 1) &&
+         ep == ET_ENDPOINT_V2;
+}
+
 /* Options, credential, port, app, keys and scope for every command here.
  * CLI_EXIT_OK to go on; otherwise the exit code (nothing to close). */
 static int open_session(session *s, const cli_opts *o, const char *cmd, bool need_store) {
@@ -77,6 +86,8 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
   et_buf_init(&sb, s->scope, sizeof s->scope - 1);
   if (o->scope)
     et_buf_put_cstr(&sb, o->scope);
+  else if (!strcmp(cmd, "refresh") && cli_remembered_scope(s, o))
+    sb.len = strlen(s->scope); /* the stored sign-in's own scope */
   else
     se = et_signin_scope(&sb, s->c.app.client_id);
   if (se == ET_OK)

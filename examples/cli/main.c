@@ -18,6 +18,8 @@ static const struct {
   { "authorize-url", cli_cmd_authorize_url },
   { "redeem", cli_cmd_redeem },
   { "refresh", cli_cmd_refresh },
+  { "get", cli_cmd_get },
+  { "call", cli_cmd_call },
 };
 
 static void on_signal(int sig) {
