@@ -4,12 +4,15 @@
 #                       child process with the POSIX port)
 #   $(OUT)/event_loop   two flows at once in one thread on poll()
 #                       (examples/event_loop)
+#   $(OUT)/adme_loop    a cached token and ADME calls in a loop, static
+#                       buffers (examples/adme_loop; tests/integration/test_adme.py)
 # tests/integration/test_examples.py runs both against the emulator.
 .PHONY: examples
 EX_MODEM_OBJ := $(patsubst %.c,$(OUT)/%.o,$(sort $(wildcard examples/modem/*.c)))
 EX_LOOP_OBJ := $(patsubst %.c,$(OUT)/%.o,$(sort $(wildcard examples/event_loop/*.c)))
+EX_ADME_OBJ := $(patsubst %.c,$(OUT)/%.o,$(sort $(wildcard examples/adme_loop/*.c)))
 
-examples: $(OUT)/modem_token $(OUT)/event_loop
+examples: $(OUT)/modem_token $(OUT)/event_loop $(OUT)/adme_loop
 all: examples
 
 # Their own headers (the main object rule knows the library's only).
@@ -20,4 +23,7 @@ $(OUT)/modem_token: $(EX_MODEM_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgeto
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
 
 $(OUT)/event_loop: $(EX_LOOP_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+
+$(OUT)/adme_loop: $(EX_ADME_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@

@@ -1024,6 +1024,7 @@ class AdmeApi:
                 for an HTTP date s seconds ahead)
       "reset"   headers and half the body, then a TCP reset
       "stall"   headers and half the body, then nothing for "seconds" (30)
+      "clear"   drop every fault scripted so far
     POST /_emulator/adme/revoke {"client_id": C} revokes the tokens issued
     so far (all without client_id): the API answers 401 for them."""
 
@@ -1037,6 +1038,11 @@ class AdmeApi:
 
     def adme_record_token(self, token, claims):
         adme_state(self.server).record(token, claims)
+
+    def adme_record_jwt(self, token):
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        self.adme_record_token(token, json.loads(base64.urlsafe_b64decode(payload)))
 
     def osdu_error(self, status, reason, message, headers=None):
         self.send_json(status, {"code": status, "reason": reason, "message": message},
@@ -1151,7 +1157,10 @@ class AdmeApi:
         f = json.loads(self._body or b"{}")
         f.setdefault("times", 1)
         with adme_state(self.server).lock:
-            adme_state(self.server).faults.append(f)
+            if f.get("kind") == "clear":
+                adme_state(self.server).faults.clear()
+            else:
+                adme_state(self.server).faults.append(f)
         self.send_json(200, {"status": "ok"})
 
     def route_adme_revoke(self, m):
@@ -1870,6 +1879,7 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
             "preferred_username": user["preferred_username"],
             "scp": "user_impersonation", "ver": "2.0", "uti": b64url(os.urandom(16)),
         })
+        self.adme_record_jwt(at)
         body = {"token_type": "Bearer", "scope": scope, "expires_in": life,
                 "ext_expires_in": life, "access_token": at}
         if "offline_access" in granted:
