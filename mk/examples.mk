@@ -27,3 +27,8 @@ $(OUT)/event_loop: $(EX_LOOP_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoke
 
 $(OUT)/adme_loop: $(EX_ADME_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+
+# They link mbedTLS from source too: wait for it (a fresh BUILD dir, -j).
+ifneq ($(HOST_MBEDTLS_LIB),)
+$(OUT)/modem_token $(OUT)/event_loop $(OUT)/adme_loop: $(HOST_MBEDTLS_LIB)
+endif
