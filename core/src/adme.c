@@ -108,6 +108,7 @@ et_err et_adme_call(const et_port *port, const et_adme *adme, const et_adme_requ
   et_engine_in in;
   et_str token = { NULL, 0 };
   et_err err = ET_E_ARG;
+  memset(&e, 0, sizeof e);
   if (body != NULL)
     *body = (et_str){ NULL, 0 };
   if (res != NULL)
