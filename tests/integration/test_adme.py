@@ -289,6 +289,20 @@ class AdmeTest(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertEqual([r for r in self.new_requests() if r["path"].startswith("/api")], [])
 
+    def test_concurrent_calls_share_the_cached_token(self):
+        self.assertEqual(self.get().returncode, 0)  # one token, cached
+        args = ["call", "GET", GROUPS, "--url", EMU.authority, "--data-partition-id", PART]
+        procs = [subprocess.Popen([CLI] + args + self.common(), env=self.env(),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(50)]
+        outs = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+        for out, err, rc in outs:
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(json.loads(out)["groups"][0]["name"], "users")
+        self.assertEqual(len(self.token_requests()), 1)  # nothing asked Entra ID again
+        calls = [r for r in self.new_requests() if r["path"] == GROUPS]
+        self.assertEqual([r["status"] for r in calls], [200] * 50)  # nothing lost
+
     # --- the stored sign-in's scope -----------------------------------------
 
     def test_refresh_get_and_call_remember_the_signin_scope(self):
