@@ -245,7 +245,9 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         const char *d = port->detail(port->ctx);
         e->res.port_detail = d != NULL && d[0] != '\0' ? d : NULL;
       }
-      if (link == &own || s.kind == ET_STEP_FAIL)
+      /* A failed request closes the connection unless the engine says it
+       * ended on a complete answer that leaves it usable (ADME calls). */
+      if (link == &own || (s.kind == ET_STEP_FAIL && s.close))
         et_link_close(port, link);
       else
         link->last_ms = now;

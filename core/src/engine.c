@@ -149,6 +149,38 @@ void et_result_url(const et_result *r, et_buf *out) {
     et_buf_put_str(out, r->url_path[i]);
 }
 
+et_err et_engine_setup_raw(et_engine *e, et_work *w, const et_engine_in *in,
+                           et_str base_url, et_str path, et_answer_fn answer) {
+  et_buf pb;
+  memset(e, 0, sizeof *e);
+  e->state = S_FAIL;
+  e->res.err = ET_E_ARG;
+  if (w == NULL || w->buf == NULL || w->cap == 0 || in == NULL)
+    return ET_E_ARG;
+  e->w = w;
+  e->answer = answer;
+  e->raw = true;
+  e->method = ET_STR("GET");
+  e->keep_alive = in->keep_alive;
+  e->begin_ms = in->now_ms;
+  e->begin_unix_s = in->unix_s;
+  e->rng[0] = load64(in->seed) | 1u;
+  e->rng[1] = load64(in->seed + 8);
+  if (base_url.n == 0 || et_authority_parse(base_url, &e->to) != ET_OK)
+    return et_engine_refuse(e, ET_E_URL, ET_TEXT("URL must be https://host[:port][/path]"));
+  if (path.n == 0 || path.p == NULL || path.p[0] != '/')
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path must start with '/'"));
+  et_buf_init(&pb, e->path, sizeof e->path);
+  et_buf_put_str(&pb, e->to.prefix);
+  et_buf_put_str(&pb, path);
+  if (pb.overflow)
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
+  e->path_len = pb.len;
+  e->state = S_BUILD;
+  e->res.err = ET_OK;
+  return ET_OK;
+}
+
 et_err et_engine_refuse(et_engine *e, et_err err, const char *why) {
   e->state = S_FAIL;
   e->res.err = err;
@@ -186,6 +218,7 @@ static void stop(et_engine *e, et_err err, const char *why) {
 static void reuse_buf(et_engine *e) {
   et_wipe(e->w->buf, e->w->cap);
   memset(&e->res.oauth, 0, sizeof e->res.oauth);
+  memset(&e->res.osdu, 0, sizeof e->res.osdu);
 }
 
 static void fail(et_engine *e, et_err err, const char *why) {
@@ -210,6 +243,8 @@ static et_err put_form(const et_engine *e, et_buf *b, const uint8_t jti[16],
   *sign_start = SIZE_MAX;
   if (e->no_form)
     return ET_OK;
+  if (e->raw)
+    return e->body != NULL ? e->body(e->body_arg, b) : ET_OK;
   if (e->grant != NULL)
     et_form_append(b, "grant_type", et_str_from_cstr(e->grant));
   /* With client_secret_basic the id travels in the Authorization header
@@ -240,7 +275,9 @@ static et_err put_form(const et_engine *e, et_buf *b, const uint8_t jti[16],
 }
 
 static uint32_t attempt_timeout(const et_engine *e) {
-  return e->app->timeout_ms ? e->app->timeout_ms : CONFIG_ET_TIMEOUT_MS;
+  if (e->app != NULL && e->app->timeout_ms)
+    return e->app->timeout_ms;
+  return e->timeout_ms ? e->timeout_ms : CONFIG_ET_TIMEOUT_MS;
 }
 
 /* Head in front of the body at w->buf[0..blen): measured, then written
@@ -257,6 +294,10 @@ static et_err put_head(et_engine *e, size_t blen) {
   hr.tls = true;
   hr.path = (et_str){ e->path, e->path_len };
   hr.content_type = e->content_type;
+  hr.authorization = e->authorization;
+  hr.bearer = e->bearer;
+  hr.extra = e->extra;
+  hr.n_extra = e->n_extra;
   hr.body_len = blen;
   hr.keep_alive = e->keep_alive;
   if (basic_auth(e)) {
@@ -514,7 +555,13 @@ static void judge(et_engine *e, uint64_t now_ms) {
   if (err != ET_OK) {
     /* The server's OAuth error (res.oauth) points into its answer: keep
      * that for the caller; anything else (half a token) is wiped. */
-    if (e->res.oauth.error.p != NULL)
+    if (e->keep_answer && e->wait_err == ET_OK) {
+      /* A refused call (401, 404...) on a connection that may carry the
+       * next one: keep both the answer and the connection. */
+      bool close = e->close_pending;
+      stop(e, err, NULL);
+      e->close_pending = close;
+    } else if (e->res.oauth.error.p != NULL)
       stop(e, err, NULL);
     else
       fail(e, err, NULL);
@@ -524,6 +571,7 @@ static void judge(et_engine *e, uint64_t now_ms) {
   e->res.err = ET_OK;
   e->res.why = NULL;
   memset(&e->res.oauth, 0, sizeof e->res.oauth);
+  memset(&e->res.osdu, 0, sizeof e->res.osdu);
 }
 
 static et_step make(et_engine *e, et_step_kind kind) {

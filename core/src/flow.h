@@ -24,6 +24,12 @@ et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
                        const et_engine_in *in, et_url_kind kind,
                        const char *endpoint, et_answer_fn answer);
 
+/* Start e on a request to base_url (https://host[:port][/prefix]) + path
+ * that is no token endpoint's form: e->raw is set; the caller sets method,
+ * content_type, body, bearer, extra. Errors: ET_E_ARG, ET_E_URL. */
+et_err et_engine_setup_raw(et_engine *e, et_work *w, const et_engine_in *in,
+                           et_str base_url, et_str path, et_answer_fn answer);
+
 /* Record a failure found at begin (after et_engine_setup succeeded). */
 et_err et_engine_refuse(et_engine *e, et_err err, const char *why);
 

@@ -49,7 +49,7 @@ static bool has_char(et_str s, char c) {
 static bool request_ok(const et_http_request *r) {
   if (!token_ok(r->method) || !word_ok(r->host) || !word_ok(r->path) ||
       r->path.p[0] != '/' || r->port == 0 || !value_ok(r->content_type) ||
-      !value_ok(r->authorization) || (r->extra == NULL && r->n_extra > 0) ||
+      !value_ok(r->authorization) || !value_ok(r->bearer) || (r->extra == NULL && r->n_extra > 0) ||
       !span_ok(r->basic_user) || !span_ok(r->basic_pass) ||
       (r->basic_user.n > 0 && r->authorization.n > 0))
     return false;
@@ -163,6 +163,11 @@ et_err et_http_request_write(et_buf *b, const et_http_request *r) {
                b->redact ? ET_STR("***") : r->authorization);
   if (r->basic_user.n > 0)
     put_basic(b, r);
+  else if (r->bearer.n > 0 && r->authorization.n == 0) {
+    et_buf_put_cstr(b, "Authorization: Bearer ");
+    et_buf_put_str(b, b->redact ? ET_STR("***") : r->bearer);
+    et_buf_put(b, "\r\n", 2);
+  }
   for (size_t i = 0; i < r->n_extra; i++)
     put_header(b, r->extra[i].name, r->extra[i].value);
   /* POST always says its length, even 0: some servers answer 411 without. */

@@ -59,6 +59,13 @@ typedef struct cli_opts {
   const char *device_endpoint;
   const char *client_auth;   /* post, basic, jwt; default: from discovery */
   const char *assertion_aud; /* token (default) or issuer */
+  /* get, call (cli_get.c, cli_call.c) */
+  bool force_refresh;      /* get, call: ignore the cached access token */
+  const char *url;         /* call: https://<instance>.energy.azure.com */
+  const char *partition;   /* call: data-partition-id */
+  const char *data;        /* call: JSON body, @file or - (stdin) */
+  const char *method;      /* call: GET, POST... */
+  const char *path;        /* call: /api/... */
   et_endpoint endpoint;
   unsigned timeout_s;
   bool json;
@@ -76,6 +83,8 @@ int cli_cmd_authorize_url(const cli_opts *o);
 int cli_cmd_redeem(const cli_opts *o);
 int cli_cmd_refresh(const cli_opts *o);
 int cli_cmd_logout(const cli_opts *o);          /* cli_login.c */
+int cli_cmd_get(const cli_opts *o);            /* cli_get.c */
+int cli_cmd_call(const cli_opts *o);           /* cli_call.c */
 
 /* Parse argv; on error prints a message to stderr and returns false. */
 bool cli_parse_args(int argc, char **argv, cli_opts *o);
@@ -150,6 +159,7 @@ const char *cli_store_dir(const cli_opts *o, char *buf, size_t cap);
  * tenants do not overwrite each other's tokens, and login, device-login
  * and refresh agree on the key. */
 #define CLI_KEY_REFRESH "rt-"
+#define CLI_KEY_SCOPE "sc-"    /* the stored sign-in's endpoint and scope */
 #define CLI_KEY_PENDING "pending-"
 #define CLI_KEY_HASH_BYTES 16
 #define CLI_STORE_KEY_SIZE (sizeof CLI_KEY_PENDING + 2 * CLI_KEY_HASH_BYTES)
@@ -168,6 +178,13 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
  * with the older sign-in's rotated token). ET_OK or the lock's or the
  * store's error (detail: et_posix_detail). */
 et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_str rt);
+
+/* The endpoint and scope (or resource) of the sign-in stored under the
+ * options' key into scope (C string); false when none was remembered.
+ * Saved by cli_save_refresh: refresh, get and call use it when no --scope
+ * is given, so a sign-in with a custom scope refreshes with that scope. */
+bool cli_signin_scope(cli_client *c, const cli_opts *o, et_endpoint *ep, char *scope,
+                      size_t cap);
 
 /* Print the token (plain or --json) to stdout. */
 /* CLI_EXIT_OK, or CLI_EXIT_RESPONSE (nothing printed) when the access

@@ -11,6 +11,9 @@ void cli_usage(FILE *f) {
       "       edgetoken device-login --tenant T --client-id C [options]\n"
       "       edgetoken login|authorize-url|refresh|logout --tenant T --client-id C [options]\n"
       "       edgetoken redeem --tenant T --client-id C --redirect -|URL [options]\n"
+      "       edgetoken get --tenant T --client-id C [--scope S] [options]\n"
+      "       edgetoken call METHOD PATH --url URL --data-partition-id P\n"
+      "                 --tenant T --client-id C [--scope S] [--data JSON|@F|-]\n"
       "\n"
       "Gets an Entra ID access token and prints it:\n"
       "  token          an app's own token (client credentials)\n"
@@ -19,6 +22,12 @@ void cli_usage(FILE *f) {
       "  device-login   a user signs a device in from another screen (device code)\n"
       "  refresh        a new token from the stored refresh token, no browser\n"
       "  logout         remove the stored sign-in (refresh token, pending state)\n"
+      "  get            a valid token from the cache in the store directory,\n"
+      "                 refreshed ahead of expiry (the stored sign-in if there is\n"
+      "                 one, else the app's own); --force-refresh, --json\n"
+      "  call           an ADME (OSDU) API call with that token: the answer's body\n"
+      "                 on stdout; exit 40..49 for HTTP 400..409 (49: other 4xx),\n"
+      "                 50..59 for 500..509 (59: other 5xx)\n"
       "The client secret comes from EDGETOKEN_CLIENT_SECRET or\n"
       "--client-secret-file, never from the command line.\n"
       "\n"
@@ -63,6 +72,10 @@ void cli_usage(FILE *f) {
       "  --qr, --no-qr           device-login: show the address as a QR code, or\n"
       "                          not (default: when stderr is a terminal)\n"
       "  --json                  print a JSON object instead of the token\n"
+      "  --force-refresh         get, call: a new token even if the cached one is valid\n"
+      "  --url URL               call: the ADME instance, https://<name>.energy.azure.com\n"
+      "  --data-partition-id P   call: the data partition (<name>-<partition>)\n"
+      "  --data JSON|@FILE|-     call: the JSON body (- reads stdin)\n"
       "  --verbose               log what is sent (secrets shown as ***)\n"
       "  --help, --version\n"
       "\n"
@@ -85,18 +98,22 @@ static bool take(int argc, char **argv, int *i, const char **out) {
  * silently ignored, so they are refused. Options not listed apply to all. */
 enum {
   FOR_TOKEN = 1, FOR_LOGIN = 2, FOR_AUTHORIZE_URL = 4, FOR_REDEEM = 8, FOR_REFRESH = 16,
-  FOR_DEVICE_LOGIN = 32, FOR_LOGOUT = 64
+  FOR_DEVICE_LOGIN = 32, FOR_LOGOUT = 64, FOR_GET = 128, FOR_CALL = 256
 };
 static const struct {
   const char *option;
   unsigned commands;
 } scoped_options[] = {
-  { "--resource", FOR_TOKEN | FOR_DEVICE_LOGIN },
-  { "--endpoint", FOR_TOKEN | FOR_DEVICE_LOGIN },
+  { "--resource", FOR_TOKEN | FOR_DEVICE_LOGIN | FOR_GET | FOR_CALL },
+  { "--endpoint", FOR_TOKEN | FOR_DEVICE_LOGIN | FOR_GET | FOR_CALL },
   { "--authorize-endpoint", FOR_LOGIN | FOR_AUTHORIZE_URL },
   { "--device-endpoint", FOR_DEVICE_LOGIN },
   { "--store-dir", FOR_LOGIN | FOR_AUTHORIZE_URL | FOR_REDEEM | FOR_REFRESH | FOR_DEVICE_LOGIN |
-                   FOR_LOGOUT },
+                   FOR_LOGOUT | FOR_GET | FOR_CALL },
+  { "--force-refresh", FOR_GET | FOR_CALL },
+  { "--url", FOR_CALL },
+  { "--data-partition-id", FOR_CALL },
+  { "--data", FOR_CALL },
   { "--redirect-uri", FOR_LOGIN | FOR_AUTHORIZE_URL },
   { "--login-hint", FOR_LOGIN | FOR_AUTHORIZE_URL },
   { "--prompt", FOR_LOGIN | FOR_AUTHORIZE_URL },
@@ -110,7 +127,7 @@ static const struct {
 
 static unsigned command_bit(const char *command) {
   static const char *const names[] = { "token", "login", "authorize-url", "redeem", "refresh",
-                                       "device-login", "logout" };
+                                       "device-login", "logout", "get", "call" };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (!strcmp(command, names[i]))
       return 1u << i;
@@ -172,6 +189,13 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
     else if (!strcmp(a, "--assertion-aud")) ok = take(argc, argv, &i, &o->assertion_aud);
     else if (!strcmp(a, "--timeout")) ok = take(argc, argv, &i, &timeout);
     else if (!strcmp(a, "--json")) o->json = true;
+    else if (!strcmp(a, "--force-refresh")) o->force_refresh = true;
+    else if (!strcmp(a, "--url")) ok = take(argc, argv, &i, &o->url);
+    else if (!strcmp(a, "--data-partition-id")) ok = take(argc, argv, &i, &o->partition);
+    else if (!strcmp(a, "--data")) ok = take(argc, argv, &i, &o->data);
+    else if (!strcmp(o->command, "call") && a[0] != '-' && !o->path) {
+      if (!o->method) o->method = a; else o->path = a; /* call METHOD PATH */
+    }
     else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) o->verbose = true;
     else if (!strcmp(a, "--client-secret")) {
       fputs("edgetoken: --client-secret is not accepted: arguments are visible to\n"

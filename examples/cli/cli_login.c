@@ -45,6 +45,15 @@ static void close_session(session *s) {
   et_wipe(s, sizeof *s);
 }
 
+/* The stored sign-in's v2 scope into s->scope (refresh without --scope:
+ * after `device-login --scope "<app>/.default offline_access"`, the
+ * default scope would be refused, AADSTS500011). */
+static bool cli_remembered_scope(session *s, const cli_opts *o) {
+  et_endpoint ep;
+  return cli_signin_scope(&s->c, o, &ep, s->scope, sizeof s->scope - 1) &&
+         ep == ET_ENDPOINT_V2;
+}
+
 /* Options, credential, port, app, keys and scope for every command here.
  * CLI_EXIT_OK to go on; otherwise the exit code (nothing to close). */
 static int open_session(session *s, const cli_opts *o, const char *cmd, bool need_store) {
@@ -78,6 +87,8 @@ static int open_session(session *s, const cli_opts *o, const char *cmd, bool nee
   et_buf_init(&sb, s->scope, sizeof s->scope - 1);
   if (o->scope)
     et_buf_put_cstr(&sb, o->scope);
+  else if (!strcmp(cmd, "refresh") && cli_remembered_scope(s, o))
+    sb.len = strlen(s->scope); /* the stored sign-in's own scope */
   else if (cli_has_provider(o))
     et_buf_put_cstr(&sb, CLI_OIDC_DEFAULT_SCOPE);
   else
@@ -640,19 +651,22 @@ int cli_cmd_refresh(const cli_opts *o) {
   return rc;
 }
 
-/* Remove everything of a sign-in: the refresh token and the pending
- * authorize-url state, each under its key's lock (which also removes any
+/* Remove everything of a sign-in: the refresh token, the pending
+ * authorize-url state and the remembered scope, each under its key's lock (which also removes any
  * temp file a dead writer left). The empty lock files stay: deleting one
  * another process waits on would let two hold "the" lock. */
 int cli_cmd_logout(const cli_opts *o) {
   session *s = &g_s;
-  const char *keys[2];
+  char scope_key[CLI_STORE_KEY_SIZE];
+  const char *keys[3];
   int rc = open_session(s, o, "logout", true);
   if (rc != CLI_EXIT_OK)
     return rc;
   keys[0] = s->rt_key;
   keys[1] = s->pending_key;
-  for (size_t i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+  /* The scope `refresh`, `get` and `call` remember for this sign-in. */
+  keys[2] = cli_store_key(&s->c.port, o, CLI_KEY_SCOPE, scope_key) ? scope_key : NULL;
+  for (size_t i = 0; i < 3 && keys[i] != NULL && rc == CLI_EXIT_OK; i++) {
     int lock;
     size_t n = 0;
     et_err e = et_posix_store_lock(&s->c.px, keys[i], CLI_LOCK_MS(&s->c), &lock);

@@ -49,7 +49,27 @@ bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
   return true;
 }
 
+/* What a sign-in with these options asked for: "v2\n<scope>" or
+ * "v1\n<resource>", as device-login, login and redeem choose it. */
+static size_t signin_record(const cli_opts *o, char *out, size_t cap) {
+  et_buf b;
+  et_buf_init(&b, out, cap);
+  if (o->endpoint == ET_ENDPOINT_V1) {
+    et_buf_put_cstr(&b, "v1\n");
+    et_buf_put_cstr(&b, o->resource ? o->resource : o->client_id);
+  } else {
+    et_buf_put_cstr(&b, "v2\n");
+    if (o->scope)
+      et_buf_put_cstr(&b, o->scope);
+    else if (et_signin_scope(&b, et_str_from_cstr(o->client_id)) != ET_OK)
+      return 0;
+  }
+  return et_buf_status(&b) == ET_OK ? b.len : 0;
+}
+
 et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_str rt) {
+  char rec[600], skey[CLI_STORE_KEY_SIZE];
+  size_t n;
   int fd;
   et_err e;
   (void)o; /* --timeout: counted in c since cli_client_open/cli_time_restart */
@@ -57,6 +77,27 @@ et_err cli_save_refresh(cli_client *c, const cli_opts *o, const char *key, et_st
   if (e != ET_OK)
     return e;
   e = et_refresh_token_save(&c->port, key, rt);
+  /* Remember the scope, so that refresh, get and call ask for it again. */
+  if (e == ET_OK && (n = signin_record(o, rec, sizeof rec)) > 0 &&
+      cli_store_key(&c->port, o, CLI_KEY_SCOPE, skey) &&
+      c->port.store(c->port.ctx, ET_STORE_SAVE, skey, (uint8_t *)rec, n, &n) != ET_OK)
+    fprintf(stderr, "edgetoken: warning: the sign-in's scope was not saved: %s\n",
+            et_posix_detail(&c->px));
   et_posix_store_unlock(fd);
   return e;
+}
+
+bool cli_signin_scope(cli_client *c, const cli_opts *o, et_endpoint *ep, char *scope,
+                      size_t cap) {
+  char skey[CLI_STORE_KEY_SIZE], rec[600];
+  size_t n = 0;
+  if (c->port.store == NULL || !cli_store_key(&c->port, o, CLI_KEY_SCOPE, skey) ||
+      c->port.store(c->port.ctx, ET_STORE_LOAD, skey, (uint8_t *)rec, sizeof rec - 1, &n) !=
+          ET_OK || n < 4 || n - 3 >= cap || rec[0] != 'v' || rec[2] != '\n' ||
+      (rec[1] != '1' && rec[1] != '2'))
+    return false;
+  *ep = rec[1] == '1' ? ET_ENDPOINT_V1 : ET_ENDPOINT_V2;
+  memcpy(scope, rec + 3, n - 3);
+  scope[n - 3] = '\0';
+  return strlen(scope) == n - 3; /* no NUL inside */
 }

@@ -23,6 +23,8 @@ static const struct {
   { "redeem", cli_cmd_redeem },
   { "refresh", cli_cmd_refresh },
   { "logout", cli_cmd_logout },
+  { "get", cli_cmd_get },
+  { "call", cli_cmd_call },
 };
 
 static void on_signal(int sig) {

@@ -958,7 +958,217 @@ class WireHandlerMixin:
         self.wire_log(record)
 
 
-class Handler(WireHandlerMixin, BaseHTTPRequestHandler):
+# --- ADME (OSDU) API ---------------------------------------------------------
+
+# The ADME instance's app id: a token for scope "<ADME_AUDIENCE>/.default"
+# (aud ADME_AUDIENCE) is what the API takes; its data partitions.
+ADME_AUDIENCE = "7a4f3b2e-adme-4c1d-9e8f-emulator0001"
+ADME_PARTITIONS = ("opendes", "contoso-opendes")
+
+
+class AdmeState:
+    """Tokens the emulator issued (the whole token string: its signature
+    cannot be forged, so being in here is the signature check), tokens
+    revoked, and scripted faults for the ADME API."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.issued = {}    # token -> claims
+        self.revoked = set()
+        self.faults = []    # {"kind", "times", "path", "retry_after", "seconds"}
+
+    def record(self, token, claims):
+        with self.lock:
+            self.issued[token] = claims
+
+    def revoke(self, client_id=None):
+        """Revoke every token issued so far (to client_id, if given)."""
+        with self.lock:
+            n = 0
+            for tok, c in self.issued.items():
+                if client_id in (None, c.get("appid"), c.get("azp")):
+                    self.revoked.add(tok)
+                    n += 1
+            return n
+
+    def take_fault(self, path):
+        with self.lock:
+            for f in self.faults:
+                if f.get("path") and not path.startswith(f["path"]):
+                    continue
+                f["times"] -= 1
+                if f["times"] <= 0:
+                    self.faults.remove(f)
+                return dict(f)
+        return None
+
+
+def adme_state(server):
+    return server.__dict__.setdefault("adme", AdmeState())
+
+
+def http_date(when):
+    """RFC 9110 IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT."""
+    import email.utils
+    return email.utils.formatdate(when, usegmt=True)
+
+
+class AdmeApi:
+    """An ADME-like API on the emulator: entitlements groups, search query,
+    legal tags. Checks the bearer token (issued here, not revoked, aud
+    ADME_AUDIENCE, not expired) and data-partition-id; answers OSDU errors
+    ({"code","reason","message"}). Faults, scripted with POST
+    /_emulator/adme/fault {"kind": K, "times": n, "path": prefix}:
+      "503"     503 then (after n) success
+      "429"     429 with Retry-After ("retry_after": seconds, or "date:<s>"
+                for an HTTP date s seconds ahead)
+      "reset"   headers and half the body, then a TCP reset
+      "stall"   headers and half the body, then nothing for "seconds" (30)
+      "clear"   drop every fault scripted so far
+    POST /_emulator/adme/revoke {"client_id": C} revokes the tokens issued
+    so far (all without client_id): the API answers 401 for them."""
+
+    ADME_ROUTES = [
+        ("GET", r"^/api/entitlements/v2/groups$", "adme_groups"),
+        ("POST", r"^/api/search/v2/query$", "adme_search"),
+        ("GET", r"^/api/legal/v1/legaltags$", "adme_legaltags"),
+        ("POST", r"^/_emulator/adme/fault$", "adme_fault"),
+        ("POST", r"^/_emulator/adme/revoke$", "adme_revoke"),
+    ]
+
+    def adme_record_token(self, token, claims):
+        adme_state(self.server).record(token, claims)
+
+    def adme_record_jwt(self, token):
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        self.adme_record_token(token, json.loads(base64.urlsafe_b64decode(payload)))
+
+    def osdu_error(self, status, reason, message, headers=None):
+        self.send_json(status, {"code": status, "reason": reason, "message": message},
+                       headers)
+
+    def adme_partial(self, status, obj):
+        """Headers and half the body of a real answer."""
+        body = json.dumps(obj, separators=(",", ":")).encode()
+        self._status = status
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:len(body) // 2])
+        self.wfile.flush()
+
+    def adme_fault(self, path, answer):
+        f = adme_state(self.server).take_fault(path)
+        if f is None:
+            return False
+        kind = f["kind"]
+        if kind == "503":
+            self.osdu_error(503, "Service Unavailable", "The service is busy; try again")
+        elif kind == "429":
+            ra = str(f.get("retry_after", 1))
+            if ra.startswith("date:"):
+                ra = http_date(time.time() + float(ra[5:]))
+            self.osdu_error(429, "Too Many Requests", "Rate limit exceeded",
+                            headers={"Retry-After": ra})
+        elif kind == "reset":
+            self.adme_partial(200, answer)
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                    b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.close_connection = True
+            self._closing = ("server", "reset")
+        elif kind == "stall":
+            self.adme_partial(200, answer)
+            time.sleep(float(f.get("seconds", 30)))
+            self.close_connection = True
+            self._closing = ("server", "stall")
+        else:
+            return False
+        return True
+
+    def adme_check(self):
+        """The token's claims, or None after answering an OSDU error."""
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            self.osdu_error(401, "Unauthorized", "Missing bearer token")
+            return None
+        token = auth[7:].strip()
+        st = adme_state(self.server)
+        with st.lock:
+            claims = st.issued.get(token)
+            revoked = token in st.revoked
+        if claims is None:
+            self.osdu_error(401, "Unauthorized", "Invalid token: bad signature")
+            return None
+        if revoked:
+            self.osdu_error(401, "Unauthorized", "The token has been revoked")
+            return None
+        if claims.get("aud") not in (ADME_AUDIENCE, "api://" + ADME_AUDIENCE):
+            self.osdu_error(401, "Unauthorized", "Invalid audience %s" % claims.get("aud"))
+            return None
+        if claims.get("exp", 0) <= time.time():
+            self.osdu_error(401, "Unauthorized", "The token has expired")
+            return None
+        part = self.headers.get("data-partition-id")
+        if not part:
+            self.osdu_error(400, "Bad Request", "data-partition-id header is missing")
+            return None
+        if part not in ADME_PARTITIONS:
+            self.osdu_error(403, "Access denied",
+                            "Invalid data partition id: %s" % part)
+            return None
+        return claims
+
+    def adme_serve(self, answer):
+        path = urllib.parse.urlsplit(self.path).path
+        claims = self.adme_check()
+        if claims is None:
+            return
+        if self.adme_fault(path, answer):
+            return
+        self.send_json(200, answer)
+
+    def route_adme_groups(self, m):
+        part = self.headers.get("data-partition-id", "")
+        self.adme_serve({"desId": "app@%s.dataservices.energy" % part,
+                         "memberEmail": "app@%s.dataservices.energy" % part,
+                         "groups": [{"name": "users", "email": "users@%s.dataservices.energy"
+                                     % part, "description": "Datalake users"}]})
+
+    def route_adme_search(self, m):
+        try:
+            q = json.loads(self._body or b"null")
+        except ValueError:
+            q = None
+        if not isinstance(q, dict) or not isinstance(q.get("kind"), str):
+            if self.adme_check() is not None:
+                self.osdu_error(400, "Bad Request", "Invalid parameters were given on "
+                                "search request: kind is required")
+            return
+        self.adme_serve({"results": [{"id": "opendes:dataset--File.Generic:1",
+                                      "kind": q["kind"]}], "totalCount": 1})
+
+    def route_adme_legaltags(self, m):
+        self.adme_serve({"legalTags": [{"name": "opendes-public-usa-dataset",
+                                        "description": "Public"}]})
+
+    def route_adme_fault(self, m):
+        f = json.loads(self._body or b"{}")
+        f.setdefault("times", 1)
+        with adme_state(self.server).lock:
+            if f.get("kind") == "clear":
+                adme_state(self.server).faults.clear()
+            else:
+                adme_state(self.server).faults.append(f)
+        self.send_json(200, {"status": "ok"})
+
+    def route_adme_revoke(self, m):
+        f = json.loads(self._body or b"{}")
+        self.send_json(200, {"revoked": adme_state(self.server).revoke(f.get("client_id"))})
+
+
+class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "entra-emulator/1.0"
     timeout = 30  # seconds a handshake or a request may stall (idle: --idle-timeout)
@@ -973,6 +1183,7 @@ class Handler(WireHandlerMixin, BaseHTTPRequestHandler):
         ("GET", r"^/_emulator/health$", "health"),
         ("POST", r"^/_emulator/reset$", "reset"),
     ]
+    ROUTES += AdmeApi.ADME_ROUTES
     # Methods a route's path accepts, for 405 answers.
     TOKEN_PATH = re.compile(r"^/[^/?]+/oauth2/(v2\.0/)?token$")
 
@@ -1310,7 +1521,9 @@ class Handler(WireHandlerMixin, BaseHTTPRequestHandler):
         else:
             claims.update({"iss": "https://login.microsoftonline.com/%s/v2.0" % tid,
                            "azp": client_id, "azpacr": "1", "appid": client_id})
-        return fake_jwt(claims, app.get("big_token") or app.get("token_size")), now, life
+        token = fake_jwt(claims, app.get("big_token") or app.get("token_size"))
+        self.adme_record_token(token, claims)
+        return token, now, life
 
     def route_token_v1(self, m):
         self.token_endpoint(m, "1.0")
@@ -1666,6 +1879,7 @@ class Handler(WireHandlerMixin, BaseHTTPRequestHandler):
             "preferred_username": user["preferred_username"],
             "scp": "user_impersonation", "ver": "2.0", "uti": b64url(os.urandom(16)),
         })
+        self.adme_record_jwt(at)
         body = {"token_type": "Bearer", "scope": scope, "expires_in": life,
                 "ext_expires_in": life, "access_token": at}
         if "offline_access" in granted:

@@ -22,6 +22,8 @@
 #include "et_id_token.h"
 #include "et_engine.h"
 #include "et_discovery.h"
+#include "et_cache.h"
+#include "et_adme.h"
 
 #ifdef __cplusplus
 extern "C" {

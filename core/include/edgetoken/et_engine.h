@@ -134,6 +134,17 @@ struct et_engine {
   bool replayable;          /* see et_retry_decide */
   bool keep_alive;
   bool no_form;             /* a GET without a body (discovery) */
+  /* Requests other than a token endpoint's form (et_adme_begin): the body
+   * is body's alone (no grant, client id or credential), the head carries
+   * authorization and extra, and a refused answer stays in the workspace
+   * for the caller (keep_answer). */
+  bool raw;
+  bool keep_answer;
+  et_str authorization;
+  et_str bearer;            /* Authorization: Bearer <bearer> */
+  const et_http_header *extra;
+  size_t n_extra;
+  uint32_t timeout_ms;      /* per attempt when app is NULL (0: default) */
 
   uint8_t state;
   bool close_pending;       /* next step carries close */

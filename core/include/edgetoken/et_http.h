@@ -29,6 +29,8 @@ typedef struct et_http_request {
    * authorization must be empty. A redacting buffer gets "Basic ***". */
   et_str basic_user;
   et_str basic_pass;
+  et_str bearer;          /* empty: none; else "Authorization: Bearer <bearer>"
+                             (when authorization is empty) */
   const et_http_header *extra;  /* additional headers, may be NULL */
   size_t n_extra;
   size_t body_len;        /* Content-Length; written when body_len > 0 or POST */

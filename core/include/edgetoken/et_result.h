@@ -29,6 +29,15 @@ typedef struct et_result {
   et_str url_host;
   uint16_t url_port;
   et_str url_path[4];
+  /* An OSDU service's error body ({"code":401,"reason":"Unauthorized",
+   * "message":"..."}) after a refused ADME call (et_adme.h): raw JSON
+   * string contents (escapes kept), spans into the workspace; code 0 and
+   * empty spans when the answer had none. */
+  struct {
+    int code;
+    et_str reason;
+    et_str message;
+  } osdu;
 } et_result;
 
 /* Append "https://host[:port]/path" of r (see url_host) to out; nothing
