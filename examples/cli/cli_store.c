@@ -61,6 +61,8 @@ static size_t signin_record(const cli_opts *o, char *out, size_t cap) {
     et_buf_put_cstr(&b, "v2\n");
     if (o->scope)
       et_buf_put_cstr(&b, o->scope);
+    else if (cli_has_provider(o)) /* what the sign-in asked another provider for */
+      et_buf_put_cstr(&b, CLI_OIDC_DEFAULT_SCOPE);
     else if (et_signin_scope(&b, et_str_from_cstr(o->client_id)) != ET_OK)
       return 0;
   }
