@@ -74,6 +74,8 @@ for t in $BUILD/gcc/tests/test_*; do
 done
 
 step "C++ consumer: public headers as C++11, the C libraries linked" make VARIANT=gcc cxx-test
+step "ABI check: an app built with CONFIG_ET_MAX_ERROR_CODES=16 (or other settings) is refused" \
+  tests/packaging/abi.sh "$BUILD/gcc"
 step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
   make VARIANT=gcc check-core
 step "Kconfig generates a header core builds with" tools/check-kconfig.sh
