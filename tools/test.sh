@@ -76,6 +76,12 @@ done
 step "C++ consumer: public headers as C++11, the C libraries linked" make VARIANT=gcc cxx-test
 step "ABI check: an app built with CONFIG_ET_MAX_ERROR_CODES=16 (or other settings) is refused" \
   tests/packaging/abi.sh "$BUILD/gcc"
+# Packaging (tests/packaging): make install (DESTDIR, prefix, MBEDTLS=system)
+# and the CMake build, each tried by pkg-config and find_package consumers.
+step "make install: pkg-config and find_package(edgetoken) consumers build and run" \
+  tests/packaging/install.sh "$BUILD"
+step "CMake build: same archives as the Makefile's; its install's consumers build and run" \
+  tests/packaging/cmake.sh "$BUILD"
 step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
   make VARIANT=gcc check-core
 step "Kconfig generates a header core builds with" tools/check-kconfig.sh
