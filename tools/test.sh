@@ -82,6 +82,8 @@ step "make install: pkg-config and find_package(edgetoken) consumers build and r
   tests/packaging/install.sh "$BUILD"
 step "CMake build: same archives as the Makefile's; its install's consumers build and run" \
   tests/packaging/cmake.sh "$BUILD"
+step "Zephyr module, ESP-IDF component, PlatformIO manifest: Kconfig in parent trees, CMake stand-ins build core" \
+  tests/packaging/sdk.sh "$BUILD"
 step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
   make VARIANT=gcc check-core
 step "Kconfig generates a header core builds with" tools/check-kconfig.sh
