@@ -16,6 +16,16 @@ FUZZ_SMOKE_SECONDS=${FUZZ_SMOKE_SECONDS:-10}
 JOBS=${JOBS:-$(nproc)}
 BUILD=${BUILD:-build}
 export BUILD
+# BUILD may be absolute; the tests that need an absolute path get BUILD_ABS.
+case $BUILD in
+  /*) BUILD_ABS=$BUILD ;;
+  *) BUILD_ABS=$PWD/$BUILD ;;
+esac
+# Nothing may be written into the checkout outside BUILD (checked at the
+# end): Python's bytecode caches go there too.
+CLEAN_SNAPSHOT=$(mktemp)
+"$PYTHON" tests/packaging/clean-tree.py snapshot "$CLEAN_SNAPSHOT"
+export PYTHONPYCACHEPREFIX=$BUILD_ABS/pycache
 LOG=$BUILD/test-logs
 mkdir -p "$LOG"
 RESULTS=$LOG/results.tsv
@@ -50,7 +60,7 @@ tap() {
 }
 
 # Test certificates for the emulator and the port tests.
-export ET_TEST_CERTS=$PWD/$BUILD/test-certs
+export ET_TEST_CERTS=$BUILD_ABS/test-certs
 step "test certificates" tests/emulator/make_certs.sh "$ET_TEST_CERTS"
 
 for v in gcc clang asan; do
@@ -125,5 +135,11 @@ for f in $BUILD/fuzz/fuzz_*; do
   [ -x "$f" ] || continue
   step "fuzz $(basename "$f") ${FUZZ_SMOKE_SECONDS}s" tests/fuzz/run.sh "$FUZZ_SMOKE_SECONDS" "$f"
 done
+
+step "absolute BUILD: build, unit and CLI tests write nothing into the checkout outside it" \
+  tests/packaging/abs-build.sh "$BUILD"
+step "this run wrote nothing into the checkout outside BUILD" \
+  "$PYTHON" tests/packaging/clean-tree.py check "$CLEAN_SNAPSHOT" "$BUILD"
+rm -f "$CLEAN_SNAPSHOT"
 
 $COUNT summary "$RESULTS"
