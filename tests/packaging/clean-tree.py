@@ -3,8 +3,11 @@
 """Nothing is written into the checkout outside BUILD.
 
   clean-tree.py snapshot FILE         record `git status --porcelain --ignored`
-  clean-tree.py check FILE BUILD...   fail on any entry that is new since the
-                                      snapshot and not inside one of the BUILDs
+  clean-tree.py check FILE BUILD...   fail on any untracked or ignored file
+                                      that is new since the snapshot and not
+                                      inside one of the BUILDs (edits of tracked
+                                      files are left out: a developer may be
+                                      editing while the tests run)
 
 Outside a git checkout (a release tarball) both succeed and say so."""
 import os
@@ -42,6 +45,8 @@ def main():
             builds.append(rel.rstrip("/") + "/")
     new = []
     for line in sorted(now - before):
+        if line[:2] not in ("??", "!!"):
+            continue
         p = line[3:].strip('"')
         if any((p.rstrip("/") + "/").startswith(b) for b in builds):
             continue
