@@ -54,7 +54,7 @@ ifneq ($(filter firmware-test,$(ET_CHECKED_GOALS)),)
 ET_MISSING += $(call et_need,$(call et_has_cmd,qemu-system-arm),qemu-system-arm)
 endif
 ifneq ($(filter lwip-check lwip-token,$(ET_CHECKED_GOALS)),)
-ET_MISSING += $(call et_need,$(wildcard $(LWIP_INC)/lwip/sockets.h),liblwip-dev)
+ET_MISSING += $(call et_need,$(wildcard $(or $(LWIP_INC),/usr/include/lwip)/lwip/sockets.h),liblwip-dev)
 endif
 ifneq ($(filter menuconfig,$(ET_CHECKED_GOALS))$(CONFIG_H),)
 ET_MISSING += $(call et_need,$(wildcard /usr/lib/python3/dist-packages/kconfiglib.py),python3-kconfiglib)
