@@ -134,7 +134,11 @@ ifneq ($(HOST_MBEDTLS_LIB),)
 $(HOST_MBEDTLS_LIB): $(MBEDTLS_LIB_DEPS) | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ $(CC) ar -std=c99 $(CFLAGS) $(SAN)
-$(OUT)/edgetoken $(UNIT_BIN): $(HOST_MBEDTLS_LIB)
+# (every program that links mbedTLS: the CLI, the unit tests, the examples
+# in mk/examples.mk and the C++ consumer in mk/cxx.mk; with -j a link must
+# not start before the library is built)
+$(OUT)/edgetoken $(UNIT_BIN) $(OUT)/modem_token $(OUT)/event_loop $(OUT)/tests/cxx_consumer: \
+  $(HOST_MBEDTLS_LIB)
 endif
 
 # fake_port.o: the scripted port the flow tests share (not a test itself).

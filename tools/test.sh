@@ -92,6 +92,8 @@ step "make install: pkg-config and find_package(edgetoken) consumers build and r
   tests/packaging/install.sh "$BUILD"
 step "CMake build: same archives as the Makefile's; its install's consumers build and run" \
   tests/packaging/cmake.sh "$BUILD"
+step "make: a missing package stops it before any compile, named with how to get it; JSMN_INCLUDE; help" \
+  tests/packaging/make-deps.sh "$BUILD"
 step "Zephyr module, ESP-IDF component, PlatformIO manifest: Kconfig in parent trees, CMake stand-ins build core" \
   tests/packaging/sdk.sh "$BUILD"
 step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
