@@ -1,11 +1,13 @@
 # edgetoken: plain make, no configure step.
 #   make            library + CLI (build/gcc)
 #   make test       everything CI runs (installs missing Debian packages)
-#   make demo       CLI against the local Entra ID emulator
+#   make demo       CLI against the local Entra ID emulator (installs only what it needs)
 #   make size       Cortex-M4 footprint of core
 #   make bench      edgetoken vs curl, side by side
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
-#   make menuconfig Kconfig -> .config -> build/et_autoconf.h
+#   make menuconfig Kconfig -> .config -> $(BUILD)/et_autoconf.h
+#   make install    PREFIX=/usr/local [DESTDIR=...]: libraries, headers, pkg-config, CMake package
+#   make help       every target and variable
 # Variants: make VARIANT=clang CC=clang, make VARIANT=asan (clang + ASan/UBSan).
 
 VARIANT ?= gcc
@@ -64,12 +66,20 @@ ifneq ($(filter-out $(MBEDTLS_VERSION),$(MBEDTLS_BUILT)),)
 $(error $(BUILD) holds mbedTLS $(MBEDTLS_BUILT) builds: use another BUILD= for MBEDTLS_VERSION=$(MBEDTLS_VERSION))
 endif
 endif
+# jsmn (header-only): Debian's libjsmn-dev puts jsmn.h in /usr/include;
+# JSMN_INCLUDE=dir (the directory holding jsmn.h) points every compiler of
+# every target at another copy, through CPATH. mk/deps.mk stops early with
+# a clear message when neither has it.
+JSMN_INCLUDE ?=
+ifneq ($(JSMN_INCLUDE),)
+export CPATH := $(abspath $(JSMN_INCLUDE))$(if $(CPATH),:$(CPATH))
+endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 # With a .config (from make menuconfig), Kconfig's values win over the
-# defaults in et_config.h.
+# defaults in et_config.h; each BUILD dir generates its own header from it.
 KCONFIG_PY = $(PYTHON) /usr/lib/python3/dist-packages
-CONFIG_H := $(if $(wildcard .config),build/et_autoconf.h)
-CONFIG_DEFS := $(if $(CONFIG_H),-DET_HAVE_AUTOCONF -Ibuild)
+CONFIG_H := $(if $(wildcard .config),$(BUILD)/et_autoconf.h)
+CONFIG_DEFS := $(if $(CONFIG_H),-DET_HAVE_AUTOCONF -I$(BUILD))
 CFLAGS ?= -O2 -g
 # Host builds compile debug logging in (the CLI's --verbose); the port
 # filters at run time. Devices keep Kconfig's level.
@@ -124,7 +134,11 @@ ifneq ($(HOST_MBEDTLS_LIB),)
 $(HOST_MBEDTLS_LIB): $(MBEDTLS_LIB_DEPS) | $(MBEDTLS_TREE)
 	@mkdir -p $(dir $@)
 	tools/mbedtls-build.sh $(MBEDTLS_TREE) $@ $(CC) ar -std=c99 $(CFLAGS) $(SAN)
-$(OUT)/edgetoken $(UNIT_BIN): $(HOST_MBEDTLS_LIB)
+# (every program that links mbedTLS: the CLI, the unit tests, the examples
+# in mk/examples.mk and the C++ consumer in mk/cxx.mk; with -j a link must
+# not start before the library is built)
+$(OUT)/edgetoken $(UNIT_BIN) $(OUT)/modem_token $(OUT)/event_loop $(OUT)/tests/cxx_consumer: \
+  $(HOST_MBEDTLS_LIB)
 endif
 
 # fake_port.o: the scripted port the flow tests share (not a test itself).
@@ -149,7 +163,7 @@ fuzz: $(FUZZ_BIN)
 ARM_CC := arm-none-eabi-gcc
 # jsmn is one header; the cross compiler does not search the host's
 # /usr/include, so it gets a directory of its own (JSMN_H= for a firmware tree).
-JSMN_H ?= /usr/include/jsmn.h
+JSMN_H ?= $(if $(JSMN_INCLUDE),$(JSMN_INCLUDE),/usr/include)/jsmn.h
 ARM_CFLAGS := -std=c99 -mcpu=cortex-m4 -mthumb -Os -ffreestanding -ffunction-sections \
   -fdata-sections $(WARN) -Icore/include -I$(BUILD)/arm/jsmn $(CONFIG_DEFS)
 ARM_OBJ := $(CORE_SRC:%.c=$(BUILD)/arm/%.o)
@@ -173,7 +187,7 @@ deps:
 test: deps
 	tools/test.sh
 
-demo: deps
+demo: deps-demo
 	tools/demo.sh
 
 bench: deps
@@ -181,15 +195,15 @@ bench: deps
 
 menuconfig:
 	$(KCONFIG_PY)/menuconfig.py Kconfig
-	@mkdir -p build
-	$(KCONFIG_PY)/genconfig.py --header-path build/et_autoconf.h Kconfig
+	@mkdir -p $(BUILD)
+	$(KCONFIG_PY)/genconfig.py --header-path $(BUILD)/et_autoconf.h Kconfig
 
-build/et_autoconf.h: .config Kconfig
-	@mkdir -p build
+$(BUILD)/et_autoconf.h: .config Kconfig
+	@mkdir -p $(BUILD)
 	$(KCONFIG_PY)/genconfig.py --header-path $@ Kconfig
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 # Further targets (device builds, ...) live in mk/*.mk.
 include $(wildcard mk/*.mk)

@@ -1,13 +1,25 @@
 #!/bin/sh
 # Install the Debian packages the build, tests, demo and benchmark need,
 # only those missing. Needs root (or sudo) when something is missing.
+#   tools/setup.sh        everything (make deps, make test)
+#   tools/setup.sh demo   what make demo needs: the compiler, jsmn, mbedTLS's
+#                         source tooling, Python, OpenSSL and curl (no ARM
+#                         toolchain, QEMU or lwIP)
 set -eu
 # libmbedtls-dev: the MBEDTLS=system build (2.28); dpkg-dev unpacks and
 # patches the mbedTLS source packages (tools/mbedtls-source.sh).
 PKGS="build-essential dpkg-dev clang libclang-rt-14-dev llvm make libmbedtls-dev libjsmn-dev libcjson-dev libcmocka-dev
 python3 python3-kconfiglib python3-cryptography openssl ca-certificates curl valgrind cppcheck time
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
-liblwip-dev liblwip0 iproute2 qrencode zbar-tools"
+liblwip-dev liblwip0 iproute2 qrencode zbar-tools
+cmake pkgconf python3-yaml"
+# The packaging tests (tests/packaging): cmake, pkgconf, python3-yaml.
+case ${1:-all} in
+  all) ;;
+  demo) PKGS="build-essential dpkg-dev make libjsmn-dev python3 python3-cryptography openssl
+ca-certificates curl" ;;
+  *) echo "usage: tools/setup.sh [all|demo]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

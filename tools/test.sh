@@ -16,6 +16,16 @@ FUZZ_SMOKE_SECONDS=${FUZZ_SMOKE_SECONDS:-10}
 JOBS=${JOBS:-$(nproc)}
 BUILD=${BUILD:-build}
 export BUILD
+# BUILD may be absolute; the tests that need an absolute path get BUILD_ABS.
+case $BUILD in
+  /*) BUILD_ABS=$BUILD ;;
+  *) BUILD_ABS=$PWD/$BUILD ;;
+esac
+# Nothing may be written into the checkout outside BUILD (checked at the
+# end): Python's bytecode caches go there too.
+CLEAN_SNAPSHOT=$(mktemp)
+"$PYTHON" tests/packaging/clean-tree.py snapshot "$CLEAN_SNAPSHOT"
+export PYTHONPYCACHEPREFIX=$BUILD_ABS/pycache
 LOG=$BUILD/test-logs
 mkdir -p "$LOG"
 RESULTS=$LOG/results.tsv
@@ -50,7 +60,7 @@ tap() {
 }
 
 # Test certificates for the emulator and the port tests.
-export ET_TEST_CERTS=$PWD/$BUILD/test-certs
+export ET_TEST_CERTS=$BUILD_ABS/test-certs
 step "test certificates" tests/emulator/make_certs.sh "$ET_TEST_CERTS"
 
 for v in gcc clang asan; do
@@ -74,6 +84,18 @@ for t in $BUILD/gcc/tests/test_*; do
 done
 
 step "C++ consumer: public headers as C++11, the C libraries linked" make VARIANT=gcc cxx-test
+step "ABI check: an app built with CONFIG_ET_MAX_ERROR_CODES=16 (or other settings) is refused" \
+  tests/packaging/abi.sh "$BUILD/gcc"
+# Packaging (tests/packaging): make install (DESTDIR, prefix, MBEDTLS=system)
+# and the CMake build, each tried by pkg-config and find_package consumers.
+step "make install: pkg-config and find_package(edgetoken) consumers build and run" \
+  tests/packaging/install.sh "$BUILD"
+step "CMake build: same archives as the Makefile's; its install's consumers build and run" \
+  tests/packaging/cmake.sh "$BUILD"
+step "make: a missing package stops it before any compile, named with how to get it; JSMN_INCLUDE; help" \
+  tests/packaging/make-deps.sh "$BUILD"
+step "Zephyr module, ESP-IDF component, PlatformIO manifest: Kconfig in parent trees, CMake stand-ins build core" \
+  tests/packaging/sdk.sh "$BUILD"
 step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
   make VARIANT=gcc check-core
 step "Kconfig generates a header core builds with" tools/check-kconfig.sh
@@ -128,5 +150,11 @@ for f in $BUILD/fuzz/fuzz_*; do
   [ -x "$f" ] || continue
   step "fuzz $(basename "$f") ${FUZZ_SMOKE_SECONDS}s" tests/fuzz/run.sh "$FUZZ_SMOKE_SECONDS" "$f"
 done
+
+step "absolute BUILD: build, unit and CLI tests write nothing into the checkout outside it" \
+  tests/packaging/abs-build.sh "$BUILD"
+step "this run wrote nothing into the checkout outside BUILD" \
+  "$PYTHON" tests/packaging/clean-tree.py check "$CLEAN_SNAPSHOT" "$BUILD"
+rm -f "$CLEAN_SNAPSHOT"
 
 $COUNT summary "$RESULTS"

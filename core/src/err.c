@@ -40,6 +40,7 @@ const char *et_strerror(et_err e) {
   case ET_E_STORE: return "storage failed";
   case ET_E_INPUT: return "malformed input (a redirect or a stored record)";
   case ET_E_SERVER: return "the server kept failing (HTTP 5xx)";
+  case ET_E_ABI: return "application and library built with different settings (et_abi.h)";
   case ET_E__COUNT: break;
   }
   return "unknown error";
@@ -50,7 +51,7 @@ static const char numbers[][4] = {
   "E0", "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10",
   "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E18", "E19", "E20", "E21",
   "E22", "E23", "E24", "E25", "E26", "E27", "E28", "E29", "E30", "E31", "E32",
-  "E33", "E34",
+  "E33", "E34", "E35",
 };
 typedef char numbers_cover_every_code[sizeof numbers / sizeof numbers[0] == ET_E__COUNT ? 1 : -1];
 

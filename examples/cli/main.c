@@ -76,6 +76,12 @@ static void no_core_dumps(void) {
 int main(int argc, char **argv) {
   int rc;
   no_core_dumps();
+  /* Headers and library from one build: else no edgetoken call is safe. */
+  if (ET_ABI_CHECK() != ET_OK) {
+    fprintf(stderr, "edgetoken: built against other edgetoken settings than the library's: %s\n",
+            et_abi_settings());
+    return CLI_EXIT_INTERNAL;
+  }
   cli_take_env_secret();
   rc = run_command(argc, argv);
   cli_wipe_env_secret();

@@ -123,6 +123,9 @@ static void posix_port() {
 }
 
 int main() {
+  // The C++ side's fingerprint is the C library's (same struct layouts).
+  CHECK(ET_ABI_CHECK() == ET_OK);
+  CHECK(ET_VERSION_NUMBER == ((ET_VERSION_MAJOR << 16) | (ET_VERSION_MINOR << 8) | ET_VERSION_PATCH));
   errors();
   spans_and_forms();
   retry_policy();

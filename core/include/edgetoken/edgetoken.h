@@ -24,12 +24,20 @@
 #include "et_discovery.h"
 #include "et_cache.h"
 #include "et_adme.h"
+#include "et_abi.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define ET_VERSION "0.1.0"
+/* The release: ET_VERSION "MAJOR.MINOR.PATCH", the same as numbers, and
+ * ET_VERSION_NUMBER 0xMMmmpp for comparisons (#if ET_VERSION_NUMBER >= 0x000400). */
+#define ET_VERSION_MAJOR 0
+#define ET_VERSION_MINOR 3
+#define ET_VERSION_PATCH 0
+#define ET_VERSION "0.3.0"
+#define ET_VERSION_NUMBER \
+  ((ET_VERSION_MAJOR << 16) | (ET_VERSION_MINOR << 8) | ET_VERSION_PATCH)
 
 #ifdef __cplusplus
 }

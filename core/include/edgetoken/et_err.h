@@ -61,6 +61,8 @@ typedef enum et_err {
   ET_E_INPUT,           /* malformed input from outside the program: a
                            redirect without a code, a corrupt stored record */
   ET_E_SERVER,          /* the server kept failing (5xx) through every retry */
+  ET_E_ABI,             /* the application and the library were built with
+                           different settings or headers (et_abi.h) */
   ET_E__COUNT
 } et_err;
 
