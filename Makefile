@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # edgetoken: plain make, no configure step.
 #   make            library + CLI (build/gcc)
 #   make test       everything CI runs (installs missing Debian packages)

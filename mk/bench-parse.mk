@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # make bench-parse: instructions per byte of et_token_decode and of cJSON
 # (Debian libcjson-dev) on the same generated 8 KB and 64 KB token
 # responses, side by side (tools/bench-parse.sh; BENCH_PARSE_SIZES=bytes...).

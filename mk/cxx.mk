@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A C++ consumer (issue 9, part 7): every public header compiles as C++11
 # with all warnings (extern "C" guards, ET_STR as a braced initialization)
 # and the C libraries link into a C++ program.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Device proofs (issue 5): mbedTLS from source with our config, the
 # zero-heap POSIX build, Cortex-M images under QEMU, the size table.
 #   make zero-heap        $(BUILD)/zeroheap/edgetoken: static mbedTLS arena, heap trapped

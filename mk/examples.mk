@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The non-blocking examples (issue 9), built with every variant's `all`:
 #   $(OUT)/modem_token  a device whose network is a modem's AT HTTP(S)
 #                       service (examples/modem: the modem is simulated in a

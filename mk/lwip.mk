@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The lwIP port (port/lwip; docs/devices.md, "lwIP port").
 #   make lwip-check   compile it warning-free for the host (gcc and clang,
 #                     Debian's liblwip-dev with its unix port's lwipopts.h)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/bench/repeat_token: N tokens in one process (keep-alive, TLS
 # session resumption), for tests/integration/test_keepalive.py and the
 # repeat-token section of make bench (tools/bench_reuse.py). Built with the

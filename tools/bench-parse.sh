@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Instructions per byte (callgrind, counting only the measured function)
 # for et_token_decode and for cJSON on the same generated token responses.
 # Run by `make bench-parse`, which builds tools/bench_parse.c.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """make bench: one client-credentials token from the local emulator, fetched
 by edgetoken (the regular build on Debian's mbedTLS, and the zero-heap build
 on our mbedTLS with a static arena) and by curl (the command on Microsoft's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One decode of a generated token response, for tools/bench-parse.sh to
  * count under callgrind: ours (et_token_decode) or cJSON (parse, the
  * three members a client reads, delete), each inside a function of its

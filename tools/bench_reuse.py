@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """make bench, repeat tokens: what a second token in the same process costs
 the client when it keeps the connection (HTTP keep-alive) or resumes the TLS
 session on a new one, next to the process's first token, for TLS 1.3 and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Core must stay off the heap, off stdio and off the OS, and hold no
 # writable globals. Checks every archive given (host and Cortex-M builds).
 set -eu

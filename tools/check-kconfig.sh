@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Kconfig works end to end: the defaults and a configuration with the
 # client-credentials flow switched off and the error texts on both generate
 # a header that core compiles with (-Werror), switching the flow off removes

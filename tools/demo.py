@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """make demo: every flow of the edgetoken CLI against the local Entra ID
 emulator, over TLS with a throwaway CA, in a throwaway token store.
 

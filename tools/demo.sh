@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make demo [BUILD=dir]: build the CLI, then run each flow against the
 # local Entra ID emulator (tools/demo.py). Exits non-zero if a step fails.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run a Cortex-M4 test image under QEMU (mps2-an386) with semihosting: the
 # image prints TAP and its exit status is the verdict. Also checks that the
 # image links no heap (newlib's allocator and sbrk are absent), and verifies

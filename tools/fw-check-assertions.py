@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Check the client assertions the firmware image signed on the target.
 
     fw-check-assertions.py LOG CERTDIR

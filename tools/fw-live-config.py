@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Write live_config.h for the live firmware image (tests/firmware/live_main.c).
 
     fw-live-config.py --out BUILD/firmware/live/live_config.h \

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The firmware self-test's client keys as C arrays, the way a device keeps
 # its key in flash. Throwaway keys and self-signed certificates are made in
 # the build directory by tests/emulator/make_client_certs.sh (never

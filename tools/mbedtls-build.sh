@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Compile an mbedTLS source tree into one static library with our config
 # (port/mbedtls/config/et_mbedtls_config.h, plus the platform functions in
 # et_mbedtls_alt.c), in parallel.

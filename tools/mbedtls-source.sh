@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # mbedTLS source for the builds that compile it: Debian's source package
 # `mbedtls`, fetched with `apt-get source --download-only` through a private
 # apt configuration (own sources list, lists and cache under DEST) so the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The host side of the live image's UART "modem": QEMU's serial port <-> TCP.
 
     modem-bridge.py [--seed HEX] [--timeout S] -- qemu-system-arm ... -serial tcp:127.0.0.1:{port} ...

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """make mutate: each listed bug is put into a scratch copy of the tree, one
 at a time; the tests that should catch it run there; a table says which
 mutants were caught and which survived. Run before a release (it is not

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Record raw emulator answers for the firmware's recorded-exchange tests.
 
     tools/record-exchange.py record tests/firmware/recorded CERTS_DIR [NAME...]

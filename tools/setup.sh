@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install the Debian packages the build, tests, demo and benchmark need,
 # only those missing. Needs root (or sudo) when something is missing.
 #   tools/setup.sh        everything (make deps, make test)

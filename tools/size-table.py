@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Print the per-flavour flash/RAM table from linked images' GNU ld maps
 (tools/size-table.sh builds them), core's flash with and without -flto
 (image-lto.map beside image.map), and core's peak stack per public entry

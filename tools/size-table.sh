@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Flash and RAM per Kconfig flavour, measured on linked Cortex-M4 images
 # (-Os, thumb, --gc-sections): core with the flavour's CONFIG_ET_FLOW_* and
 # CONFIG_ET_CRED_* (the rest 0), the mbedTLS port (port/mbedtls and its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Cortex-M4 (-Os, thumb) footprint of core, per object and in total.
 set -eu
 lib=${1:-build/arm/libedgetoken.a}

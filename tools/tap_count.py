@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Honest counts for tools/test.sh.
 
     tap_count.py record RESULTS GROUP VARIANT LOG RC   # a TAP run's cases

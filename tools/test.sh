@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: builds (gcc, clang, clang+ASan/UBSan), unit tests in
 # each build and under valgrind, core's embedded checks, cppcheck, the CLI
 # against the Entra ID emulator over TLS, and a short run of every fuzzer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ADME (OSDU) calls on the request engine (et_adme.h): a raw request with
  * a bearer token and data-partition-id, OSDU error bodies decoded into
  * et_result.osdu; the blocking call renews the token once after a 401. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Authority URLs and tenant names: the parts of a token endpoint URL that
  * come from configuration, checked before they reach a request line. */
 #include "edgetoken/et_url.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The v2.0 authorize URL the user opens in a browser, and the sign-in scope
  * for ADME. */
 #include "edgetoken/et_signin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* base64url, no padding: the alphabet of JWTs and PKCE. */
 #include "edgetoken/et_b64url.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Access token cache with refresh-ahead (et_cache.h). Pure logic: the
  * clock and the seed are inputs. No 64-bit division (Cortex-M has none in
  * hardware): lifetimes are clamped to 30 days so their millisecond counts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The client assertion JWT, written straight into the request body: its
  * header and claims are base64url-encoded as they are produced (through a
  * 3-byte carry), so the signing input is a region of the body itself. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Client credentials grant, v1 (resource) and v2.0 (scope). */
 #include "flow.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Authorization code redemption (RFC 6749 §4.1.3 + RFC 7636 §4.5). */
 #include "flow.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device code flow, step 2: poll the token endpoint on the server's
  * schedule (RFC 8628 section 3.4/3.5) until the person signs in, declines,
  * or the code expires. The schedule is et_poll_next's. */

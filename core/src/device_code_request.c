@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device code flow, step 1: ask for a device code and decode the answer
  * (v2.0 and v1 shapes). */
 #include "flow.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The device code flow end to end: request, show, poll, keep the refresh
  * token. All on one connection when the server keeps it open. */
 #include "flow.h"

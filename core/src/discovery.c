@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OpenID Connect discovery: the GET engine and the document's decoder
  * (et_discovery.h). */
 #include "flow.h"

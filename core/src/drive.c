@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The blocking driver: pumps an engine through the port, keeping the
  * connection in an et_link between requests. The only core code that
  * calls the port's connection, clock and crypto hooks for the flows. */

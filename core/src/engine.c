@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The engine every flow shares: one HTTPS request with the retry policy
  * around it, as a state machine that never calls the port (et_engine.h).
  *

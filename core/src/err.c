@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* et_strerror: one sentence per error, for logs and the CLI, or only the
  * error's number when the texts are configured out. */
 #include "edgetoken/et_err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private to core: what the flow files share with the engine and the
  * driver. Not installed. */
 #ifndef EDGETOKEN_FLOW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Percent-encoding for application/x-www-form-urlencoded and queries. */
 #include "edgetoken/et_form.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* HTTP/1.1 request head writer. Every field is checked before the first
  * byte is written, so a rejected request leaves nothing half-built. */
 #include "edgetoken/et_http.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Incremental HTTP/1.1 response parser (RFC 9112), byte by byte, so any
  * split of the input gives the same result. Header names and values are
  * matched and converted as they pass; nothing of the header section is

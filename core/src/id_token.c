@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The claims of an id_token that say who signed in. The signature is NOT
  * checked (see et_id_token.h): this is for display only. */
 #include "edgetoken/et_id_token.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading a parsed document: member lookup, subtree skipping, raw spans and
  * unsigned numbers. The token array is only read here. */
 #include "edgetoken/et_json.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one place jsmn's code is compiled: validate the text strictly, then
  * let jsmn tokenize it into the caller's array. jsmn runs without
  * JSMN_STRICT: et_json_validate already refused all JSMN_STRICT would (and

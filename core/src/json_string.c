@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* String members by key, and the table-driven decoding of a response's
  * string members. */
 #include "edgetoken/et_json.h"

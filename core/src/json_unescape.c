@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON string escapes to UTF-8, into another buffer or in place, and a
  * document's string tokens decoded in place. Every escape is at least as
  * long as what it decodes to (\n 2 -> 1, \uXXXX 6 -> at most 3, a surrogate

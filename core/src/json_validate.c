@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Strict JSON grammar check. jsmn 1.1.0, even with JSMN_STRICT, accepts
  * {"a"}, {"a":1,} and {"a":1 "b":2} and stops at a NUL byte, so the text is
  * checked here first, by a loop over the bytes: no recursion, the open

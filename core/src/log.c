@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Logging through the port's optional hook, without printf. */
 #include "edgetoken/et_work.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An OAuth error body (RFC 6749 section 5.2 plus Entra's extras) into
  * et_oauth_error, in place. */
 #include "edgetoken/et_token.h"

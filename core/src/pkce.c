@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state and PKCE (RFC 7636): random text from the port's CSPRNG and the
  * S256 challenge through the port's SHA-256. */
 #include "edgetoken/et_signin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Is a parsed redirect the answer to our own authorize request, and what
  * did it say? */
 #include "edgetoken/et_signin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The browser's way back: parse the redirect to the loopback URI (pasted
  * URL, listener request target or bare query) into its OAuth parameters.
  * The input is hostile until et_redirect_check accepts it: anything odd is

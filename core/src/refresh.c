@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Refresh token grant (RFC 6749 §6). Entra rotates the refresh token on
  * every use; keeping the new one is the caller's job (et_refresh_stored).
  *

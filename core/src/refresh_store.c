@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Refresh tokens in the port's store, and the refresh that keeps the
  * rotated token. */
 #include "edgetoken/et_store.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The retry policy and the device code poll schedule (et_retry.h). */
 #include "edgetoken/et_retry.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Spans, constant-time compare, wiping, and the sticky append buffer. */
 #include "edgetoken/et_str.h"
 

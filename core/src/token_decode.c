@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A token endpoint's success body (v1 or v2.0) into et_token, in place. */
 #include "edgetoken/et_token.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the token endpoint answered: a token, Entra's OAuth error, a
  * server failure or an unexpected status. Shared by every token flow. */
 #include "flow.h"

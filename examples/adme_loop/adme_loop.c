@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Firmware-style ADME client: keeps an access token in core's cache
  * (et_cache, one static slot) and posts a search query to ADME in a loop,
  * with every buffer static and one kept connection (et_link). The token is

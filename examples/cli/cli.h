@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken CLI: shared declarations between its files. */
 #ifndef EDGETOKEN_CLI_H
 #define EDGETOKEN_CLI_H

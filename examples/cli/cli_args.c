@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Command-line parsing for edgetoken. Secrets are refused on argv: other
  * users can read a process's arguments. */
 #include <stdlib.h>

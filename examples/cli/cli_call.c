@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken call METHOD PATH --url URL --data-partition-id P: one ADME
  * (OSDU) API call with the cached token (core's et_adme_call: one renewal
  * after a 401, retries of 429/5xx), the answer's body on stdout, the HTTP

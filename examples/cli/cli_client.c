@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The port and the app every command talking to Entra ID opens, with the
  * app's credential: a certificate (client assertion) or a client secret. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken device-login: the device code flow. The person signs in on
  * another device; this one prints the access token and keeps the refresh
  * token in the store directory. */

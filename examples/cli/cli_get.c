@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken get: a valid access token, served from a cache kept in the
  * store directory across runs and refreshed ahead of expiry by core's
  * et_cache, like `az account get-access-token`. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken login, authorize-url, redeem, refresh: a user signs in with the
  * authorization code grant + PKCE; the refresh token is kept in the store
  * directory (keys: cli_store_key, cli.h) and refreshed later without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the CLI prints: the token on stdout, failures in words on stderr. */
 #include <inttypes.h>
 #include <string.h>

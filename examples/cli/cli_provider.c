@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Any OAuth 2.0 / OpenID Connect provider: --issuer (discovery, cached),
  * --token-endpoint/--authorize-endpoint/--device-endpoint, --client-auth
  * and --assertion-aud. Entra's layout under --tenant stays the default. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A QR code (ISO/IEC 18004) of the device-login URI, for the terminal: byte
  * mode, levels L and M, versions 1..CLI_QR_MAX_VERSION (no version
  * information block below 7), fixed-size arrays. */

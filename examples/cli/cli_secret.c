@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where the client secret comes from: the environment or a file. */
 #include <errno.h>
 #include <stdio.h>

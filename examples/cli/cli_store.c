@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The store directory and its keys, shared by login, authorize-url, redeem,
  * refresh and device-login. */
 #include <stdlib.h>

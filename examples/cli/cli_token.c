@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken token: the client credentials grant. */
 #include <string.h>
 

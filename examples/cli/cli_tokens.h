@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken get and call: access tokens through core's cache (et_cache),
  * kept across runs in the store directory (one 0600 file per key, replaced
  * atomically), refreshed ahead of expiry. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken: get an Entra ID token from the command line. */
 #include <signal.h>
 #include <sys/resource.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two flows at once in one thread on poll(): a client-credentials token and
  * a device code sign-in, each an engine (et_engine.h) with a connection of
  * its own. Nothing blocks: connect and TLS are started and stepped, send

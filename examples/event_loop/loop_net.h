@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The event loop's view of the network: the POSIX port's non-blocking
  * connection API, behind one small adapter so the loop does not change when
  * the port does. The shape is the port's (et_posix.h, "Non-blocking use

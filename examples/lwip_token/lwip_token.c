@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One client-credentials token over lwIP's own TCP/IP stack on Linux:
  * liblwip0's unix port with a tap interface (tapif), the lwIP port, mbedTLS
  * and core. The program plays the integrator: it brings up lwIP, gives the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The serial link between the device (modem_token.c) and the simulated
  * cellular modem (modem_sim.c): a byte stream, as a UART would be, carrying
  * a tiny AT dialect shaped like a modem's HTTP(S) service. The modem takes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A simulated cellular modem: the firmware side of the AT link in
  * modem_at.h, run in a process of its own as a module is a chip of its
  * own. Its TCP/IP and TLS stack is edgetoken's POSIX port, used the way a

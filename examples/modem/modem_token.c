@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken on a device whose only network is a cellular modem's HTTP(S)
  * service: the device never sees a socket or a TLS record. It drives the
  * flows' engines (et_engine.h) itself: each SEND step is one whole request,

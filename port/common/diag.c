@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Failure texts and log lines from string pieces (et_diag.h). */
 #include "edgetoken/et_diag.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The socket transport (et_sockets.h): connection table, address
  * fallback, deadlines and cancellation over a stack's et_sock_api. */
 #include "edgetoken/et_sockets.h"

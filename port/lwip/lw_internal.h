@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private glue between the files of the lwIP port (prefix lw_). */
 #ifndef EDGETOKEN_LW_INTERNAL_H
 #define EDGETOKEN_LW_INTERNAL_H

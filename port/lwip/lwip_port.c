@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* et_lwip lifecycle: lwIP's sockets as the transport, the mbedTLS port
  * over them, the clock from lwIP's sys layer, and the port struct. */
 #include "lw_internal.h"

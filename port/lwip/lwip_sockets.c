@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwIP's socket API under et_sockets (port/common/sockets.c): names to an
  * address (IP literal, the integrator's resolve hook, lwIP's DNS), and
  * non-blocking lwip_connect/send/recv/poll. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A host's client certificate and private key from files: the key parsed
  * once and checked against the certificate, the certificate's thumbprints
  * for the client assertion's header. Needs MBEDTLS_FS_IO (not on devices,

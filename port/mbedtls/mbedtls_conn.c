@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Connection slots: et_port's open/send/recv/close and the non-blocking
  * open, plain or TLS, over the transport. Every call runs one loop: try
  * once, and while that would block and the call's deadline has not

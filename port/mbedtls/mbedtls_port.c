@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* et_mbedtls lifecycle: the DRBG, the trust anchors and the one TLS
  * configuration every connection uses (the policy in et_mbedtls.h). */
 #include "mt_internal.h"

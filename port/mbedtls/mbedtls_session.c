@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS session resumption: which slot a connection takes, the session it
  * offers, the session it leaves, and the kept sessions as bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 for core (PKCE challenges, client assertions, thumbprints). */
 #include "mt_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Signing with the client's private key: one path for every key source.
  * The key is either parsed once and kept (a host's key file, see
  * mbedtls_cert_files.c) or parsed from flash for each signature and freed

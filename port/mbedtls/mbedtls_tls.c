@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS on one connection: set-up (host name, kept session, bio callbacks on
  * the transport), one attempt at a handshake, read or write, and the
  * failure texts. The loops around these are mbedtls_conn.c's. */

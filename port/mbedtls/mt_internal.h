@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private glue between the files of the mbedTLS port (prefix mt_). Not
  * installed; users include edgetoken/et_mbedtls.h. */
 #ifndef EDGETOKEN_MT_INTERNAL_H

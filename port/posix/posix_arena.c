@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zero-heap builds (ET_ZERO_HEAP, see mk/device.mk): mbedTLS draws every
  * allocation from this static arena instead of the C heap. Other builds
  * leave this file empty and mbedTLS uses calloc/free. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Clocks and an interruptible sleep. */
 #include "px_internal.h"
 

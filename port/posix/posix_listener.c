@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loopback redirect listener: see edgetoken/et_posix_listener.h. */
 #include "edgetoken/et_posix_listener.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Failure details and logging of an et_posix (into its et_diag, which the
  * transport and TLS layers share), and the cancel flag. */
 #include "px_internal.h"

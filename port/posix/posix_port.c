@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* et_posix lifecycle: the diagnostics, the socket transport and the
  * mbedTLS port over it, composed; the port struct; the non-blocking open
  * for event loops. Details and logging: posix_log.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CSPRNG from the kernel: getrandom(2) blocks only until the pool is seeded
  * once at boot, and never returns weak bytes. */
 #include "px_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS sessions kept across runs: the mbedTLS port's sessions as one value
  * of the file store (posix_store.c: 0600, replaced atomically), under
  * et_posix_config.session_key. Best effort: a file that is missing,

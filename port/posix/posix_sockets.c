@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C library's sockets under et_sockets (port/common/sockets.c):
  * getaddrinfo, non-blocking connect, send without SIGPIPE, poll. */
 #include "px_internal.h"

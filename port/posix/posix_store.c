@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The store hook on files: one file per key, replaced atomically.
  *
  * SAVE never writes into the live file. It writes a temp file next to it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Private glue between the files of the POSIX port (prefix px_). Not
  * installed; applications include edgetoken/et_posix.h only. */
 #ifndef EDGETOKEN_PX_INTERNAL_H

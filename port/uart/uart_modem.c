@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The UART modem transport (et_uart_modem.h): framing, links, credit and
  * deadlines over a board's two byte hooks. */
 #include "edgetoken/et_uart_modem.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* repeat_token: COUNT client-credentials tokens (v2.0) in one process, for
  * the keep-alive and TLS-resumption tests (tests/integration/
  * test_keepalive.py) and the repeat-token section of make bench

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A C++ program using edgetoken: the public headers compile as C++11 with
 // every warning on (extern "C" guards, no C-only constructs: ET_STR is a
 // braced initialization there), the C libraries link, and a few calls

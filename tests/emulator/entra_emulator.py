@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A local stand-in for the Microsoft Entra ID token endpoints.
 
 Standard library only. It answers like login.microsoftonline.com does (v1

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Throwaway certificates for the Entra ID emulator and the port tests.
 #   make_certs.sh OUTDIR
 # Writes, in OUTDIR:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Throwaway client certificates for certificate-credential tests.
 #   make_client_certs.sh OUTDIR
 # Writes, in OUTDIR (self-signed, valid 30 days):

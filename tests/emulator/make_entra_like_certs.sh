@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Certificates shaped like login.microsoftonline.com's, for benchmarks whose
 # handshake bytes and instructions should look like Entra ID's: an RSA 2048
 # root, an RSA 4096 issuing CA (as "Microsoft Azure RSA TLS Issuing CA"),

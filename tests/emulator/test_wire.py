@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Self-checks of the emulator's connection handling, with the standard
 library as the client: HTTP/1.1 keep-alive, Connection: close both ways, the
 idle limit, TLS 1.2 and 1.3 session resumption (and the options that refuse

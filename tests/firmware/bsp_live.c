@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Board support for the live image (live_main.c) on QEMU's mps2-an386:
  * the CMSDK APB UART0 (QEMU's first -serial) as the modem's byte hooks,
  * CMSDK APB timer 0 (25 MHz) as the clock, and what our mbedTLS config

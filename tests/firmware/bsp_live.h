@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Board support of the live image (bsp_live.c): QEMU mps2-an386's UART0
  * and timer 0, the bridge's wall clock and entropy seed. */
 #ifndef EDGETOKEN_BSP_LIVE_H

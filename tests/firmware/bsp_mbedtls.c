@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What our mbedTLS config (ET_MBEDTLS_DEVICE) asks of a board: entropy,
  * wall-clock time, gmtime_r. These are the QEMU board's stand-ins: a real
  * board reads its TRNG and its RTC (or SNTP) here. */

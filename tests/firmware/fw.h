@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Board support for the QEMU images (mps2-an386, Cortex-M4): semihosting
  * output and exit status, stack painting, and a tiny test runner that
  * prints TAP. Not a port: a firmware's own et_port lives with its network

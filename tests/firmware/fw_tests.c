@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The on-target test runner: TAP on the semihosting console. */
 #include "fw.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The zero-heap proof. Linked with
  *   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
  * every reference to the heap from the objects given to that link (ours and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The live image: client-credentials tokens from a real server over real
  * TLS (mbedTLS 3.6, TLS 1.3 or 1.2), the bytes going out of the board's
  * UART through the modem transport (et_uart_modem.h) to the host's modem

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The self-test image: core's codecs, and whole exchanges over recorded
  * emulator answers (client credentials with a secret and with certificate
  * assertions signed by the mbedTLS port, device code, refresh), on the

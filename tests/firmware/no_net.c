@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A transport that connects nowhere (no_net.h). */
 #include "no_net.h"
 

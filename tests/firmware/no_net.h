@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* No network, for the images whose connections the recorded port plays
  * (rec_port.h) or that never connect (the size image): the mbedTLS port is
  * there for signing and SHA-256, so its transport connects nowhere. */

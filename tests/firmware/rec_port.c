@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The recorded-answer port of the on-target tests (rec_port.h). */
 #include "rec_port.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The on-target tests' port: each request plays the next recorded emulator
  * answer (recorded.h) in small pieces and keeps what core sent, on a
  * connection that stays open between requests as HTTP/1.1 keep-alive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The size image: core with the flows of one Kconfig flavour, the
  * bare-metal mbedTLS port and mbedTLS itself (our config, static arena),
  * linked with --gc-sections so only what the flavour uses is counted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reset and fault handlers, vector table, semihosting, stack painting for
  * the QEMU mps2-an386 board (Cortex-M4). The linker script mps2.ld places
  * .vectors at address 0, where QEMU reads the initial SP and PC. */

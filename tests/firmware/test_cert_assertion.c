@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Certificate credentials on the target: client-credentials exchanges whose
  * client assertion the port's sign hook (et_mbedtls_set_key) signs with
  * mbedTLS from a key in flash (fw_test_key.h: a throwaway key made at build

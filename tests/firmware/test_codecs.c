@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Core's codecs on the target: form encoding, HTTP responses (plain and
  * chunked, fed one byte at a time), token and error JSON, base64url. The
  * inputs are the recorded emulator answers (recorded.h). */

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """make firmware-live against the Entra ID emulator: the Cortex-M4 image
 under QEMU gets tokens over real TLS through its UART "modem"
 (port/uart, tools/modem-bridge.py).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A whole client-credentials exchange through core on the target, over
  * recorded emulator answers (rec_port.h). Also measures, by stack painting,
  * the peak stack of et_client_credentials. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sign-in flows a device runs, through core on the target over recorded
  * emulator answers (rec_port.h): a device-code sign-in (the code, two
  * authorization_pending polls on the fake clock, then tokens, all on one

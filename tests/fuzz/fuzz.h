@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the libFuzzer targets share: a check that aborts (libFuzzer keeps
  * the input that made it), a writable copy of the input, and where a
  * decoded span may point. Header only: the Makefile compiles each target

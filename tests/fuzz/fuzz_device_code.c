@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: devicecode response decoding of arbitrary bodies. Every span
  * must point into the body, numbers must be in range, errors typed. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: the form encoder. Whatever the bytes and the buffer size, the
  * output is only unreserved bytes and %XX escapes, decodes back to the
  * input, and an overflow is reported, never a cut value. */

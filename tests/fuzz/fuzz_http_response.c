@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the HTTP response parser. Input: byte 0 picks the
  * piece size, byte 1 the size of the first piece, the rest is the response.
  * The response is fed whole, one byte at a time, in the chosen pieces and in

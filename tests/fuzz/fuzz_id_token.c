@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: id_token claim decoding of arbitrary tokens (an id_token is
  * whatever the token response carried). The first input byte picks the
  * scratch size, so both "enough" (cap >= token length, as documented) and

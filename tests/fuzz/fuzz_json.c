@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: strict parse, then every reader on every token; unescape of
  * the raw input. Spans must stay inside the buffer, decoding must be
  * idempotent, and valid text must get jsmn's own tokens. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: the redirect parser and check. First byte: flags (expected
  * URI or not, in place or a separate buffer, a tight scratch). Invariants:
  * on success every span lies in scratch, holds no NUL, is at most

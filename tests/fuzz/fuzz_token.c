@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer: token and OAuth error decoding of arbitrary bodies. Every span
  * must point into the body, every error must be typed. */
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh SECONDS FUZZER...: run each libFuzzer target for SECONDS on a copy
 # of its seed corpus (tests/fuzz/corpus/<name without fuzz_>); findings are
 # kept in findings/ next to the fuzzer and fail the run.

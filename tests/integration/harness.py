@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Start the Entra ID emulator for a test, a demo or a benchmark.
 
     with Emulator(certs_dir) as emu:

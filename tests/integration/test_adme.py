@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """edgetoken get and call, and examples/adme_loop, against the emulator's
 ADME API over TLS, with the emulator's log proving what happened: how many
 token requests, which calls, their statuses and spacing, and on which

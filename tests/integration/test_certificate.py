@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Certificate credentials (client assertions) end to end, over real TLS.
 
     test_certificate.py --cli build/gcc/edgetoken --certs build/test-certs

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The edgetoken CLI against the local Entra ID emulator, over real TLS.
 
     test_cli.py --cli build/gcc/edgetoken --certs build/test-certs

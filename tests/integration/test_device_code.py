@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """edgetoken device-login (RFC 8628) against the local Entra ID emulator,
 over real TLS. The emulator hands out a 1 s interval so the schedule is
 checked quickly, from its request log (arrival times, "mono").

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The emulator's own self-test: it refuses what Entra ID refuses.
 
 A client can only be as correct as the server it is tested against: each

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The non-blocking examples against the local Entra ID emulator, over real
 TLS: examples/modem (modem_token: the engines driven through a simulated
 modem's AT HTTP service that only takes whole requests) and

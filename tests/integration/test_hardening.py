@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Properties of the edgetoken CLI that cannot be seen in its answers, observed
 from outside the process:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Connection reuse over real TLS, proven by the emulator's connection log:
 the polls of one device-code sign-in on one connection, a second token in
 one process on the kept connection (keep-alive) or on a new one resuming

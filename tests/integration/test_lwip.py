@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The lwIP port over lwIP's own TCP/IP stack against the emulator.
 
     test_lwip.py --lwip-token build/lwip/lwip_token --certs build/test-certs

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Providers other than Entra's URL layout: explicit endpoints, OpenID
 Connect discovery (cached), client_secret_basic and private_key_jwt's
 audience, IP-address issuers.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """edgetoken device-login's QR code of the verification URI, against the
 local Entra ID emulator: the code the CLI draws on stderr, read back from
 its half blocks into an image that zbarimg must decode to the URI; when it

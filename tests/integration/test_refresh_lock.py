@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Concurrent `edgetoken refresh` of one stored sign-in, against the
 emulator over real TLS. The emulator revokes a refresh token on first use
 (strict rotation), so two processes sending the same one would leave the

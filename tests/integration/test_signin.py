@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """User sign-in with the edgetoken CLI against the emulator, over real TLS:
 login with a scripted browser, the paste path (authorize-url + redeem),
 refresh with rotation, and the failures a user meets.

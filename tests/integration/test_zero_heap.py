@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The zero-heap build (make zero-heap) against the emulator over real TLS.
 
     test_zero_heap.py --zero-heap-cli build/zeroheap/edgetoken --certs build/test-certs

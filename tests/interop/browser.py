@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The user's part of a sign-in at node oidc-provider, without a browser:
 follow redirects with cookies, fill the development interactions' forms
 (any login and password, consent, the device user code) and submit them.

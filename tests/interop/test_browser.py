@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """`edgetoken login` with a real browser: Debian's Chromium, headless,
 driven by chromedriver (python3-selenium), against the Entra ID emulator
 and against node oidc-provider.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """edgetoken against node oidc-provider (an OpenID Certified server) from the
 npm registry, version pinned in tests/interop/package-lock.json.
 

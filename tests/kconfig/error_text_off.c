@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Built by tools/check-kconfig.sh against core compiled from Kconfig's
  * defaults, where CONFIG_ET_ERROR_TEXT is off: the error codes stay the
  * same, et_strerror gives the code's number and no detail text is set. */

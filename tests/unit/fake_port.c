@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The scripted port of fake_port.h. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A scripted et_port for the unit tests of the blocking flows (et_drive
  * over the port): each request the client makes plays the next scene (an
  * open failure, or a canned response fed in small pieces), on a fresh

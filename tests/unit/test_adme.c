@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ADME calls (et_adme.h) over the scripted port: the request's method,
  * headers and body; OSDU error bodies in et_result; one renewal after a
  * 401; 503 retried; tokens through the cache (one token request for many

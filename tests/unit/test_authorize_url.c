@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The authorize URL, byte for byte, and the ADME sign-in scope. */
 #include <setjmp.h>
 #include <stdarg.h>

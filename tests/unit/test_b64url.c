@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* base64url: RFC 4648 vectors, the URL alphabet, in-place decoding and
  * rejection of non-canonical input. */
 #include <setjmp.h>

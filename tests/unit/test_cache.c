@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The token cache (et_cache.h) with an injected monotonic clock: serving,
  * refresh-ahead (refresh_in, the lifetime part, the floor), jitter that
  * spreads devices, transient failures that keep the token, permanent ones

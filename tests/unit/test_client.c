@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The client-credentials flow and the retry policy around it, driven by
  * et_drive through the scripted port of fake_port.h. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Client assertions: the JWT core writes into the body, checked piece by
  * piece with a fake signer and injected clock and randomness; the engine's
  * SIGN step that asks for the signature, by hand and through et_drive;

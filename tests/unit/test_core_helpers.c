@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The small helpers the decoders share: et_hex_value, et_ascii_lower,
  * et_char_in and the table-driven et_json_decode; and the error codes'
  * texts and their one classifier, et_err_is_transient. */

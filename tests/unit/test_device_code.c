@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The devicecode response decoder: Entra's v2.0 shape (JSON numbers,
  * verification_uri) and v1 shape (digit strings, verification_url), and
  * every malformed answer refused with a typed error. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The device code polling schedule and its outcomes, on a scripted port
  * with a fake clock: sleep_ms advances the clock, every connection costs
  * LATENCY_MS, and each open() records when a poll reached the "server"

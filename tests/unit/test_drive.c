@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The blocking driver (et_drive) over the scripted port of fake_port.h:
  * connections kept in a caller's et_link between calls (keep-alive), the
  * idle limit, a kept connection the server closed, a code redemption that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The engines without any port: each flow driven by hand, step by step,
  * the way a superloop, an event loop or a modem would. The test plays the
  * network and the clock: it takes the SEND bytes, answers in odd splits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Form encoding and the sticky append buffer. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* HTTP/1.1 request writer and incremental response parser: exact request
  * bytes, injection refusal, sticky overflow; responses fed whole, one byte
  * at a time, at every two-way split and in place; every malformed input

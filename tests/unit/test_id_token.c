@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* id_token claims: decoding (no signature check) and malformed tokens. */
 #include <setjmp.h>
 #include <stdarg.h>

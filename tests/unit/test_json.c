@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON layer: strict validation and jsmn-shaped tokens, lookups,
  * unescaping and number reading. */
 #include <limits.h>

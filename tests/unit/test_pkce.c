@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state and PKCE: RFC 7636 Appendix B, verifier shape, the CSPRNG as the
  * only source, failures of the port's hooks. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loopback redirect listener against real sockets: this test is the
  * "browser". Requests are written before et_listener_wait runs (the kernel
  * queues the connection and its bytes), so one thread is enough. */

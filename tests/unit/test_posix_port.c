@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The POSIX + mbedTLS port against real sockets: the Entra ID emulator over
  * TLS (started here on loopback), listeners this test opens itself, and the
  * clock, random and hash hooks.

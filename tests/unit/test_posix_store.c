@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The POSIX file store: round trips, modes, bad keys, sizes, stale temp
  * files, the port hook, and the crash test: a writer killed with SIGKILL at
  * random instants never leaves an empty or torn token behind. (SIGKILL

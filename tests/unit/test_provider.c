@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Other providers: explicit endpoint URLs in the engines and the
  * authorize URL, the URL every result names, client_secret_basic in the
  * request head, the assertion's audience, and the OIDC discovery engine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The CLI's QR codes (examples/cli/cli_qr.c), checked against things it
  * does not compute itself: the standard's capacity and format-information
  * tables, penalties worked out by hand, qrencode's output byte for byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Redirect parsing and checking: the good paths a browser or a paste take,
  * and hostile input (duplicates, bad escapes, NUL bytes, huge values,
  * foreign state, foreign redirect targets). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The retry policy and the device code poll schedule (et_retry.h): first
  * as the pure functions they are, then the replay rule per flow as the
  * blocking calls apply it (a code redemption is sent at most once, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Code redemption, refresh and the stored-refresh flow through the
  * scripted port of fake_port.h, whose store hook is an in-memory fake. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Spans, numbers, constant-time compare, wiping, authorities, tenants. */
 #include <setjmp.h>
 #include <stdarg.h>

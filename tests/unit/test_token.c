@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Token endpoint bodies: v1 and v2.0 success responses and OAuth errors. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken: Entra ID tokens for small devices. One include for all. */
 #ifndef EDGETOKEN_H
 #define EDGETOKEN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Calling Azure Data Manager for Energy (ADME, OSDU APIs) with a cached
  * token, and getting tokens through the cache.
  *

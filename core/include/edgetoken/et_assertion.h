@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Client assertions (RFC 7523 §2.2, Entra "certificate credentials"): a
  * JWT signed through the port's sign hook, so the private key may stay in
  * a secure element, TPM or HSM. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* base64url without padding (RFC 4648 §5): JWTs, PKCE challenges. */
 #ifndef EDGETOKEN_ET_B64URL_H
 #define EDGETOKEN_ET_B64URL_H

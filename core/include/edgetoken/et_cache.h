@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Access token cache with refresh-ahead: pure logic over caller-provided
  * slots, time and randomness as inputs (no port, no heap).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Token flows against Entra ID, on top of the port. Every call here uses
  * only the caller's et_work for memory; the results (et_token, the OAuth
  * error in et_result) point into w->buf and stay valid until the next call that

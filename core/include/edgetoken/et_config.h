@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compile-time limits and features. Each CONFIG_ET_* may come from Kconfig
  * (make menuconfig writes build/et_autoconf.h and defines ET_HAVE_AUTOCONF),
  * from the compiler command line, or from the defaults below. */

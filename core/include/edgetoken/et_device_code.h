@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Device authorization grant (RFC 8628) on Entra ID: a device without a
  * browser shows a short user code, a person enters it on a phone or PC, and
  * the device polls the token endpoint until the sign-in is done.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OpenID Connect Discovery 1.0 / RFC 8414: where a provider's endpoints
  * are and what it supports, from {issuer}/.well-known/openid-configuration.
  * A sans-I/O engine fetches it (GET, no credential) and a pure decoder

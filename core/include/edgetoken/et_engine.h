@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Flows as engines: state machines that never call the port. An engine
  * writes its next request into the caller's workspace and says what it
  * needs next; the caller moves the bytes, signs, waits, and feeds the

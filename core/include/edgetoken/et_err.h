@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one error type of edgetoken. 0 is success; every other value names one
  * failure a caller can act on. Append new codes at the end only. */
 #ifndef EDGETOKEN_ET_ERR_H

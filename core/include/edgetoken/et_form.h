@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* application/x-www-form-urlencoded bodies and URL query strings. */
 #ifndef EDGETOKEN_ET_FORM_H
 #define EDGETOKEN_ET_FORM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* HTTP/1.1: request writer and incremental response parser. Neither does
  * I/O: the caller moves bytes between these and the port. */
 #ifndef EDGETOKEN_ET_HTTP_H

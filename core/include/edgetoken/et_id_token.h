@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who signed in: the claims of an OpenID Connect id_token.
  *
  * !!! NO SIGNATURE CHECK. !!!

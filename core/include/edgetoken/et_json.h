@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON on top of jsmn (Debian libjsmn-dev): strict validation of the text,
  * lookups, in-place unescaping and number reading. Nothing is copied: every
  * span points into the caller's text. */

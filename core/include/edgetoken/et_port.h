@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The port: everything edgetoken needs from a platform, as one struct of
  * function pointers filled once. Core calls nothing else. Hooks marked
  * optional may be NULL; the features that need them then fail with

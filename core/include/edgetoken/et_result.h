@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What came back from a flow: one struct for every outcome, so a caller
  * reports any failure from it alone. */
 #ifndef EDGETOKEN_ET_RESULT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The retry policy and the device code poll schedule: pure functions of
  * what happened, the time and a random number, so they are tested without
  * a port and every flow retries the same way. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* User sign-in: the authorization code grant with PKCE (RFC 6749 §4.1,
  * RFC 7636) against Entra ID's v2.0 endpoints, and refresh tokens.
  *

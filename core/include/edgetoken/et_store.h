@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Refresh tokens kept across runs and power cuts, over the port's optional
  * store hook (port->store; on POSIX a 0600 file replaced atomically).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Spans: borrowed strings that carry their length and need no NUL. */
 #ifndef EDGETOKEN_ET_STR_H
 #define EDGETOKEN_ET_STR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Token endpoint responses: the token and Entra's OAuth error. Spans point
  * into the response buffer they were decoded from: valid until that buffer
  * is reused (for the client API: the next call with the same et_work). */

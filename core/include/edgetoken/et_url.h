@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* URLs: authorities (where tokens come from). */
 #ifndef EDGETOKEN_ET_URL_H
 #define EDGETOKEN_ET_URL_H

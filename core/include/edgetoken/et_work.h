@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every flow borrows from its caller: the workspace (request, then
  * response, then the decoded token, all in one buffer), an optional kept
  * connection, and the port's log. */

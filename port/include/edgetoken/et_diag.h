@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Diagnostics the port modules share: the text of the last failure (what
  * et_port's detail hook returns) and a filtered log sink. One et_diag is
  * lent to every layer of a port (transport, TLS, files), so the last

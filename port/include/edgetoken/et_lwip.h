@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The lwIP port: TCP over lwIP's socket API (lwip_socket, lwip_connect,
  * lwip_poll, ...) with TLS and SHA-256 from the mbedTLS port, for an RTOS
  * with lwIP or lwIP's unix port on Linux. Composition, as in the POSIX

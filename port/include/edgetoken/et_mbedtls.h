@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mbedTLS port: TLS over any et_transport, SHA-256, and signing with
  * the client's private key, on mbedTLS 3.6 LTS or 2.28 LTS. Hosts (the
  * POSIX port), lwIP devices and bare-metal images all use this one; they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The POSIX port: BSD sockets (the et_sockets transport over the C
  * library's sockets), CLOCK_MONOTONIC, getrandom(2), files, and TLS,
  * SHA-256 and signing from the mbedTLS port (et_mbedtls.h: its TLS policy,

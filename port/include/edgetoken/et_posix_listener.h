@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The loopback redirect listener (POSIX): the one-shot HTTP server that
  * receives the browser's redirect after sign-in.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An et_transport on a BSD-style socket API, whichever stack provides it:
  * the POSIX port gives it the C library's sockets (port/posix), the lwIP
  * port lwIP's (port/lwip). This layer keeps the connection table, tries a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The byte transport under the TLS port: a reliable, ordered byte stream to
  * host:port (TCP over BSD sockets or lwIP, a modem's socket service, an
  * RTOS TCP API). port/mbedtls runs TLS over it; porting edgetoken to a new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An et_transport over a UART to a "modem": the template for a device
  * whose network is a cellular or satellite modem on a serial line.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small lwipopts.h for the lwIP port on a Cortex-M RTOS (newlib): what
  * edgetoken needs and little else. make lwip-check compiles the port with
  * it; a firmware tree usually has its own and must keep the options marked

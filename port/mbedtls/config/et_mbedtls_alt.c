@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Platform functions that et_mbedtls_config.h tells mbedTLS to take from
  * outside and that a device build cannot get from its C library. Compiled
  * into the mbedTLS library itself (tools/mbedtls-build.sh), so every image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* edgetoken's mbedTLS configuration (MBEDTLS_CONFIG_FILE): what a TLS
  * client of login.microsoftonline.com needs, nothing more, with all memory
  * from a static arena where the port sets one up

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PSA crypto for mbedTLS 3.6 (MBEDTLS_PSA_CRYPTO_CONFIG_FILE, read with
  * et_mbedtls_config.h): only what the TLS 1.3 client takes from PSA. Without
  * MBEDTLS_USE_PSA_CRYPTO, TLS 1.2, X.509, record protection and the port's

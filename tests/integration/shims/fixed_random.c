@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LD_PRELOAD shim: getrandom(2) gives a fixed stream (xorshift64 seeded
  * from $ET_RANDOM_SEED), so a test can check that what a program calls
  * random comes from getrandom and from nothing else (a clock, a pid). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LD_PRELOAD shim: records the order of write, fsync, rename and directory
  * fsync on files under $ET_SHIM_DIR, one line each in $ET_SHIM_LOG:
  *   write <path> | fsync <path> | fsyncdir <path> | rename <from> <to>

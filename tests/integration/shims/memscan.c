@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LD_PRELOAD shim: looks for secrets in the process's own writable memory.
  *
  *   ET_MEMSCAN_EXIT=hex,hex,...    byte strings that must be gone at exit

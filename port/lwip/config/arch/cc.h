@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwIP's compiler and C library glue for arm-none-eabi-gcc with newlib
  * (the lwIP port's Cortex-M compile check; a firmware tree has its own). */
 #ifndef EDGETOKEN_LWIP_ARCH_CC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lwIP's OS glue types, as an RTOS port declares them (FreeRTOS's in lwIP's
  * contrib tree, for one). Opaque here: enough to compile the lwIP port,
  * which only calls lwIP; the firmware links its RTOS's sys_arch. */
