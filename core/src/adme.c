@@ -123,7 +123,7 @@ et_err et_adme_call(const et_port *port, const et_adme *adme, const et_adme_requ
     err = et_engine_in_from_port(port, w->link != NULL, &in);
     if (err == ET_OK)
       err = et_adme_begin(&e, adme, rq, token, w, &in);
-    err = et_flow_run(port, &e.base, err, w->link, res);
+    err = et_flow_run(port, &e.base, err, w, res);
     if (body != NULL)
       *body = e.body;
     /* A 401: the token was revoked or expired early; once more with a

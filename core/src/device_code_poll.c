@@ -115,17 +115,14 @@ et_err et_device_code_poll(const et_port *port, const et_app *app, et_endpoint e
                            et_result *res) {
   et_device_poll_engine e;
   et_engine_in in;
-  et_err err = ET_E_ARG;
+  et_err err = et_flow_in(port, w, tok, true, &in);
   if (tok != NULL)
     memset(tok, 0, sizeof *tok);
   memset(&e, 0, sizeof e);
-  if (port != NULL && tok != NULL && w != NULL) {
-    err = et_engine_in_from_port(port, true, &in);
-    if (err == ET_OK)
-      err = et_device_poll_begin(&e, app, ep, dc, w, &in);
-  }
+  if (err == ET_OK)
+    err = et_device_poll_begin(&e, app, ep, dc, w, &in);
   /* Every poll of one sign-in on one connection when the server keeps it. */
-  err = et_flow_run(port, &e.tok.base, err, w != NULL ? w->link : NULL, res);
+  err = et_flow_run(port, &e.tok.base, err, w, res);
   if (err == ET_OK)
     *tok = e.tok.token;
   return err;

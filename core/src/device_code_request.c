@@ -136,16 +136,13 @@ et_err et_device_code_request(const et_port *port, const et_app *app, et_endpoin
                               et_result *res) {
   et_device_code_engine e;
   et_engine_in in;
-  et_err err = ET_E_ARG;
+  et_err err = et_flow_in(port, w, dc, false, &in);
   if (dc != NULL)
     memset(dc, 0, sizeof *dc);
   memset(&e, 0, sizeof e);
-  if (port != NULL && dc != NULL && w != NULL) {
-    err = et_engine_in_from_port(port, w->link != NULL, &in);
-    if (err == ET_OK)
-      err = et_device_code_begin(&e, app, ep, scope_or_resource, w, &in);
-  }
-  err = et_flow_run(port, &e.base, err, w != NULL ? w->link : NULL, res);
+  if (err == ET_OK)
+    err = et_device_code_begin(&e, app, ep, scope_or_resource, w, &in);
+  err = et_flow_run(port, &e.base, err, w, res);
   if (err == ET_OK)
     *dc = e.dc;
   return err;

@@ -185,14 +185,14 @@ et_err et_discover(const et_port *port, et_str issuer, uint32_t timeout_ms, et_w
   if (raw_len != NULL)
     *raw_len = 0;
   memset(&e, 0, sizeof e);
-  if (port != NULL && out != NULL && w != NULL && (raw == NULL || raw_len != NULL)) {
-    err = et_engine_in_from_port(port, w->link != NULL, &in);
+  if (raw == NULL || raw_len != NULL) {
+    err = et_flow_in(port, w, out, false, &in);
     if (err == ET_OK)
       err = et_discovery_begin(&e, issuer, timeout_ms, w, &in);
     e.raw = raw;
     e.raw_cap = raw_cap;
   }
-  err = et_flow_run(port, &e.base, err, w != NULL ? w->link : NULL, res);
+  err = et_flow_run(port, &e.base, err, w, res);
   if (err == ET_OK) {
     *out = e.provider;
     if (raw_len != NULL)

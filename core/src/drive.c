@@ -257,11 +257,18 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
   }
 }
 
-et_err et_flow_run(const et_port *port, et_engine *e, et_err begin_err, et_link *link,
+et_err et_flow_in(const et_port *port, const et_work *w, const void *out, bool keep_alive,
+                  et_engine_in *in) {
+  if (port == NULL || w == NULL || out == NULL)
+    return ET_E_ARG;
+  return et_engine_in_from_port(port, keep_alive || w->link != NULL, in);
+}
+
+et_err et_flow_run(const et_port *port, et_engine *e, et_err begin_err, const et_work *w,
                    et_result *res) {
   et_err err = begin_err;
   if (err == ET_OK)
-    err = et_drive(port, e, link);
+    err = et_drive(port, e, w != NULL ? w->link : NULL);
   e->res.err = err;
   if (res != NULL)
     *res = e->res;

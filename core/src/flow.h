@@ -52,10 +52,17 @@ et_err et_answer_classify(et_engine *e);
  * is ET_E_EXPIRED). */
 et_err et_token_answer(et_token_engine *t, et_err err);
 
-/* A blocking call's end: drive e (when begin_err is ET_OK), then copy the
- * outcome into *res (may be NULL). */
+/* A blocking call's start: the engine's inputs from the port, asking for
+ * keep-alive when w keeps a link (or keep_alive says so). ET_E_ARG when
+ * port, w or the caller's output (out) is NULL; else as
+ * et_engine_in_from_port. */
+et_err et_flow_in(const et_port *port, const et_work *w, const void *out, bool keep_alive,
+                  et_engine_in *in);
+
+/* A blocking call's end: drive e through w's link (when begin_err is
+ * ET_OK; w may be NULL), then copy the outcome into *res (may be NULL). */
 et_err et_flow_run(const et_port *port, et_engine *e, et_err begin_err,
-                   et_link *link, et_result *res);
+                   const et_work *w, et_result *res);
 
 /* The token engines' flows. */
 enum { ET_FLOW_CC = 1, ET_FLOW_REFRESH, ET_FLOW_REDEEM, ET_FLOW_POLL };

@@ -63,16 +63,13 @@ et_err et_refresh(const et_port *port, const et_app *app, et_str refresh_token,
                   et_str scope, et_work *w, et_token *tok, et_result *res) {
   et_token_engine e;
   et_engine_in in;
-  et_err err = ET_E_ARG;
+  et_err err = et_flow_in(port, w, tok, false, &in);
   if (tok != NULL)
     memset(tok, 0, sizeof *tok);
   memset(&e, 0, sizeof e);
-  if (port != NULL && tok != NULL && w != NULL) {
-    err = et_engine_in_from_port(port, w->link != NULL, &in);
-    if (err == ET_OK)
-      err = et_refresh_begin(&e, app, refresh_token, scope, w, &in);
-  }
-  err = et_flow_run(port, &e.base, err, w != NULL ? w->link : NULL, res);
+  if (err == ET_OK)
+    err = et_refresh_begin(&e, app, refresh_token, scope, w, &in);
+  err = et_flow_run(port, &e.base, err, w, res);
   if (err == ET_OK)
     *tok = e.token;
   return err;
