@@ -147,6 +147,21 @@ $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/tests/unit/fake_port.o \
   $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -lcmocka $(LDLIBS_TLS) -o $@
+# Core built for one pre-parsed authority and without client_secret_basic
+# (the device options of et_config.h), with its own test.
+FIXED_DEFS := -DCONFIG_ET_FIXED_AUTHORITY=1 -DCONFIG_ET_FIXED_AUTHORITY_HOST='"login.example.test"' \
+  -DCONFIG_ET_FIXED_AUTHORITY_PORT=8443 -DCONFIG_ET_FIXED_AUTHORITY_PREFIX='"/idp"' \
+  -DCONFIG_ET_CRED_SECRET_BASIC=0
+FIXED_OBJ := $(CORE_SRC:%.c=$(OUT)/fixed/%.o) $(OUT)/fixed/tests/unit/fake_port.o \
+  $(OUT)/fixed/tests/unit/fixed_authority_test.o
+$(OUT)/fixed/%.o: %.c $(wildcard core/include/edgetoken/*.h core/src/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FIXED_DEFS) -c $< -o $@
+$(OUT)/fixed/fixed_authority_test: $(FIXED_OBJ)
+	$(CC) $(ALL_CFLAGS) $^ -lcmocka -o $@
+fixed-authority-test: $(OUT)/fixed/fixed_authority_test
+.PHONY: fixed-authority-test
+
 # test_qr tests the CLI's QR encoder: its object and header.
 $(OUT)/tests/test_qr: $(OUT)/examples/cli/cli_qr.o
 $(OUT)/tests/unit/test_qr.o: ALL_CFLAGS += -Iexamples/cli

@@ -85,6 +85,7 @@ help:
 	@echo '  make install         PREFIX=/usr/local DESTDIR=: headers, libedgetoken.a,'
 	@echo '                       libedgetoken_posix.a, libmbedtls_et.a, edgetoken.pc, CMake package, CLI'
 	@echo '  make unit            the unit tests (cmocka) in $(OUT)/tests'
+	@echo '  make fixed-authority-test   core built for one fixed authority, its test'
 	@echo '  make cxx-test        a C++ program using the headers and libraries'
 	@echo '  make examples        the modem and event-loop examples'
 	@echo '  make menuconfig      Kconfig -> .config -> $(BUILD)/et_autoconf.h'

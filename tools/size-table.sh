@@ -11,16 +11,21 @@ set -eu
 PYTHON=${PYTHON:-python3}
 out=$FW/size
 mkdir -p "$out"
-flavours="cc:client-credentials:FLOW_CLIENT_CREDENTIALS
-signin:+sign-in:FLOW_CLIENT_CREDENTIALS,FLOW_AUTH_CODE
-device:+device-code:FLOW_CLIENT_CREDENTIALS,FLOW_DEVICE_CODE
-cert:+certificate:FLOW_CLIENT_CREDENTIALS,CRED_CERTIFICATE
-all:all:FLOW_CLIENT_CREDENTIALS,FLOW_AUTH_CODE,FLOW_DEVICE_CODE,CRED_CERTIFICATE"
+# id:label:features on[:other -D flags]. "cc-fixed" is the smallest
+# device build: one pre-parsed authority, the secret in the form only.
+flavours="cc-fixed:cc,fixed-authority:FLOW_CLIENT_CREDENTIALS:-DCONFIG_ET_FIXED_AUTHORITY=1
+cc:client-credentials:FLOW_CLIENT_CREDENTIALS,CRED_SECRET_BASIC
+signin:+sign-in:FLOW_CLIENT_CREDENTIALS,FLOW_AUTH_CODE,CRED_SECRET_BASIC
+device:+device-code:FLOW_CLIENT_CREDENTIALS,FLOW_DEVICE_CODE,CRED_SECRET_BASIC
+cert:+certificate:FLOW_CLIENT_CREDENTIALS,CRED_CERTIFICATE,CRED_SECRET_BASIC
+all:all:FLOW_CLIENT_CREDENTIALS,FLOW_AUTH_CODE,FLOW_DEVICE_CODE,CRED_CERTIFICATE,CRED_SECRET_BASIC"
 known=$(grep -o 'CONFIG_ET_\(FLOW\|CRED\)_[A-Z_]*' core/include/edgetoken/et_config.h | sort -u)
 maps=""
 for f in $flavours; do
   id=${f%%:*}; rest=${f#*:}; label=${rest%%:*}; on=${rest#*:}
-  defs=""
+  extra=""
+  case $on in *:*) extra=${on#*:}; on=${on%%:*} ;; esac
+  defs=$extra
   missing=""
   for feature in $(echo "$on" | tr ',' ' '); do
     echo "$known" | grep -qx "CONFIG_ET_$feature" || missing="$missing $feature"

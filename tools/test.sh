@@ -84,6 +84,13 @@ for t in $BUILD/gcc/tests/test_*; do
     --errors-for-leak-kinds=definite,indirect "$t"
 done
 
+# Core built for one pre-parsed authority without client_secret_basic
+# (CONFIG_ET_FIXED_AUTHORITY, CONFIG_ET_CRED_SECRET_BASIC=0).
+step "build core for a fixed authority, no client_secret_basic" \
+  make -j"$JOBS" VARIANT=gcc fixed-authority-test
+tap "unit fixed_authority_test (CONFIG_ET_FIXED_AUTHORITY)" valgrind valgrind -q --error-exitcode=99 \
+  --leak-check=full "$BUILD/gcc/fixed/fixed_authority_test"
+
 step "C++ consumer: public headers as C++11, the C libraries linked" make VARIANT=gcc cxx-test
 step "ABI check: an app built with CONFIG_ET_MAX_ERROR_CODES=16 (or other settings) is refused" \
   tests/packaging/abi.sh "$BUILD/gcc"

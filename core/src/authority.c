@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Authority URLs and tenant names: the parts of a token endpoint URL that
  * come from configuration, checked before they reach a request line. */
-#include "edgetoken/et_url.h"
+#include "flow.h"
 
 static bool is_path_char(char c) { return et_char_in(c, ET_CHARS_UNRESERVED) || c == '/'; }
 
@@ -71,4 +71,17 @@ et_err et_tenant_check(et_str tenant) {
   if (tenant.p[0] == '.')
     return ET_E_ARG;
   return ET_OK;
+}
+
+et_err et_app_authority(const et_app *app, et_str explicit_url, et_authority *to) {
+  if (CONFIG_ET_FIXED_AUTHORITY) {
+    /* A constant: the parser below is not linked for the flows. */
+    if (explicit_url.n > 0 || app->authority.n > 0)
+      return ET_E_DISABLED;
+    to->host = ET_STR(CONFIG_ET_FIXED_AUTHORITY_HOST);
+    to->port = CONFIG_ET_FIXED_AUTHORITY_PORT;
+    to->prefix = ET_STR(CONFIG_ET_FIXED_AUTHORITY_PREFIX);
+    return ET_OK;
+  }
+  return et_authority_parse(explicit_url.n > 0 ? explicit_url : app->authority, to);
 }

@@ -4,6 +4,7 @@
 #include "edgetoken/et_signin.h"
 
 #include "edgetoken/et_form.h"
+#include "flow.h"
 
 #if CONFIG_ET_FLOW_AUTH_CODE
 static void put_optional(et_buf *b, size_t start, const char *key, et_str v) {
@@ -20,8 +21,14 @@ et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
     return ET_E_ARG;
   explicit_url = app->authorize_endpoint.n > 0;
   /* An explicit authorize endpoint (any provider), else Entra's layout. */
-  if (et_authority_parse(explicit_url ? app->authorize_endpoint : app->authority, &to) != ET_OK)
+  switch (et_app_authority(app, app->authorize_endpoint, &to)) {
+  case ET_OK:
+    break;
+  case ET_E_DISABLED:
+    return ET_E_DISABLED;
+  default:
     return ET_E_URL;
+  }
   if ((!explicit_url && et_tenant_check(app->tenant) != ET_OK) || app->client_id.n == 0 ||
       p->redirect_uri.n == 0 || p->scope.n == 0 || p->state.n == 0)
     return ET_E_ARG;

@@ -55,14 +55,21 @@ static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
   et_str ep = et_str_from_cstr(endpoint);
   if (kind == ET_URL_DISCOVERY && !explicit_url)
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("issuer is empty"));
-  if (explicit_url && et_authority_parse(url, &e->to) != ET_OK)
+  switch (et_app_authority(app, url, &e->to)) {
+  case ET_OK:
+    break;
+  case ET_E_DISABLED:
+    return et_engine_refuse(e, ET_E_DISABLED,
+                            ET_TEXT("URLs are fixed at build time (CONFIG_ET_FIXED_AUTHORITY): "
+                                    "leave authority and endpoints empty"));
+  default:
     return et_engine_refuse(e, ET_E_URL,
-                            kind == ET_URL_DISCOVERY
+                            !explicit_url ? ET_TEXT("authority must be https://host[:port][/path]")
+                            : kind == ET_URL_DISCOVERY
                                 ? ET_TEXT("issuer must be https://host[:port][/path]")
                                 : ET_TEXT("endpoint URL must be https://host[:port][/path] "
                                           "(no query, no fragment)"));
-  if (!explicit_url && et_authority_parse(app->authority, &e->to) != ET_OK)
-    return et_engine_refuse(e, ET_E_URL, ET_TEXT("authority must be https://host[:port][/path]"));
+  }
   e->res.url_host = e->to.host;
   e->res.url_port = e->to.port;
   e->res.url_path[0] = e->to.prefix;
@@ -120,6 +127,11 @@ et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
     return err;
   if (kind != ET_URL_DISCOVERY && (app->client_id.n == 0 || app->client_id.p == NULL))
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("client id is empty"));
+  if (!CONFIG_ET_CRED_SECRET_BASIC && app->cred.kind == ET_CRED_SECRET &&
+      app->client_auth == ET_AUTH_BASIC)
+    return et_engine_refuse(e, ET_E_DISABLED,
+                            ET_TEXT("client_secret_basic is compiled out "
+                                    "(CONFIG_ET_CRED_SECRET_BASIC)"));
   if (kind == ET_URL_DISCOVERY) {
     e->method = ET_STR("GET");
     e->content_type = ET_STR_NULL;
@@ -229,7 +241,7 @@ static void fail(et_engine *e, et_err err, const char *why) {
 
 /* client_secret_basic: the secret goes in the request head. */
 static bool basic_auth(const et_engine *e) {
-  return e->send_cred && e->app->cred.kind == ET_CRED_SECRET &&
+  return CONFIG_ET_CRED_SECRET_BASIC && e->send_cred && e->app->cred.kind == ET_CRED_SECRET &&
          e->app->client_auth == ET_AUTH_BASIC;
 }
 

@@ -14,13 +14,19 @@ typedef enum et_url_kind {
                           ("/.well-known/...") is appended to its path */
 } et_url_kind;
 
+/* The authority's pieces for app: explicit_url when it is not empty, else
+ * app->authority (spans point into them); with CONFIG_ET_FIXED_AUTHORITY
+ * the build's own pieces, and then both must be empty. Errors: ET_E_URL
+ * (malformed), ET_E_DISABLED (a URL given to a fixed-authority build). */
+et_err et_app_authority(const et_app *app, et_str explicit_url, et_authority *to);
+
 /* Start e on a form POST to the app's explicit URL of that kind, else to
  * {authority}/{tenant}{endpoint}: checks the app (URL, tenant, client id)
  * and the work area, and sets the request up for et_engine_step (the URL
  * goes into e->res for messages). The flow then sets grant, body,
  * body_arg, send_cred, cred_required and replayable. On failure e->res
  * holds the error and a reason, and e fails at its first step.
- * Errors: ET_E_ARG, ET_E_URL. */
+ * Errors: ET_E_ARG, ET_E_URL, ET_E_DISABLED. */
 et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
                        const et_engine_in *in, et_url_kind kind,
                        const char *endpoint, et_answer_fn answer);

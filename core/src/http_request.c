@@ -148,6 +148,8 @@ static void put_basic(et_buf *b, const et_http_request *r) {
 et_err et_http_request_write(et_buf *b, const et_http_request *r) {
   if (b == NULL || r == NULL || !request_ok(r))
     return ET_E_ARG;
+  if (!CONFIG_ET_CRED_SECRET_BASIC && r->basic_user.n > 0)
+    return ET_E_DISABLED;
 
   et_buf_put_str(b, r->method);
   et_buf_put_char(b, ' ');
@@ -162,7 +164,7 @@ et_err et_http_request_write(et_buf *b, const et_http_request *r) {
   if (r->authorization.n > 0)
     put_header(b, ET_STR("Authorization"),
                b->redact ? ET_STR("***") : r->authorization);
-  if (r->basic_user.n > 0)
+  if (CONFIG_ET_CRED_SECRET_BASIC && r->basic_user.n > 0)
     put_basic(b, r);
   else if (r->bearer.n > 0 && r->authorization.n == 0) {
     et_buf_put_cstr(b, "Authorization: Bearer ");

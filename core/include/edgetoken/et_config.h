@@ -27,6 +27,12 @@ extern "C" {
 #ifndef CONFIG_ET_ERROR_TEXT
 #define CONFIG_ET_ERROR_TEXT 0
 #endif
+#ifndef CONFIG_ET_CRED_SECRET_BASIC
+#define CONFIG_ET_CRED_SECRET_BASIC 0
+#endif
+#ifndef CONFIG_ET_FIXED_AUTHORITY
+#define CONFIG_ET_FIXED_AUTHORITY 0
+#endif
 #endif
 
 /* Workspace buffer the examples allocate: request, then response. */
@@ -112,6 +118,35 @@ extern "C" {
  * hook (0 makes them ET_E_DISABLED). */
 #ifndef CONFIG_ET_CRED_CERTIFICATE
 #define CONFIG_ET_CRED_CERTIFICATE 1
+#endif
+
+/* client_secret_basic (et_client_auth ET_AUTH_BASIC): the secret in an
+ * "Authorization: Basic" header. 0 leaves out the header's base64 writer;
+ * secrets then travel in the form only (client_secret_post, Entra's usual
+ * way) and ET_AUTH_BASIC is refused with ET_E_DISABLED. */
+#ifndef CONFIG_ET_CRED_SECRET_BASIC
+#define CONFIG_ET_CRED_SECRET_BASIC 1
+#endif
+
+/* A device that only ever asks one authority can have it pre-parsed at
+ * compile time: 1 takes host, port and path prefix from the three values
+ * below and links no authority URL parser for the token flows. et_app's
+ * authority, token_endpoint and device_endpoint must then be empty (else
+ * ET_E_DISABLED), and OpenID discovery, which needs a URL, is refused the
+ * same way. The tenant stays a run-time value. HOST is a bare DNS name or
+ * IP literal (no brackets); PREFIX is "" or starts with '/' and has no
+ * trailing '/'. ADME calls (et_adme.h) still take their instance's URL. */
+#ifndef CONFIG_ET_FIXED_AUTHORITY
+#define CONFIG_ET_FIXED_AUTHORITY 0
+#endif
+#ifndef CONFIG_ET_FIXED_AUTHORITY_HOST
+#define CONFIG_ET_FIXED_AUTHORITY_HOST "login.microsoftonline.com"
+#endif
+#ifndef CONFIG_ET_FIXED_AUTHORITY_PORT
+#define CONFIG_ET_FIXED_AUTHORITY_PORT 443
+#endif
+#ifndef CONFIG_ET_FIXED_AUTHORITY_PREFIX
+#define CONFIG_ET_FIXED_AUTHORITY_PREFIX ""
 #endif
 
 #ifdef __cplusplus
