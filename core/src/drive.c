@@ -227,8 +227,8 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         log_answer(port, e);
       }
       break;
-    case ET_STEP_SIGN:
-      err = sign(port, &s, &n);
+    case ET_STEP_SIGN: /* only with CONFIG_ET_CRED_CERTIFICATE */
+      err = CONFIG_ET_CRED_CERTIFICATE ? sign(port, &s, &n) : ET_E_DISABLED;
       et_engine_signed(e, err, n);
       break;
     case ET_STEP_WAIT:

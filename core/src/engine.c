@@ -386,7 +386,8 @@ void et_engine_signed(et_engine *e, et_err err, size_t sig_len) {
   et_work *w = e->w;
   uint8_t *sig = w->buf + w->cap - ET_ASSERTION_SIG_MAX;
   et_buf b;
-  if (e->state != S_SIGN)
+  /* Constant without certificates: no SIGN step, no assertion code. */
+  if (!CONFIG_ET_CRED_CERTIFICATE || e->state != S_SIGN)
     return;
   et_buf_init(&b, (char *)w->buf, w->cap - ET_ASSERTION_SIG_MAX);
   b.len = e->req_len;
