@@ -35,6 +35,33 @@ def run(env_extra, extra=()):
                           env=env, capture_output=True, text=True, timeout=60)
 
 
+def run_with_etc_ssl(layout):
+    """run({}) in a mount namespace where /etc/ssl holds only layout
+    ({path under /etc/ssl: source file}) and /etc/pki is empty: how each
+    distribution's bundle is found, and what happens with none."""
+    tmp = tempfile.mkdtemp(prefix="et-etc-ssl-")
+    try:
+        for rel, src in layout.items():
+            os.makedirs(os.path.dirname(os.path.join(tmp, rel)), exist_ok=True)
+            shutil.copy(src, os.path.join(tmp, rel))
+        script = ('mount --bind "$0" /etc/ssl && '
+                  '{ [ ! -d /etc/pki ] || mount -t tmpfs none /etc/pki; } && exec "$@"')
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("EDGETOKEN_CLIENT_SECRET", "SSL_CERT_FILE", "SSL_CERT_DIR")}
+        env["EDGETOKEN_CLIENT_SECRET"] = secret_of(APP)
+        return subprocess.run(["unshare", "--mount", "sh", "-c", script, tmp, CLI, "token",
+                               "--tenant", TENANT, "--client-id", APP, "--authority",
+                               EMU.authority, "--verbose"],
+                              env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def can_unshare():
+    return os.geteuid() == 0 and subprocess.run(
+        ["unshare", "--mount", "true"], capture_output=True).returncode == 0
+
+
 def openssl_hash(pem):
     return subprocess.run(["openssl", "x509", "-noout", "-hash", "-in", pem],
                           capture_output=True, text=True, check=True).stdout.strip()
@@ -120,6 +147,27 @@ class TrustTest(unittest.TestCase):
         self.assertIsNotNone(first, "this test needs a distribution CA bundle")
         self.assertIn("trusting the CA file %s (the system's)" % first, p.stderr)
         self.assertEqual(p.returncode, 5, p.stderr)
+
+    # The distributions' layouts, in a mount namespace (needs root).
+    @unittest.skipUnless(can_unshare(), "needs root and unshare --mount")
+    def test_distribution_layouts(self):
+        h = openssl_hash(EMU.ca)
+        for layout, used in (({"cert.pem": EMU.ca}, "CA file /etc/ssl/cert.pem"),
+                             ({"ca-bundle.pem": EMU.ca}, "CA file /etc/ssl/ca-bundle.pem"),
+                             ({"cert.pem": EMU.ca, "ca-bundle.pem": self.other},
+                              "CA file /etc/ssl/cert.pem"),
+                             ({"certs/%s.0" % h: EMU.ca}, "CA directory /etc/ssl/certs")):
+            with self.subTest(layout=sorted(layout)):
+                p = run_with_etc_ssl(layout)
+                self.assertToken(p)
+                self.assertIn("trusting the %s (the system's)" % used, p.stderr)
+
+    @unittest.skipUnless(can_unshare(), "needs root and unshare --mount")
+    def test_no_ca_anywhere_is_a_clear_error(self):
+        p = run_with_etc_ssl({})
+        self.assertEqual(p.returncode, 5, p.stderr)
+        self.assertIn("no CA certificates found: give --ca-file, or set SSL_CERT_FILE", p.stderr)
+        self.assertEqual(p.stdout, "")
 
 
 def main():
