@@ -35,8 +35,12 @@ static size_t norm_url(const char *url, char *out, size_t cap) {
   size_t n = 0, len = strlen(url);
   bool https;
   const char *sep = strstr(url, "://");
-  if (sep == NULL || len >= cap)
+  if (len >= cap)
     return 0;
+  if (sep == NULL) { /* not a URL: the flow refuses it; the key takes it as is */
+    memcpy(out, url, len + 1);
+    return len;
+  }
   for (const char *p = url; p < sep; p++)
     out[n++] = (char)tolower((unsigned char)*p);
   https = n == 5 && !memcmp(out, "https", 5);
