@@ -119,8 +119,11 @@ $(OUT)/libedgetoken_posix.a: $(PORT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The CLI alone links libqrencode (device-login's QR code); the libraries
+# do not depend on it.
+LDLIBS_CLI := -lqrencode
 $(OUT)/edgetoken: $(CLI_OBJ) $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
-	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) -o $@
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS_TLS) $(LDLIBS_CLI) -o $@
 
 # The tree (Debian's source package, fetched once per BUILD dir and version).
 $(MBEDTLS_TREE):
@@ -162,8 +165,9 @@ $(OUT)/fixed/fixed_authority_test: $(FIXED_OBJ)
 fixed-authority-test: $(OUT)/fixed/fixed_authority_test
 .PHONY: fixed-authority-test
 
-# test_qr tests the CLI's QR encoder: its object and header.
+# test_qr tests the CLI's QR code: its object and header, libqrencode.
 $(OUT)/tests/test_qr: $(OUT)/examples/cli/cli_qr.o
+$(OUT)/tests/test_qr: LDLIBS_TLS += $(LDLIBS_CLI)
 $(OUT)/tests/unit/test_qr.o: ALL_CFLAGS += -Iexamples/cli
 
 # libFuzzer: clang only, core sources compiled into each target.

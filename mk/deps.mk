@@ -37,6 +37,10 @@ ET_MISSING += $(call et_need,$(call et_has_cmd,apt-get),apt-get[or MBEDTLS_SRC=/
 ET_MISSING += $(call et_need,$(call et_has_cmd,dpkg-source),dpkg-dev)
 endif
 endif
+# The CLI's QR code (and test_qr).
+ifneq ($(filter-out check-core size size-table firmware firmware-test lwip-check menuconfig %.o %.a,$(ET_CHECKED_GOALS)),)
+ET_MISSING += $(call et_need,$(wildcard /usr/include/qrencode.h),libqrencode-dev)
+endif
 ifneq ($(filter unit,$(ET_CHECKED_GOALS)),)
 ET_MISSING += $(call et_need,$(wildcard /usr/include/cmocka.h),libcmocka-dev)
 endif

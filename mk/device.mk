@@ -27,7 +27,7 @@ $(ZH)/%.o: %.c $(MBEDTLS_CFG) $(wildcard core/include/edgetoken/*.h port/include
 	@echo "CC zeroheap $<"
 	@$(CC) $(ZH_CFLAGS) -c $< -o $@
 $(ZH)/edgetoken: $(ZH_OBJ) $(ZH)/libmbedtls_et.a
-	gcc $(ZH_OBJ) $(ZH)/libmbedtls_et.a $(HEAP_WRAP) -o $@
+	gcc $(ZH_OBJ) $(ZH)/libmbedtls_et.a $(HEAP_WRAP) $(LDLIBS_CLI) -o $@
 zero-heap: $(ZH)/edgetoken
 zero-heap-test: $(ZH)/edgetoken
 	$(PYTHON) tests/integration/test_zero_heap.py --zero-heap-cli $(ZH)/edgetoken \

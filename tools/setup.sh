@@ -12,13 +12,14 @@ set -eu
 PKGS="build-essential dpkg-dev clang libclang-rt-14-dev llvm make libmbedtls-dev libjsmn-dev libcjson-dev libcmocka-dev
 python3 python3-kconfiglib python3-cryptography openssl ca-certificates curl valgrind cppcheck time
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
-liblwip-dev liblwip0 iproute2 qrencode zbar-tools
+liblwip-dev liblwip0 iproute2 libqrencode-dev qrencode zbar-tools
 cmake pkgconf python3-yaml"
 # The packaging tests (tests/packaging): cmake, pkgconf, python3-yaml.
+# libqrencode-dev: the CLI's QR code (only the CLI links it).
 case ${1:-all} in
   all) ;;
-  demo) PKGS="build-essential dpkg-dev make libjsmn-dev python3 python3-cryptography openssl
-ca-certificates curl" ;;
+  demo) PKGS="build-essential dpkg-dev make libjsmn-dev libqrencode-dev python3
+python3-cryptography openssl ca-certificates curl" ;;
   *) echo "usage: tools/setup.sh [all|demo]" >&2; exit 2 ;;
 esac
 missing=""

@@ -63,6 +63,12 @@ et_err et_device_login(const et_port *port, const et_app *app,
   et_wipe(cfg->code_buf, cfg->code_cap);
   if (e != ET_OK || tok->refresh_token.n == 0 || port->store == NULL)
     goto out;
+  /* et_refresh_stored with this workspace could not load a longer one. */
+  if (tok->refresh_token.n > ET_REFRESH_TOKEN_MAX(w->cap)) {
+    e = fail(res, ET_E_NOSPACE, ET_TEXT("signed in, but the refresh token is longer than "
+                                        "ET_REFRESH_TOKEN_MAX(workspace): not stored"));
+    goto out;
+  }
   e = et_refresh_token_save(port, cfg->store_key ? cfg->store_key : "refresh_token",
                             tok->refresh_token);
   if (e != ET_OK)

@@ -88,7 +88,7 @@ et_err et_refresh_stored(const et_port *port, const et_app *app,
   /* Load into the back half, then slide the token to the very end so the
    * request and the response get all the rest. */
   half = w->cap / 2;
-  e = et_refresh_token_load(port, key, w->buf + half, w->cap - half, &len);
+  e = et_refresh_token_load(port, key, w->buf + half, ET_REFRESH_TOKEN_MAX(w->cap), &len);
   if (e != ET_OK)
     return refuse(res, e, e == ET_E_NOT_FOUND ? ET_TEXT("no refresh token stored: sign in first")
                                               : NULL);
@@ -102,7 +102,17 @@ et_err et_refresh_stored(const et_port *port, const et_app *app,
   et_wipe(tail, len);
   if (e != ET_OK)
     return e;
-  /* Rotation: the new token replaces the old one; none means keep it. */
+  /* Rotation: the new token replaces the old one; none means keep it. One
+   * that the next call could not load back is not saved: the old one
+   * stays. */
+  if (tok->refresh_token.n > ET_REFRESH_TOKEN_MAX(w->cap)) {
+    if (res != NULL) {
+      res->err = ET_E_NOSPACE;
+      res->why = ET_TEXT("refreshed, but the new refresh token is longer than a quarter of "
+                         "the workspace and could not be loaded back: the old one is kept");
+    }
+    return ET_E_NOSPACE;
+  }
   if (tok->refresh_token.n > 0) {
     e = et_refresh_token_save(port, key, tok->refresh_token);
     if (e != ET_OK && res != NULL) {

@@ -26,7 +26,7 @@ enum {
 
 /* The CLI's workspace: generous for a desktop, still static. Devices size
  * theirs with CONFIG_ET_WORK_BUF_SIZE. */
-#define CLI_WORK_BUF_SIZE (16 * 1024)
+#define CLI_WORK_BUF_SIZE (64 * 1024)
 #define CLI_JSON_TOKENS 128
 
 typedef struct cli_opts {
@@ -124,6 +124,9 @@ typedef struct cli_client {
  * when one is given, and a public client sends none.
  * CLI_EXIT_OK, or an exit code after printing why (nothing to close). */
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
+/* The trust anchors cli_client_open chose ("CA file F (SSL_CERT_FILE)"),
+ * "" before: verify errors name them. */
+const char *cli_trust_source(void);
 /* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
 /* What is left of --timeout (ms, at least 1): for a lock wait and the call
@@ -154,21 +157,51 @@ bool cli_es256_allowed(const cli_opts *o);
 const char *cli_store_dir(const cli_opts *o, char *buf, size_t cap);
 
 /* Store keys: "<prefix><h>" with prefix CLI_KEY_REFRESH (the refresh
- * token) or CLI_KEY_PENDING (state, PKCE verifier and redirect URI between
- * authorize-url and redeem); <h> is the first CLI_KEY_HASH_BYTES bytes, in
- * hex, of SHA-256("<authority>\n<tenant>\n<client-id>"), so apps and
- * tenants do not overwrite each other's tokens, and login, device-login
- * and refresh agree on the key. */
+ * token), CLI_KEY_SCOPE (its endpoint and scope) or CLI_KEY_PENDING (state,
+ * PKCE verifier and redirect URI between authorize-url and redeem); <h> is
+ * the first CLI_KEY_HASH_BYTES bytes, in hex, of
+ * SHA-256("<authority>\n<tenant>\n<client-id>"), so apps and tenants do not
+ * overwrite each other's tokens, and login, device-login and refresh agree
+ * on the key. The authority is normalised (scheme and host lower-cased,
+ * default port and trailing slashes dropped) and so is the tenant (lower
+ * case: domain names and GUIDs are case-insensitive), so that
+ * `--authority https://Host:443/ --tenant Contoso` finds the sign-in made
+ * with `--authority https://host --tenant contoso`. Keys of the options as
+ * typed (before normalisation) are moved to the new key by
+ * cli_store_migrate. */
 #define CLI_KEY_REFRESH "rt-"
 #define CLI_KEY_SCOPE "sc-"    /* the stored sign-in's endpoint and scope */
 #define CLI_KEY_PENDING "pending-"
+/* Access tokens cached by get and call: "at-<h>-<c>", <c> the first
+ * CLI_KEY_ACCESS_HASH_BYTES of SHA-256 of the cache key (flow, endpoint,
+ * scope), so logout finds every one of a sign-in by its <h>. */
+#define CLI_KEY_ACCESS "at-"
 #define CLI_KEY_HASH_BYTES 16
-#define CLI_STORE_KEY_SIZE (sizeof CLI_KEY_PENDING + 2 * CLI_KEY_HASH_BYTES)
+#define CLI_KEY_ACCESS_HASH_BYTES 8
+#define CLI_STORE_KEY_SIZE \
+  (sizeof CLI_KEY_ACCESS + 2 * CLI_KEY_HASH_BYTES + 1 + 2 * CLI_KEY_ACCESS_HASH_BYTES)
 
 /* The key for prefix (one of the above) into key; false when hashing
  * fails or the options are too long to hash. */
 bool cli_store_key(const et_port *port, const cli_opts *o, const char *prefix,
                    char key[CLI_STORE_KEY_SIZE]);
+/* The "at-" key of the access token cached under cache_id (n bytes). */
+bool cli_access_key(const et_port *port, const cli_opts *o, const char *cache_id, size_t n,
+                    char key[CLI_STORE_KEY_SIZE]);
+
+/* One limit for saving and loading a refresh token: cli_save_refresh
+ * refuses a longer one (any stored one is kept), and every loader takes
+ * this many bytes: et_refresh_stored's limit for the CLI's workspace, which
+ * it also keeps for the rotated token. */
+#define CLI_REFRESH_TOKEN_MAX ET_REFRESH_TOKEN_MAX(CLI_WORK_BUF_SIZE)
+
+/* cli_client_open, with a store: move what is stored under the keys of
+ * the options as typed (the scheme before normalisation) to the new keys,
+ * under the refresh token's lock, when the new keys hold nothing yet. */
+void cli_store_migrate(cli_client *c, const cli_opts *o);
+/* logout: delete every access token get and call cached for this sign-in
+ * (the "at-<h>-" files in dir). False when one could not be deleted. */
+bool cli_forget_access_tokens(cli_client *c, const cli_opts *o, const char *dir);
 
 /* How long refresh, login, redeem and device-login wait for another
  * edgetoken's lock on the refresh token (et_posix_store_lock): --timeout. */
@@ -205,24 +238,26 @@ int cli_report_error(et_err e, const et_result *res);
  * port's detail is all there is to say. */
 int cli_report_port_error(et_err e, const et_posix *px);
 
-/* cli_qr.c: the verification URI as a QR code (byte mode). Versions 1..6
- * hold 134 bytes at level L, 106 at M. */
-#define CLI_QR_MAX_VERSION 6
-#define CLI_QR_MAX_SIZE (17 + 4 * CLI_QR_MAX_VERSION)
-typedef enum { CLI_QR_ECC_L, CLI_QR_ECC_M } cli_qr_ecc;
+/* cli_qr.c: the verification URI as a QR code (byte mode), encoded by
+ * libqrencode at level M, or L when M would need more than
+ * CLI_QR_MAX_VERSION (57 modules a side: 65 columns with the quiet zone,
+ * for an 80-column terminal; 213 bytes at M, 271 at L). */
+#define CLI_QR_MAX_VERSION 10
+#define CLI_QR_MAX_TEXT 271
 typedef struct cli_qr {
-  int version, size; /* size: 17 + 4 * version modules a side */
-  cli_qr_ecc ecc;
-  int mask;          /* 0..7 */
-  unsigned char dark[CLI_QR_MAX_SIZE][CLI_QR_MAX_SIZE]; /* [y][x]: 1 dark */
+  int size;      /* modules a side: 17 + 4 * version */
+  int version;
+  bool level_l;  /* level L (else M) */
+  void *code;    /* libqrencode's QRcode (owned) */
 } cli_qr;
 
-/* text (n bytes) at the smallest version that holds it at level ecc, with
- * mask 0..7, or -1: the mask of lowest penalty. False when too long. */
-bool cli_qr_encode(cli_qr *qr, const char *text, size_t n, cli_qr_ecc ecc, int mask);
-/* The standard mask penalty (N1..N4) of the symbol as it is. */
-int cli_qr_penalty(const cli_qr *qr);
+/* Encode text (n bytes) into qr; false when it is empty, too long or
+ * memory ran out (qr then needs no cli_qr_free). */
+bool cli_qr_encode(cli_qr *qr, const char *text, size_t n);
+/* The module at (x, y): true when dark; outside the symbol: light. */
+bool cli_qr_dark(const cli_qr *qr, int x, int y);
 /* Half blocks, light modules drawn (qrencode -t UTF8), quiet zone 4. */
 void cli_qr_print(FILE *f, const cli_qr *qr);
+void cli_qr_free(cli_qr *qr);
 
 #endif

@@ -80,6 +80,83 @@ static bool file_options_ok(const cli_opts *o) {
          regular_file_ok("--client-secret-file", o->secret_file);
 }
 
+/* Trust anchors, the first found wins, as OpenSSL and curl look for them:
+ * --ca-file, then $SSL_CERT_FILE, then $SSL_CERT_DIR, then the bundle of
+ * the usual distributions, then a directory of certificates. */
+static const char *const ca_bundles[] = {
+  "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Arch */
+  "/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL */
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* Fedora, RHEL 7+ */
+  "/etc/ssl/cert.pem",                                 /* Alpine, macOS */
+  "/etc/ssl/ca-bundle.pem",                            /* openSUSE */
+};
+#define CA_SYSTEM_DIR "/etc/ssl/certs"
+
+static char g_trust[1200]; /* what was chosen, for --verbose and verify errors */
+static char g_ca_dir[1024];
+
+const char *cli_trust_source(void) { return g_trust; }
+
+static bool is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Fills pc->ca_file or pc->ca_path. False after saying why. */
+static bool choose_trust(const cli_opts *o, et_posix_config *pc) {
+  const char *env_file = getenv("SSL_CERT_FILE"), *env_dir = getenv("SSL_CERT_DIR");
+  const char *from = NULL;
+  if (o->ca_file) {
+    pc->ca_file = o->ca_file;
+    from = "--ca-file";
+  } else if (env_file && env_file[0]) {
+    if (!regular_file_ok("SSL_CERT_FILE", env_file))
+      return false;
+    pc->ca_file = env_file;
+    from = "SSL_CERT_FILE";
+  } else if (env_dir && env_dir[0]) {
+    /* A list like PATH in OpenSSL: the first entry is the one used. */
+    size_t n = strcspn(env_dir, ":");
+    if (n == 0 || n >= sizeof g_ca_dir) {
+      fputs("edgetoken: SSL_CERT_DIR does not name a directory\n", stderr);
+      return false;
+    }
+    memcpy(g_ca_dir, env_dir, n);
+    g_ca_dir[n] = '\0';
+    if (!is_dir(g_ca_dir)) {
+      fprintf(stderr, "edgetoken: SSL_CERT_DIR %s is not a directory\n", g_ca_dir);
+      return false;
+    }
+    pc->ca_path = g_ca_dir;
+    from = "SSL_CERT_DIR";
+  } else {
+    for (size_t i = 0; i < sizeof ca_bundles / sizeof ca_bundles[0] && !pc->ca_file; i++)
+      if (is_file(ca_bundles[i]))
+        pc->ca_file = ca_bundles[i];
+    if (pc->ca_file == NULL && is_dir(CA_SYSTEM_DIR))
+      pc->ca_path = CA_SYSTEM_DIR;
+    from = "the system's";
+  }
+  if (pc->ca_file == NULL && pc->ca_path == NULL) {
+    fputs("edgetoken: no CA certificates found: give --ca-file, or set SSL_CERT_FILE or\n"
+          "  SSL_CERT_DIR (looked for", stderr);
+    for (size_t i = 0; i < sizeof ca_bundles / sizeof ca_bundles[0]; i++)
+      fprintf(stderr, " %s", ca_bundles[i]);
+    fputs(" and " CA_SYSTEM_DIR "/)\n", stderr);
+    return false;
+  }
+  snprintf(g_trust, sizeof g_trust, "CA %s %s (%s)", pc->ca_file ? "file" : "directory",
+           pc->ca_file ? pc->ca_file : pc->ca_path, from);
+  if (o->verbose)
+    fprintf(stderr, "edgetoken: trusting the %s\n", g_trust);
+  return true;
+}
+
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred) {
   et_posix_config pc;
   et_sig_alg alg = ET_SIG_PS256;
@@ -97,7 +174,10 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   }
 
   memset(&pc, 0, sizeof pc);
-  pc.ca_file = o->ca_file;
+  if (!choose_trust(o, &pc)) {
+    et_wipe(c->secret, sizeof c->secret);
+    return CLI_EXIT_TLS;
+  }
   pc.log_level = o->verbose ? ET_LOG_DEBUG : ET_LOG_WARN;
   pc.cancel = &g_cli_cancel;
   pc.store_dir = store_dir;
@@ -145,6 +225,7 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
       return rc;
     }
   }
+  cli_store_migrate(c, o);
   return CLI_EXIT_OK;
 }
 

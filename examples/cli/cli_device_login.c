@@ -9,11 +9,11 @@
 
 /* The address as a QR code, for a phone; --qr says why one is missing. */
 static void show_qr(et_str uri, bool asked) {
-  static cli_qr qr;
-  if (cli_qr_encode(&qr, uri.p, uri.n, CLI_QR_ECC_M, -1) ||
-      cli_qr_encode(&qr, uri.p, uri.n, CLI_QR_ECC_L, -1))
+  cli_qr qr;
+  if (cli_qr_encode(&qr, uri.p, uri.n)) {
     cli_qr_print(stderr, &qr);
-  else if (asked)
+    cli_qr_free(&qr);
+  } else if (asked)
     fputs("edgetoken: the address is too long for a QR code\n", stderr);
 }
 

@@ -33,25 +33,8 @@ static bool boot_id(char out[40]) {
   return n >= 8 && strchr(out, ' ') == NULL;
 }
 
-static bool hex_key(const et_port *port, const char *prefix, const char *id, size_t n,
-                    char key[CLI_STORE_KEY_SIZE]) {
-  static const char hex[] = "0123456789abcdef";
-  uint8_t d[32];
-  size_t k = strlen(prefix);
-  if (port->sha256 == NULL || port->sha256(port->ctx, (const uint8_t *)id, n, d) != ET_OK ||
-      k + 2 * CLI_KEY_HASH_BYTES >= CLI_STORE_KEY_SIZE)
-    return false;
-  memcpy(key, prefix, k);
-  for (size_t i = 0; i < CLI_KEY_HASH_BYTES; i++) {
-    key[k++] = hex[d[i] >> 4];
-    key[k++] = hex[d[i] & 15];
-  }
-  key[k] = '\0';
-  return true;
-}
-
 static bool has_signin(cli_tokens *t) {
-  static uint8_t rt[8192];
+  static uint8_t rt[CLI_REFRESH_TOKEN_MAX];
   size_t n = 0;
   et_err e = et_refresh_token_load(&t->c->port, t->rt_key, rt, sizeof rt, &n);
   et_wipe(rt, sizeof rt);
@@ -120,11 +103,11 @@ int cli_tokens_open(cli_tokens *t, cli_client *c, const cli_opts *o, et_work *w)
       return CLI_EXIT_USAGE;
     }
   }
-  n = snprintf(id, sizeof id, "%s\n%s\n%s\n%d\n%d\n%s", authority, o->tenant, o->client_id,
+  /* The sign-in (authority, tenant, client) is in the key's first hash. */
+  n = snprintf(id, sizeof id, "%d\n%d\n%s",
                t->signin ? ET_CACHE_FLOW_REFRESH : ET_CACHE_FLOW_CLIENT_CREDENTIALS, (int)t->ep,
                t->target);
-  if (n <= 0 || (size_t)n >= sizeof id || !hex_key(&c->port, CLI_KEY_ACCESS, id, (size_t)n,
-                                                   t->at_key)) {
+  if (n <= 0 || (size_t)n >= sizeof id || !cli_access_key(&c->port, o, id, (size_t)n, t->at_key)) {
     cli_client_close(c);
     fputs("edgetoken: the options are too long to name the cache\n", stderr);
     return CLI_EXIT_USAGE;
@@ -210,9 +193,10 @@ static et_err fetch(void *ctx, et_work *w, et_token *tok, et_result *res) {
   e = et_refresh_stored(&t->c->port, &t->c->app, t->rt_key, et_str_from_cstr(t->target), w, tok,
                         res);
   et_posix_store_unlock(lock);
-  if (e == ET_E_STORE && tok->access_token.n > 0) {
+  if ((e == ET_E_STORE || e == ET_E_NOSPACE) && tok->access_token.n > 0) {
     fprintf(stderr, "edgetoken: warning: the new refresh token was not saved (%s)\n",
-            et_posix_detail(&t->c->px));
+            e == ET_E_NOSPACE ? "longer than the store takes; the old one is kept"
+                              : et_posix_detail(&t->c->px));
     e = ET_OK;
   }
   return e;

@@ -194,12 +194,24 @@ static void show_user(const et_token *t) {
   if (t->id_token.n == 0 ||
       et_id_token_claims(t->id_token, scratch, sizeof scratch, tok, 64, &c) != ET_OK)
     return;
+  /* The name, with the account in brackets; without a name the account
+   * (preferred_username, upn, email), else the object id; nothing at all
+   * prints no line. */
   et_str user = et_id_claims_user(&c);
-  fputs("edgetoken: signed in as ", stderr);
-  cli_put_text(stderr, c.name);
-  fputs(c.name.n && user.n ? " (" : "", stderr);
-  cli_put_text(stderr, user);
-  fputs(c.name.n && user.n ? ")\n" : "\n", stderr);
+  if (user.n == 0)
+    user = c.oid;
+  if (c.name.n && user.n == c.name.n && !memcmp(user.p, c.name.p, user.n))
+    user = ET_STR_NULL; /* et_id_claims_user fell back to the name */
+  if (c.name.n || user.n) {
+    fputs("edgetoken: signed in as ", stderr);
+    cli_put_text(stderr, c.name.n ? c.name : user);
+    if (c.name.n && user.n) {
+      fputs(" (", stderr);
+      cli_put_text(stderr, user);
+      fputc(')', stderr);
+    }
+    fputc('\n', stderr);
+  }
   et_wipe(scratch, sizeof scratch);
 }
 
@@ -293,6 +305,15 @@ static bool scrub_env_var(const char *v) {
          !strncmp(v, "LD_AUDIT=", 9);
 }
 
+#ifndef __APPLE__
+/* A desktop: DISPLAY or WAYLAND_DISPLAY set to something (set but empty,
+ * as `DISPLAY= cmd` leaves it, is no display). */
+static bool has_desktop(void) {
+  const char *x = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
+  return (x != NULL && x[0] != '\0') || (w != NULL && w[0] != '\0');
+}
+#endif
+
 static void open_browser(const char *url, browser_page *pg) {
   static char *envp[512];
   size_t ne = 0;
@@ -302,7 +323,7 @@ static void open_browser(const char *url, browser_page *pg) {
   char *argv[] = { "open", NULL, NULL };
 #else
   char *argv[] = { "xdg-open", NULL, NULL };
-  if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+  if (!has_desktop())
     return;
 #endif
   if (!write_page(pg, url)) {
@@ -629,15 +650,20 @@ int cli_cmd_refresh(const cli_opts *o) {
   e = et_refresh_stored(&s->c.port, &s->c.app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
                         &s->t, &s->res);
   et_posix_store_unlock(lock);
-  /* ET_E_STORE with a token: refreshed, only the rotated token was not
-   * kept. Without one the store failed before anything was sent. */
-  if (e == ET_OK || (e == ET_E_STORE && s->t.access_token.n > 0)) {
+  /* ET_E_STORE or ET_E_NOSPACE with a token: refreshed, only the rotated
+   * token was not kept. Without one the store failed before anything was
+   * sent. */
+  if (e == ET_OK || ((e == ET_E_STORE || e == ET_E_NOSPACE) && s->t.access_token.n > 0)) {
     et_token shown = s->t;
     shown.refresh_token = ET_STR_NULL;
     rc = cli_print_token(&shown, o->json);
     if (e == ET_E_STORE)
       fprintf(stderr, "edgetoken: warning: the new refresh token was not saved (%s); the "
               "next refresh may need `edgetoken login`\n", et_posix_detail(&s->c.px));
+    else if (e == ET_E_NOSPACE)
+      fprintf(stderr, "edgetoken: warning: the new refresh token is %zu bytes, longer than "
+              "the %u the store takes: not saved, the old one is kept\n",
+              s->t.refresh_token.n, (unsigned)CLI_REFRESH_TOKEN_MAX);
   } else if (e == ET_E_INPUT) {
     fprintf(stderr, "edgetoken: the stored sign-in in %s is damaged (not a refresh token)\n"
             "  what to do: run `edgetoken login`\n", s->sdir);
@@ -653,7 +679,8 @@ int cli_cmd_refresh(const cli_opts *o) {
 }
 
 /* Remove everything of a sign-in: the refresh token, the pending
- * authorize-url state and the remembered scope, each under its key's lock (which also removes any
+ * authorize-url state, the remembered scope and the cached access tokens,
+ * each of the first three under its key's lock (which also removes any
  * temp file a dead writer left). The empty lock files stay: deleting one
  * another process waits on would let two hold "the" lock. */
 int cli_cmd_logout(const cli_opts *o) {
@@ -678,6 +705,9 @@ int cli_cmd_logout(const cli_opts *o) {
     if (e != ET_OK)
       rc = cli_report_port_error(e, &s->c.px);
   }
+  /* And the access tokens `get` and `call` cached for it. */
+  if (rc == CLI_EXIT_OK && !cli_forget_access_tokens(&s->c, o, s->sdir))
+    rc = cli_report_port_error(ET_E_STORE, &s->c.px);
   if (rc == CLI_EXIT_OK)
     fprintf(stderr, "edgetoken: signed out: nothing of this sign-in is left in %s\n", s->sdir);
   close_session(s);

@@ -224,7 +224,11 @@ int cli_report_error(et_err e, const et_result *res) {
     fprintf(stderr, "  the workspace holds %d bytes; a larger response needs a bigger buffer\n",
             CLI_WORK_BUF_SIZE);
     return CLI_EXIT_RESPONSE;
-  case ET_E_TLS: case ET_E_TLS_VERIFY: case ET_E_TLS_CONFIG:
+  case ET_E_TLS_VERIFY:
+    if (cli_trust_source()[0])
+      fprintf(stderr, "  trusted: %s\n", cli_trust_source());
+    return CLI_EXIT_TLS;
+  case ET_E_TLS: case ET_E_TLS_CONFIG:
     return CLI_EXIT_TLS;
   case ET_E_HTTP_SYNTAX: case ET_E_HTTP_TOO_LARGE: case ET_E_HTTP_UNSUPPORTED:
   case ET_E_JSON_SYNTAX: case ET_E_JSON_TOKENS: case ET_E_JSON_FIELD:

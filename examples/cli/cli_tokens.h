@@ -7,10 +7,6 @@
 
 #include "cli.h"
 
-/* The cache file's key: "at-" and 32 hex digits of SHA-256 over the
- * authority, tenant, client, flow, endpoint and scope. */
-#define CLI_KEY_ACCESS "at-"
-
 typedef struct cli_tokens {
   cli_client *c;
   const cli_opts *o;

@@ -14,25 +14,27 @@ static const char mt_drbg_pers[] = "edgetoken";
 static et_err mt_ca_load(et_mbedtls *mt, const et_mbedtls_config *cfg) {
   char msg[128];
   int ret;
-  const char *what = cfg->ca != NULL ? "<in memory>" : cfg->ca_file;
+  const char *what = cfg->ca != NULL ? "<in memory>" : cfg->ca_file ? cfg->ca_file : cfg->ca_path;
   if (cfg->ca != NULL) {
     ret = mbedtls_x509_crt_parse(&mt->ca, cfg->ca, cfg->ca_len);
   } else {
 #if defined(MBEDTLS_FS_IO)
-    ret = mbedtls_x509_crt_parse_file(&mt->ca, cfg->ca_file);
+    ret = cfg->ca_file ? mbedtls_x509_crt_parse_file(&mt->ca, cfg->ca_file)
+                       : mbedtls_x509_crt_parse_path(&mt->ca, cfg->ca_path);
 #else
-    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, "CA file '", cfg->ca_file,
+    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, "CA file '", what,
                         "': mbedTLS has no file system (MBEDTLS_FS_IO); give the CA in memory",
                         MT_END);
 #endif
   }
   /* A positive result counts certificates mbedTLS could not parse; system
    * bundles may hold a few, so only an empty chain is fatal. */
+  const char *kind = cfg->ca == NULL && cfg->ca_file == NULL ? "CA directory '" : "CA file '";
   if (ret < 0)
-    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, "CA file '", what, "': ",
+    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, kind, what, "': ",
                         mt_strerror(ret, msg, sizeof msg), MT_END);
   if (mt->ca.raw.len == 0)
-    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, "CA file '", what,
+    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, kind, what,
                         "' holds no usable certificates", MT_END);
   return ET_OK;
 }
@@ -96,7 +98,8 @@ et_err et_mbedtls_init(et_mbedtls *mt, const et_mbedtls_config *cfg, et_port *po
   memset(mt, 0, sizeof *mt);
   if (cfg == NULL || cfg->clock.mono_ms == NULL || cfg->transport.connect == NULL ||
       cfg->transport.send == NULL || cfg->transport.recv == NULL ||
-      cfg->transport.close == NULL || (cfg->ca == NULL && cfg->ca_file == NULL))
+      cfg->transport.close == NULL ||
+      (cfg->ca == NULL && cfg->ca_file == NULL && cfg->ca_path == NULL))
     return et_diag_fail(cfg ? cfg->diag : NULL, ET_E_ARG,
                         "the mbedTLS port needs a transport, a clock and trust anchors", MT_END);
   mt->net = cfg->transport;

@@ -4,6 +4,7 @@
  * for event loops. Details and logging: posix_log.c. */
 #include "px_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,9 +50,19 @@ static et_err px_ca_readable(et_posix *px, const char *ca_file) {
   return ET_OK;
 }
 
+/* A CA directory: mbedTLS's parse_path says only "failed" either. */
+static et_err px_ca_dir_readable(et_posix *px, const char *ca_path) {
+  DIR *d = opendir(ca_path);
+  if (d == NULL)
+    return px_fail(px, ET_E_TLS_CONFIG, "CA directory '%s': %s", ca_path, strerror(errno));
+  closedir(d);
+  return ET_OK;
+}
+
 static et_err px_layers(et_posix *px, const et_posix_config *cfg) {
-  const char *ca_file = cfg && cfg->ca_file ? cfg->ca_file : PX_DEFAULT_CA_FILE;
-  et_err e = px_ca_readable(px, ca_file);
+  const char *ca_path = cfg && !cfg->ca_file ? cfg->ca_path : NULL;
+  const char *ca_file = ca_path ? NULL : cfg && cfg->ca_file ? cfg->ca_file : PX_DEFAULT_CA_FILE;
+  et_err e = ca_path ? px_ca_dir_readable(px, ca_path) : px_ca_readable(px, ca_file);
   if (e != ET_OK)
     return e;
   et_clock clock = { px_mono_ms, px_cancelled, px };
@@ -61,6 +72,7 @@ static et_err px_layers(et_posix *px, const et_posix_config *cfg) {
   mc.clock = clock;
   mc.diag = &px->diag;
   mc.ca_file = ca_file;
+  mc.ca_path = ca_path;
   if (px->session_key) {
     mc.sessions_changed = px_sessions_changed;
     mc.sessions_ctx = px;

@@ -56,7 +56,7 @@ DEFAULT_REGISTRY = {
         "chunked-app": {"tenant": "contoso-tenant",
                         "secret": "chunked-s3cret", "chunked": True},
         "big-token-app": {"tenant": "contoso-tenant",
-                          "secret": "big-token-s3cret", "big_token": 20000},
+                          "secret": "big-token-s3cret", "big_token": 70000},
         "throttle-app": {"tenant": "contoso-tenant",
                          "secret": "throttle-s3cret", "throttle_once": True,
                          "retry_after": 2},
@@ -88,6 +88,12 @@ DEFAULT_REGISTRY = {
         # A 200 cut short (Content-Length larger than what is sent).
         "truncated-app": {"tenant": "contoso-tenant", "secret": "truncated-s3cret",
                           "truncate_body": "eyJhbGciOiJub25lIn0.truncated-token-must-not-stay-in-memory.x"},
+        # Sizes and store keys (tests/integration/test_store_key.py): its
+        # knobs are set per test through POST /_emulator/app; refresh
+        # tokens stay valid after use, as Entra's do.
+        "limits-app": {"tenant": "contoso-tenant", "public_client": True,
+                       "redirect_uris": ["http://localhost/"], "device_interval": 1,
+                       "device_pending": 0, "entra_rotation": True},
         "signin-inactive-app": {"tenant": "contoso-tenant", "public_client": True,
                                 "redirect_uris": ["http://localhost/"],
                                 "refresh_inactive": True},
@@ -236,14 +242,23 @@ class SigninStore:
             why = "expired"
         return (None, why) if why else (g, None)
 
-    def new_refresh(self, grant):
+    def new_refresh(self, grant, size=None):
         token = "1.AX" + b64url(os.urandom(650))
+        if size:  # a refresh token of exactly size bytes (limits of a client's store)
+            token = (token + b64url(os.urandom(size)))[:size]
         with self._lock:
             self._refresh[token] = dict(grant, revoked=False, issued=time.time())
         return token
 
-    def use_refresh(self, token, client_id):
-        """(grant, None) and revoke token; else (grant or None, reason)."""
+    def use_refresh(self, token, client_id, keep=False):
+        """(grant, None) and revoke token (keep: Entra's way, the old token
+        stays valid after use); else (grant or None, reason)."""
+        if keep:
+            with self._lock:
+                g = self._refresh.get(token)
+                if g is None or g["client_id"] != client_id:
+                    return None, "unknown"
+                return (g, "revoked") if g["revoked"] else (g, None)
         return self._spend(self._refresh, token, client_id, "revoked")
 
 
@@ -1183,6 +1198,7 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
         ("POST", r"^/" + TENANT + r"/oauth2/v2\.0/devicecode$", "devicecode_v2"),
         ("GET", r"^/_emulator/health$", "health"),
         ("POST", r"^/_emulator/reset$", "reset"),
+        ("POST", r"^/_emulator/app$", "app_knobs"),
     ]
     ROUTES += AdmeApi.ADME_ROUTES
     # Methods a route's path accepts, for 405 answers.
@@ -1729,7 +1745,8 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
                 "preferred_username": "device.user@contoso.onmicrosoft.com"}
         refresh = self.server.registry.signin.new_refresh({
             "client_id": client_id, "user": user,
-            "scope": target + (" offline_access" if version == "1.0" else "")})
+            "scope": target + (" offline_access" if version == "1.0" else "")},
+            app.get("refresh_token_size"))
         if version == "1.0":
             token, now, life = self.access_token(tenant, app, client_id, target, "1.0")
             self.send_json(200, {
@@ -1873,24 +1890,31 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
         user = grant["user"]
         granted = grant["scope"].split()
         aud = next((s.rsplit("/", 1)[0] for s in scope.split() if "/" in s), client_id)
-        at = fake_jwt({
+        at_claims = {
             "aud": aud, "iss": "https://login.microsoftonline.com/%s/v2.0" % tid,
             "iat": now, "nbf": now, "exp": now + life, "tid": tid, "oid": user["oid"],
-            "sub": user["oid"], "name": user["name"], "azp": client_id,
-            "preferred_username": user["preferred_username"],
+            "sub": user["oid"], "azp": client_id,
             "scp": "user_impersonation", "ver": "2.0", "uti": b64url(os.urandom(16)),
-        })
+        }
+        for c in ("name", "preferred_username"):
+            if user.get(c):
+                at_claims[c] = user[c]
+        at = fake_jwt(at_claims, app.get("user_token_size"))
         self.adme_record_jwt(at)
         body = {"token_type": "Bearer", "scope": scope, "expires_in": life,
                 "ext_expires_in": life, "access_token": at}
         if "offline_access" in granted:
-            body["refresh_token"] = self.server.registry.signin.new_refresh(grant)
+            body["refresh_token"] = self.server.registry.signin.new_refresh(
+                grant, app.get("refresh_token_size"))
         if "openid" in granted:
             claims = {"aud": client_id,
                       "iss": "https://login.microsoftonline.com/%s/v2.0" % tid,
                       "iat": now, "nbf": now, "exp": now + 3600, "tid": tid,
-                      "oid": user["oid"], "sub": user["oid"], "name": user["name"],
-                      "preferred_username": user["preferred_username"], "ver": "2.0"}
+                      "oid": user["oid"], "sub": user["oid"], "ver": "2.0"}
+            # Optional claims, as in Entra: an account may lack any of them.
+            for c in ("name", "preferred_username", "upn", "email"):
+                if user.get(c):
+                    claims[c] = user[c]
             if grant.get("nonce"):
                 claims["nonce"] = grant["nonce"]
             body["id_token"] = fake_jwt(claims)
@@ -1942,8 +1966,8 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
         form = self.form()
         if not form.get("refresh_token"):
             return self.missing_parameter("refresh_token")
-        grant, why = self.server.registry.signin.use_refresh(form["refresh_token"],
-                                                             client_id)
+        grant, why = self.server.registry.signin.use_refresh(
+            form["refresh_token"], client_id, keep=bool(app.get("entra_rotation")))
         if why == "revoked":
             return self.error(400, "invalid_grant", 50173,
                               "The provided grant has expired due to it being revoked, a "
@@ -1983,6 +2007,22 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
     # --- emulator control ----------------------------------------------
 
     def route_health(self, m):
+        self.send_json(200, {"status": "ok"})
+
+    def route_app_knobs(self, m):
+        """{"client_id": C, "set": {knob: value}}: change a registered app's
+        knobs for the requests that follow (None removes one), e.g.
+        user_token_size (access tokens of a sign-in, in bytes: a token with
+        many group claims), refresh_token_size, entra_rotation, user."""
+        f = json.loads(self._body or b"{}")
+        app = self.server.registry.apps.get(f.get("client_id"))
+        if app is None:
+            return self.send_json(404, {"error": "no such app"})
+        for k, v in (f.get("set") or {}).items():
+            if v is None:
+                app.pop(k, None)
+            else:
+                app[k] = v
         self.send_json(200, {"status": "ok"})
 
     def route_reset(self, m):

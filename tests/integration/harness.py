@@ -24,12 +24,14 @@ import argparse
 import base64
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
 import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -44,6 +46,18 @@ TENANT = "contoso-tenant"
 
 def secret_of(app):
     return DEFAULT_REGISTRY["apps"][app]["secret"]
+
+
+def app_knobs(emu, app, **kv):
+    """Set knobs of a registered app in the running emulator (None removes
+    one), through POST /_emulator/app (see tests/emulator/README.md)."""
+    ctx = ssl.create_default_context(cafile=emu.ca)
+    req = urllib.request.Request(emu.authority + "/_emulator/app", method="POST",
+                                 data=json.dumps({"client_id": app, "set": kv}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+        if r.status != 200:
+            raise AssertionError("the emulator refused the knobs: %d" % r.status)
 
 
 def make_certs(certs_dir):

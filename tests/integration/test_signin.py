@@ -25,7 +25,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import TENANT, assert_client_kept_secrets, cli_args, run_tap, secret_of
+from harness import (TENANT, app_knobs, assert_client_kept_secrets, cli_args, run_tap,
+                     secret_of)
 
 CLI = None
 EMU = None
@@ -248,7 +249,59 @@ class SigninTest(unittest.TestCase):
         self.assertEqual(rc, 3, err)
         self.assertIn("AADSTS65004", err)
         self.assertIn("declined", err)
+        self.assertNotIn("(HTTP", err, "a redirect's error has no HTTP status")
         self.assertEqual(out, "")
+
+    def test_signed_in_as_without_a_name(self):
+        # Entra's optional claims: the line falls back from the name to the
+        # account (preferred_username, upn, email), then the object id, and
+        # is left out when there is nothing.
+        oid = "0d5c7a2e-1111-4b8e-9a51-1f6f1f2b7a10"
+        cases = [({"name": "Bob", "preferred_username": "bob@x.example"},
+                  "signed in as Bob (bob@x.example)\n"),
+                 ({"name": "Bob"}, "signed in as Bob\n"),
+                 ({"preferred_username": "bob@x.example"}, "signed in as bob@x.example\n"),
+                 ({"upn": "bob@upn.example"}, "signed in as bob@upn.example\n"),
+                 ({"email": "bob@mail.example"}, "signed in as bob@mail.example\n"),
+                 ({}, "signed in as %s\n" % oid)]
+        try:
+            for user, line in cases:
+                with self.subTest(user=user):
+                    app_knobs(EMU, "limits-app", user=dict(user, oid=oid))
+                    rc, out, err, _, _ = self.login(app="limits-app")
+                    self.assertEqual(rc, 0, err)
+                    self.assertIn("edgetoken: " + line, err)
+                    self.assertNotIn("signed in as \n", err)
+                    self.assertNotIn("signed in as (", err)
+        finally:
+            app_knobs(EMU, "limits-app", user=None)
+
+    def test_empty_display_is_no_desktop(self):
+        # DISPLAY= (set but empty) and WAYLAND_DISPLAY= are no desktop: no
+        # browser is started; DISPLAY=:99 (the control) starts one.
+        bindir = os.path.join(self.tmp.name, "bin")
+        mark = os.path.join(self.tmp.name, "xdg-open-ran")
+        os.makedirs(bindir)
+        with open(os.path.join(bindir, "xdg-open"), "w") as f:
+            f.write("#!/bin/sh\ntouch %s\n" % mark)
+        os.chmod(os.path.join(bindir, "xdg-open"), 0o755)
+        for display, wayland, started in (("", "", False), ("", None, False),
+                                          (None, "", False), (":99", None, True)):
+            with self.subTest(display=display, wayland=wayland):
+                env = self.cli.env(None)
+                env["PATH"] = bindir + ":" + env.get("PATH", "")
+                for k, v in (("DISPLAY", display), ("WAYLAND_DISPLAY", wayland)):
+                    if v is not None:
+                        env[k] = v
+                p = subprocess.run(self.cli.args("login", PUBLIC, ["--redirect-uri",
+                                                                   "http://localhost:0/",
+                                                                   "--wait", "1"]),
+                                   env=env, capture_output=True, text=True, timeout=60)
+                self.assertEqual(p.returncode, 8, p.stderr)  # nobody answered
+                time.sleep(0.2)
+                self.assertEqual(os.path.exists(mark), started, p.stderr)
+                if os.path.exists(mark):
+                    os.unlink(mark)
 
     def test_expired_code(self):
         p, url, uri = self.cli.start_login("signin-short-code-app")

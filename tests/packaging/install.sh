@@ -25,6 +25,14 @@ grep -qx 'prefix=/opt/edgetoken' "$stage/lib/pkgconfig/edgetoken.pc"
 if grep -rq "$work/stage" "$stage/lib/pkgconfig" "$stage/lib/cmake"; then
   echo "install: the staging directory leaked into the installed files"; exit 1
 fi
+# libqrencode is the CLI's alone: the CLI needs it, the libraries and the
+# package files never name it.
+readelf -d "$stage/bin/edgetoken" | grep -q 'NEEDED.*libqrencode' ||
+  { echo "install: the CLI does not link libqrencode"; exit 1; }
+if nm -A "$stage"/lib/*.a 2>/dev/null | grep -q QRcode_ ||
+    grep -rqi qrencode "$stage/lib/pkgconfig" "$stage/lib/cmake"; then
+  echo "install: the libraries depend on libqrencode"; exit 1
+fi
 # Our configuration is mbedTLS's default one in the installed tree.
 cmp -s port/mbedtls/config/et_mbedtls_config.h "$stage/include/edgetoken/mbedtls/mbedtls/mbedtls_config.h"
 

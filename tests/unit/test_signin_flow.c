@@ -430,6 +430,44 @@ static void stored_refresh_edge_cases(void **state) {
                    ET_E_DISABLED);
 }
 
+/* One limit for save and load: ET_REFRESH_TOKEN_MAX(w->cap). A stored
+ * token at it is loaded and sent; one over it is refused before anything is
+ * sent; a rotated token over it is not saved (the old one is kept) though
+ * the access token is returned. */
+static void stored_refresh_one_size_limit(void **state) {
+  static char big_rt[601], at_limit[513], over[514], answer[1200];
+  script s = { .scenes = { { ET_OK, TOKENS, 0 }, { ET_OK, answer, 0 } }, .n_scenes = 2 };
+  et_port p = script_port(&s);
+  et_app a = web_app();
+  et_work w = work(2048);
+  et_token t;
+  et_result res;
+  (void)state;
+  assert_int_equal(ET_REFRESH_TOKEN_MAX(w.cap), 512);
+  memset(big_rt, 'R', 600);
+  memset(at_limit, 'L', 512);
+  memset(over, 'O', 513);
+  snprintf(answer, sizeof answer, JSON_CLOSE "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
+           "\"access_token\":\"AT1\",\"refresh_token\":\"%s\"}", big_rt);
+  put(&s, "user1", over);
+  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &res),
+                   ET_E_NOSPACE);
+  assert_int_equal(s.played, 0);
+  put(&s, "user1", at_limit);
+  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &res), ET_OK);
+  assert_true(stored_is(&s, "RT2.new"));
+  assert_int_equal(s.saves, 1);
+  put(&s, "user1", "RT1.old");
+  assert_int_equal(et_refresh_stored(&p, &a, "user1", ET_STR(SCOPE), &w, &t, &res),
+                   ET_E_NOSPACE);
+  assert_int_equal(res.err, ET_E_NOSPACE);
+  assert_non_null(res.why);
+  assert_true(et_str_eq(t.access_token, ET_STR("AT1")));
+  assert_int_equal(t.refresh_token.n, 600);
+  assert_true(stored_is(&s, "RT1.old"));
+  assert_int_equal(s.saves, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(redeem_web_app),
@@ -447,6 +485,7 @@ int main(void) {
     cmocka_unit_test(stored_refresh_keeps_token_without_rotation),
     cmocka_unit_test(stored_refresh_failures_keep_the_token),
     cmocka_unit_test(stored_refresh_edge_cases),
+    cmocka_unit_test(stored_refresh_one_size_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,9 +116,11 @@ typedef struct et_device_login_cfg {
  * when the answer has a refresh token and port->store is set, it is saved
  * under cfg->store_key (the store makes the write crash-safe).
  * Errors: those of the two steps; ET_E_NOSPACE (res->why says so) when the
- * device code does not fit code_buf; ET_E_STORE when saving failed, in
- * which case *tok is still valid: the access token can be used, only the
- * refresh token was not kept. */
+ * device code does not fit code_buf; ET_E_STORE when saving failed, and
+ * ET_E_NOSPACE when the refresh token is longer than
+ * ET_REFRESH_TOKEN_MAX(w->cap) (et_refresh_stored could not load it back):
+ * in both cases *tok is still valid: the access token can be used, only
+ * the refresh token was not kept. */
 ET_NODISCARD et_err et_device_login(const et_port *port, const et_app *app,
                                     const et_device_login_cfg *cfg, et_work *w,
                                     et_token *tok, et_result *res);

@@ -35,14 +35,31 @@ ET_NODISCARD et_err et_refresh_token_save(const et_port *port, const char *key,
  * Errors: ET_E_DISABLED, ET_E_ARG, the port's error. */
 ET_NODISCARD et_err et_refresh_token_delete(const et_port *port, const char *key);
 
+/* The longest refresh token et_refresh_stored takes with a workspace of
+ * cap bytes: loaded, sent in the request (which holds it once more) and
+ * replaced by a rotated one of up to the same size. */
+#define ET_REFRESH_TOKEN_MAX(cap) ((cap) / 4)
+
 /* Load the refresh token under key, refresh (et_refresh, et_signin.h), and
  * on success save the rotated token from the response (when the response
  * has none, the stored one is kept).
  *
- * Memory: the stored token is loaded into the tail of w->buf and the
- * request/response use the rest, so w->cap must hold the whole response
- * plus the refresh token (16 KB is comfortable for Entra's user tokens).
+ * Memory: the stored token is loaded into the back half of w->buf (then
+ * slid to its tail) and the request/response use the rest, so w->cap must
+ * hold the whole response plus the refresh token (16 KB is comfortable
+ * for Entra's user tokens; a token with many group claims needs more).
+ * One limit for save and load: a stored token may be up to
+ * ET_REFRESH_TOKEN_MAX(w->cap) bytes (longer: ET_E_NOSPACE, nothing sent),
+ * and a rotated token longer than that is not saved (ET_E_NOSPACE below),
+ * so every token saved here loads back with the same w->cap.
  * The tail copy is wiped before returning.
+ *
+ * A response too large for the workspace (ET_E_RESPONSE_TOO_LARGE) leaves
+ * the stored token as it was. Entra ID does not revoke a refresh token when
+ * it is used (its rotation hands out a new one and the old one stays valid
+ * until it expires), so the kept token still works there; a provider that
+ * revokes on use has then already revoked it, and that response is lost:
+ * size w->cap for the largest response the provider sends.
  *
  * Results: *tok points into w->buf as for et_refresh. The stored token is
  * replaced only after a successful response; every failure leaves it
@@ -53,7 +70,9 @@ ET_NODISCARD et_err et_refresh_token_delete(const et_port *port, const char *key
  * transient network/5xx errors as they are), and the save's error (e.g.
  * ET_E_STORE) after a successful refresh: *tok is then still filled and
  * usable, but the new refresh token could not be kept (warn the user; the
- * old one may already be invalid). */
+ * old one may already be invalid); likewise ET_E_NOSPACE with *tok filled
+ * when the rotated token is longer than ET_REFRESH_TOKEN_MAX(w->cap) (the
+ * old one is kept). */
 ET_NODISCARD et_err et_refresh_stored(const et_port *port, const et_app *app,
                                       const char *key, et_str scope, et_work *w,
                                       et_token *tok, et_result *res);

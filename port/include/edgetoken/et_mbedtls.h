@@ -49,6 +49,11 @@ typedef struct et_mbedtls_config {
   const unsigned char *ca;
   size_t ca_len;
   const char *ca_file;
+  /* Or, when ca and ca_file are NULL: a directory of PEM or DER
+   * certificates, one or more per file, hashed names or not (like
+   * /etc/ssl/certs or $SSL_CERT_DIR); files that are not certificates are
+   * skipped. Needs MBEDTLS_FS_IO. */
+  const char *ca_path;
   /* Optional: called when a closing connection left a new session to
    * resume (e.g. to persist them with et_mbedtls_sessions_save). */
   void (*sessions_changed)(void *ctx);

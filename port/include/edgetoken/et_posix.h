@@ -32,7 +32,10 @@ extern "C" {
 #endif
 
 typedef struct et_posix_config {
-  const char *ca_file;  /* PEM bundle; NULL: /etc/ssl/certs/ca-certificates.crt */
+  const char *ca_file;  /* PEM bundle; NULL: ca_path, else
+                           /etc/ssl/certs/ca-certificates.crt */
+  const char *ca_path;  /* a directory of CA certificates (et_mbedtls_config),
+                           used when ca_file is NULL */
   et_level log_level;   /* 0 = silent; messages with level <= this are logged */
   /* NULL: stderr, "edgetoken: <level>: msg\n" (control bytes shown as '?'). */
   void (*log_sink)(void *sink_ctx, et_level lvl, const char *msg, size_t n);
