@@ -153,6 +153,11 @@ printf '%s\n' 'openssl_conf = c' '[c]' 'ssl_conf = s' '[s]' 'system_default = d'
 tap "integration test_cli over TLS 1.2 (emulator capped)" - env OPENSSL_CONF="$LOG/openssl-tls12.cnf" \
   "$PYTHON" tests/integration/test_cli.py --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS"
 
+# make bench, quickly (2 runs, one CA file, valgrind on the first scenario):
+# every scenario still runs against the emulator, so the bench cannot rot.
+step "make bench --smoke: edgetoken vs curl (token, cached get, refresh, ADME call, repeat)" \
+  tools/bench.sh --smoke
+
 step "build fuzzers" make -j"$JOBS" $(ls tests/fuzz/fuzz_*.c | sed "s|tests/fuzz/\(.*\)\.c|$BUILD/fuzz/\1|")
 for f in $BUILD/fuzz/fuzz_*; do
   [ -x "$f" ] || continue
