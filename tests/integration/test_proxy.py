@@ -38,24 +38,25 @@ PROXY_USER = "edge-device"
 PROXY_PASS = "Pr0xy-S3cret.4b7"  # tinyproxy's BasicAuth takes [-A-Za-z0-9._]
 
 
-def free_port():
+def free_port(address="127.0.0.1"):
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((address, 0))
         return s.getsockname()[1]
 
 
 class Tinyproxy:
-    """tinyproxy in the foreground on 127.0.0.1, tunnelling to connect_ports
-    only; with auth, Basic credentials (user, password) are required."""
+    """tinyproxy in the foreground on listen, serving allow, tunnelling to
+    connect_ports only; with auth, Basic credentials (user, password) are
+    required. (test_lwip.py starts one too.)"""
 
-    def __init__(self, connect_ports, auth=None):
+    def __init__(self, connect_ports, auth=None, listen="127.0.0.1", allow="127.0.0.1"):
         self.tmp = tempfile.TemporaryDirectory(prefix="et-tinyproxy-")
         self.log_path = os.path.join(self.tmp.name, "tinyproxy.log")
-        self.port = free_port()
-        conf = ["Port %d" % self.port, "Listen 127.0.0.1", "Timeout 30",
+        self.port = free_port(listen)
+        conf = ["Port %d" % self.port, "Listen " + listen, "Timeout 30",
                 'LogFile "%s"' % self.log_path, "LogLevel Info",
                 'PidFile "%s"' % os.path.join(self.tmp.name, "pid"),
-                "MaxClients 50", "Allow 127.0.0.1"]
+                "MaxClients 50", "Allow " + allow]
         conf += ["ConnectPort %d" % p for p in connect_ports]
         if auth:
             conf.append("BasicAuth %s %s" % auth)
@@ -71,7 +72,7 @@ class Tinyproxy:
                 self.stop()
                 raise RuntimeError("tinyproxy did not start: " + self.log())
             time.sleep(0.02)
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "http://%s:%d" % (listen, self.port)
 
     def log(self):
         try:
