@@ -388,6 +388,21 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual([c["served"] for c in conns], [3])
         self.assertEqual(self.open.connects(mark), [self.emulator_connect()])
 
+    def test_device_login_polls_share_one_tunnel(self):
+        # device-app: the device code, two authorization_pending, the tokens.
+        mark, emu_mark = self.open.mark(), self.emu.mark()
+        with tempfile.TemporaryDirectory(prefix="et-store-") as store:
+            p = subprocess.run([CLI, "device-login", "--tenant", TENANT, "--client-id",
+                                "device-app", "--authority", self.emu.authority, "--ca-file",
+                                self.emu.ca, "--no-qr"],
+                               env=clean_env(https_proxy=self.open.url,
+                                             EDGETOKEN_STORE_DIR=store),
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        c, = self.emu.connections(emu_mark, count=1)
+        self.assertEqual([r["status"] for r in c["requests"]], [200, 400, 400, 200])
+        self.assertEqual(self.open.connects(mark), [self.emulator_connect()])
+
     def test_sessions_resume_through_new_tunnels(self):
         mark = self.open.mark()
         stats, conns = self.repeat("resume", self.open)
