@@ -102,8 +102,8 @@ class Tinyproxy:
 
 
 class FakeProxy(threading.Thread):
-    """Not a proxy: answers every connection with reply, for the answers a
-    real proxy never sends (a malformed head)."""
+    """Not a proxy: answers every connection with reply (None: nothing),
+    for what a real proxy never does (a malformed head, silence)."""
 
     def __init__(self, reply):
         super().__init__(daemon=True)
@@ -124,7 +124,10 @@ class FakeProxy(threading.Thread):
                 c.settimeout(5)
                 try:
                     c.recv(4096)
-                    c.sendall(self.reply)
+                    if self.reply is None:  # silent: wait for the client to give up
+                        c.recv(1)
+                    else:
+                        c.sendall(self.reply)
                 except OSError:
                     pass
 
@@ -359,6 +362,19 @@ class ProxyTest(unittest.TestCase):
             self.assertEqual(p.returncode, 6, (reply, p.stderr))
             self.assertIn("malformed answer from the HTTP proxy: proxy %s"
                           % fake.url[len("http://"):], p.stderr)
+
+    def test_silent_proxy_times_out(self):
+        fake = FakeProxy(None)
+        try:
+            t0 = time.monotonic()
+            p = self.token(env={"https_proxy": fake.url}, timeout_s=2)
+            elapsed = time.monotonic() - t0
+        finally:
+            fake.stop()
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertRegex(p.stderr, r"no answer from proxy %s to CONNECT to localhost:%d within "
+                         r"\d+ ms" % (re.escape(fake.url[len("http://"):]), self.emu.port))
+        self.assertLess(elapsed, 8)
 
     def test_bad_proxy_urls_are_refused(self):
         for url in ("https://127.0.0.1:3128", "socks5://127.0.0.1:1080",

@@ -22,7 +22,9 @@
  *                        bytes after a 2xx head, or the proxy closed first
  *   ET_E_TIMEOUT         no (whole) answer in time; ET_E_CANCELLED; the
  *                        inner transport's other errors as they are.
- * The handles are the inner transport's: et_sockets_fd works on them. */
+ * The handles are the inner transport's: et_sockets_fd works on them.
+ * connect builds the request on its stack (about 2 KB with the names and
+ * details) and wipes it once sent; nothing per connection is kept. */
 #ifndef EDGETOKEN_ET_PROXY_TRANSPORT_H
 #define EDGETOKEN_ET_PROXY_TRANSPORT_H
 
