@@ -39,7 +39,7 @@ PROXY_PASS = "Pr0xy-S3cret.4b7"  # tinyproxy's BasicAuth takes [-A-Za-z0-9._]
 
 
 def free_port(address="127.0.0.1"):
-    with socket.socket() as s:
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
         s.bind((address, 0))
         return s.getsockname()[1]
 
@@ -72,7 +72,7 @@ class Tinyproxy:
                 self.stop()
                 raise RuntimeError("tinyproxy did not start: " + self.log())
             time.sleep(0.02)
-        self.url = "http://%s:%d" % (listen, self.port)
+        self.url = "http://%s:%d" % ("[%s]" % listen if ":" in listen else listen, self.port)
 
     def log(self):
         try:
@@ -193,6 +193,20 @@ class ProxyTest(unittest.TestCase):
         p = self.token(env={"https_proxy": self.open.url})
         self.assert_token(p, before)
         self.assertEqual(self.open.connects(mark), [self.emulator_connect()])
+
+    def test_proxy_on_an_ipv6_literal(self):
+        try:
+            free_port("::1")
+        except OSError as e:
+            self.skipTest("no IPv6 loopback: %s" % e)  # counted as skipped, not passed
+        v6 = Tinyproxy([self.emu.port], listen="::1", allow="::1")
+        try:
+            mark, before = v6.mark(), len(self.emu.requests())
+            p = self.token(extra=["--proxy", v6.url])  # http://[::1]:port
+            self.assert_token(p, before)
+            self.assertEqual(v6.connects(mark), [self.emulator_connect()])
+        finally:
+            v6.stop()
 
     def test_uppercase_https_proxy_and_the_option(self):
         mark, before = self.open.mark(), len(self.emu.requests())
