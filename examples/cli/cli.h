@@ -108,21 +108,21 @@ void cli_take_env_secret(void);
 bool cli_have_env_secret(void);
 void cli_wipe_env_secret(void);
 
-/* cli_proxy.c: the proxy of this run, its credentials and its name for
- * messages ("http://host:port", never the credentials). */
+/* cli_proxy.c: the proxy of this run and its credentials (messages name
+ * it as the port does, "proxy host:port", never with them). */
 typedef struct cli_proxy {
   et_proxy_config cfg;      /* cfg.host NULL: direct connections */
   char host[ET_PORT_HOST_MAX];
   char user[256];
   char pass[256];
-  char shown[ET_PORT_HOST_MAX + 16];
 } cli_proxy;
 
 /* From the options and the environment (README, Proxy): --no-proxy, else
  * --proxy, else https_proxy, else HTTPS_PROXY; no_proxy, else NO_PROXY;
  * credentials from --proxy-credentials-file (user:password, first line)
- * or the environment URL's userinfo (percent-decoded; the variable is
- * then rewritten without it, so no child inherits the password).
+ * or the environment URL's userinfo (percent-decoded). Either proxy
+ * variable holding a password is rewritten without it, used or not, so
+ * no child inherits the password.
  * CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why (p wiped). */
 int cli_proxy_setup(cli_proxy *p, const cli_opts *o);
 

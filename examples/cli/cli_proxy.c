@@ -27,11 +27,11 @@ static bool copy_cstr(char *dst, size_t cap, et_str s) {
   return true;
 }
 
-/* "http://host:port" (IPv6 bracketed) for messages and the environment. */
-static void show(cli_proxy *p) {
-  bool v6 = strchr(p->host, ':') != NULL;
-  snprintf(p->shown, sizeof p->shown, "http://%s%s%s:%u", v6 ? "[" : "", p->host, v6 ? "]" : "",
-           (unsigned)p->cfg.port);
+/* "http://host:port" (IPv6 bracketed), for the environment. */
+static void show(char *out, size_t cap, et_str host, uint16_t port) {
+  bool v6 = memchr(host.p, ':', host.n) != NULL;
+  snprintf(out, cap, "http://%s%.*s%s:%u", v6 ? "[" : "", (int)host.n, host.p, v6 ? "]" : "",
+           (unsigned)port);
 }
 
 static bool decode(const char *what, et_str s, char *out, size_t cap, size_t *n) {
@@ -64,12 +64,19 @@ static bool read_credentials(cli_proxy *p, const char *path) {
   return ok;
 }
 
-/* The environment's URL held a password: /proc/PID/environ shows the
- * original string, and every child inherits it. Wipe it there; children
- * (a browser) still get the proxy, without the credentials. */
-static void env_without_credentials(const char *name, char *value, const cli_proxy *p) {
-  et_wipe(value, strlen(value));
-  setenv(name, p->shown, 1);
+/* A proxy variable holding a password: /proc/PID/environ shows the
+ * original string, and every child inherits it. Wipe it there and set the
+ * variable again without the credentials: children (a browser) still get
+ * the proxy. Both spellings, whichever was used. */
+static void env_without_credentials(const char *name) {
+  char *v = getenv(name);
+  char shown[ET_PORT_HOST_MAX + 16];
+  et_proxy_url u;
+  if (v == NULL || et_proxy_url_parse(et_str_from_cstr(v), &u) != ET_OK || !u.has_userinfo)
+    return;
+  show(shown, sizeof shown, u.host, u.port);
+  et_wipe(v, strlen(v));
+  setenv(name, shown, 1);
 }
 
 static int fail(cli_proxy *p) {
@@ -77,7 +84,7 @@ static int fail(cli_proxy *p) {
   return CLI_EXIT_USAGE;
 }
 
-int cli_proxy_setup(cli_proxy *p, const cli_opts *o) {
+static int pick(cli_proxy *p, const cli_opts *o) {
   const char *name = "--proxy", *no_name = NULL;
   const char *url = o->proxy;
   et_proxy_url u;
@@ -112,7 +119,6 @@ int cli_proxy_setup(cli_proxy *p, const cli_opts *o) {
   }
   p->cfg.host = p->host;
   p->cfg.port = u.port;
-  show(p);
   if (o->proxy_credentials_file) {
     if (!read_credentials(p, o->proxy_credentials_file))
       return fail(p);
@@ -124,8 +130,13 @@ int cli_proxy_setup(cli_proxy *p, const cli_opts *o) {
       return fail(p);
     p->cfg.pass = (et_str){ p->pass, n };
   }
-  if (u.has_userinfo && url != o->proxy)
-    env_without_credentials(name, (char *)url, p);
   p->cfg.no_proxy = env_pair("no_proxy", "NO_PROXY", &no_name);
   return CLI_EXIT_OK;
+}
+
+int cli_proxy_setup(cli_proxy *p, const cli_opts *o) {
+  int rc = pick(p, o); /* the credentials decoded out of the URL first */
+  env_without_credentials("https_proxy");
+  env_without_credentials("HTTPS_PROXY");
+  return rc;
 }
