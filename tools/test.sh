@@ -132,6 +132,10 @@ step "build lwIP token program (liblwip0 unix port)" make -j"$JOBS" lwip-token
 
 tap "emulator: keep-alive, TLS resumption, wire log (stdlib client)" - "$PYTHON" tests/emulator/test_wire.py --certs "$ET_TEST_CERTS"
 # Each tests/integration/test_*.py runs the CLI against its own emulator.
+# The CLI honours https_proxy (as curl): a CI's proxy must not take the
+# loopback emulator's connections (test_proxy.py sets its own).
+export no_proxy="localhost,127.0.0.1,::1${no_proxy:+,$no_proxy}"
+export NO_PROXY="$no_proxy"
 for t in tests/integration/test_*.py; do
   tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" - \
     "$PYTHON" "$t" --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS"

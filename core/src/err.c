@@ -42,6 +42,10 @@ const char *et_strerror(et_err e) {
   case ET_E_INPUT: return "malformed input (a redirect or a stored record)";
   case ET_E_SERVER: return "the server kept failing (HTTP 5xx)";
   case ET_E_ABI: return "application and library built with different settings (et_abi.h)";
+  case ET_E_PROXY_CONNECT: return "could not connect to the HTTP proxy";
+  case ET_E_PROXY_AUTH: return "the HTTP proxy wants credentials or refused them (407)";
+  case ET_E_PROXY_REFUSED: return "the HTTP proxy refused the tunnel";
+  case ET_E_PROXY_PROTOCOL: return "malformed answer from the HTTP proxy";
   case ET_E__COUNT: break;
   }
   return "unknown error";
@@ -52,7 +56,7 @@ static const char numbers[][4] = {
   "E0", "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10",
   "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E18", "E19", "E20", "E21",
   "E22", "E23", "E24", "E25", "E26", "E27", "E28", "E29", "E30", "E31", "E32",
-  "E33", "E34", "E35",
+  "E33", "E34", "E35", "E36", "E37", "E38", "E39",
 };
 typedef char numbers_cover_every_code[sizeof numbers / sizeof numbers[0] == ET_E__COUNT ? 1 : -1];
 
@@ -65,7 +69,7 @@ bool et_err_is_transient(et_err e) {
   switch (e) {
   case ET_E_DNS: case ET_E_CONNECT: case ET_E_TIMEOUT: case ET_E_CLOSED:
   case ET_E_TRUNCATED: case ET_E_IO: case ET_E_TLS: case ET_E_THROTTLED:
-  case ET_E_SERVER:
+  case ET_E_SERVER: case ET_E_PROXY_CONNECT:
     return true;
   default:
     return false;

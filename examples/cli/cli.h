@@ -21,6 +21,9 @@ enum {
   CLI_EXIT_THROTTLED = 7, /* asked to retry later */
   CLI_EXIT_SIGNIN = 8,    /* sign in again: no or dead refresh token, expired
                              code, state mismatch, no answer from the browser */
+  CLI_EXIT_PROXY = 10,    /* the HTTP proxy refused: credentials (407) or the
+                             tunnel (403...); an unreachable proxy is 4, a
+                             malformed proxy answer 6 */
   CLI_EXIT_CANCELLED = 130 /* Ctrl-C: the shell's convention for SIGINT */
 };
 
@@ -68,6 +71,11 @@ typedef struct cli_opts {
   const char *method;      /* call: GET, POST... */
   const char *path;        /* call: /api/... */
   et_endpoint endpoint;
+  /* HTTP proxy (cli_proxy.c): --proxy URL (no credentials on argv),
+   * --no-proxy (ignore https_proxy), --proxy-credentials-file F */
+  const char *proxy;
+  bool no_proxy;
+  const char *proxy_credentials_file;
   unsigned timeout_s;
   bool json;
   bool verbose;
@@ -100,6 +108,28 @@ void cli_take_env_secret(void);
 bool cli_have_env_secret(void);
 void cli_wipe_env_secret(void);
 
+/* cli_proxy.c: the proxy of this run and its credentials (messages name
+ * it as the port does, "proxy host:port", never with them). */
+typedef struct cli_proxy {
+  et_proxy_config cfg;      /* cfg.host NULL: direct connections */
+  char host[ET_PORT_HOST_MAX];
+  char user[256];
+  char pass[256];
+} cli_proxy;
+
+/* From the options and the environment (README, Proxy): --no-proxy, else
+ * --proxy, else https_proxy, else HTTPS_PROXY; no_proxy, else NO_PROXY;
+ * credentials from --proxy-credentials-file (user:password, first line)
+ * or the environment URL's userinfo (percent-decoded). Either proxy
+ * variable holding a password is rewritten without it, used or not, so
+ * no child inherits the password.
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why (p wiped). */
+int cli_proxy_setup(cli_proxy *p, const cli_opts *o);
+
+/* A secret from the first line of a file at path into buf: its length,
+ * or -1 after printing why (buf wiped). */
+long cli_read_file_secret(const char *path, char *buf, size_t cap);
+
 /* cli_client.c: what every command talking to Entra ID sets up. */
 typedef struct cli_client {
   et_posix px;
@@ -109,6 +139,7 @@ typedef struct cli_client {
    * after it, the device code request and all its polls, share it. */
   et_link link;
   char secret[1024];
+  cli_proxy proxy;
   /* The discovery document (cached or fetched); c->app's endpoints point
    * into it or into argv. */
   char doc[16 * 1024];

@@ -77,12 +77,17 @@ void cli_usage(FILE *f) {
       "  --url URL               call: the ADME instance, https://<name>.energy.azure.com\n"
       "  --data-partition-id P   call: the data partition (<name>-<partition>)\n"
       "  --data JSON|@FILE|-     call: the JSON body (- reads stdin)\n"
+      "  --proxy URL             HTTP proxy, http://host[:port] (default: https_proxy\n"
+      "                          or HTTPS_PROXY; no_proxy/NO_PROXY list hosts to reach\n"
+      "                          direct); credentials only from the environment's URL\n"
+      "                          or --proxy-credentials-file F (user:password)\n"
+      "  --no-proxy              connect direct, whatever the environment says\n"
       "  --verbose               log what is sent (secrets shown as ***)\n"
       "  --help, --version\n"
       "\n"
       "exit codes: 0 ok, 2 usage, 3 refused by Entra ID (OAuth error),\n"
       "4 network, 5 TLS, 6 unexpected response, 7 throttled, 8 sign in again,\n"
-      "130 cancelled (Ctrl-C), 1 other\n",
+      "10 refused by the HTTP proxy (407, tunnel refused), 130 cancelled (Ctrl-C), 1 other\n",
       f);
 }
 
@@ -194,6 +199,10 @@ bool cli_parse_args(int argc, char **argv, cli_opts *o) {
     else if (!strcmp(a, "--url")) ok = take(argc, argv, &i, &o->url);
     else if (!strcmp(a, "--data-partition-id")) ok = take(argc, argv, &i, &o->partition);
     else if (!strcmp(a, "--data")) ok = take(argc, argv, &i, &o->data);
+    else if (!strcmp(a, "--proxy")) ok = take(argc, argv, &i, &o->proxy);
+    else if (!strcmp(a, "--no-proxy")) o->no_proxy = true;
+    else if (!strcmp(a, "--proxy-credentials-file"))
+      ok = take(argc, argv, &i, &o->proxy_credentials_file);
     else if (!strcmp(o->command, "call") && a[0] != '-' && !o->path) {
       if (!o->method) o->method = a; else o->path = a; /* call METHOD PATH */
     }

@@ -77,7 +77,8 @@ static bool file_options_ok(const cli_opts *o) {
   return regular_file_ok("--ca-file", o->ca_file) &&
          regular_file_ok("--certificate", o->certificate) &&
          regular_file_ok("--private-key", o->private_key) &&
-         regular_file_ok("--client-secret-file", o->secret_file);
+         regular_file_ok("--client-secret-file", o->secret_file) &&
+         regular_file_ok("--proxy-credentials-file", o->proxy_credentials_file);
 }
 
 /* Trust anchors, the first found wins, as OpenSSL and curl look for them:
@@ -165,12 +166,15 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   et_err e;
 
   memset(c, 0, sizeof *c);
-  if (!cert_args_ok(o, &alg, &has_alg) || !file_options_ok(o))
+  if (!cert_args_ok(o, &alg, &has_alg) || !file_options_ok(o) ||
+      cli_proxy_setup(&c->proxy, o) != CLI_EXIT_OK)
     return CLI_EXIT_USAGE;
   if (!o->certificate && (need_cred || o->secret_file || cli_have_env_secret())) {
     slen = cli_read_secret(o, c->secret, sizeof c->secret);
-    if (slen < 0)
+    if (slen < 0) {
+      et_wipe(&c->proxy, sizeof c->proxy);
       return CLI_EXIT_USAGE;
+    }
   }
 
   memset(&pc, 0, sizeof pc);
@@ -183,9 +187,11 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   pc.store_dir = store_dir;
   pc.cert_file = o->certificate;
   pc.key_file = o->private_key;
+  pc.proxy = &c->proxy.cfg;
   e = et_posix_init(&c->px, &pc, &c->port);
   if (e != ET_OK) {
     et_wipe(c->secret, sizeof c->secret);
+    et_wipe(&c->proxy, sizeof c->proxy);
     if (o->certificate && (e == ET_E_IO || e == ET_E_CRYPTO || e == ET_E_ARG)) {
       fprintf(stderr, "edgetoken: %s\n", et_posix_detail(&c->px));
       return CLI_EXIT_USAGE;

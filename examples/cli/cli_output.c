@@ -235,6 +235,15 @@ int cli_report_error(et_err e, const et_result *res) {
     return CLI_EXIT_RESPONSE;
   case ET_E_ARG: case ET_E_URL: case ET_E_INPUT:
     return CLI_EXIT_USAGE;
+  case ET_E_PROXY_AUTH:
+    fputs("  what to do: give the proxy's user and password in https_proxy\n"
+          "  (http://user:password@host:port) or in --proxy-credentials-file (user:password)\n",
+          stderr);
+    return CLI_EXIT_PROXY;
+  case ET_E_PROXY_REFUSED:
+    return CLI_EXIT_PROXY;
+  case ET_E_PROXY_PROTOCOL:
+    return CLI_EXIT_RESPONSE;
   default:
     /* What is left of the transient failures is the network's. */
     return et_err_is_transient(e) ? CLI_EXIT_NETWORK : CLI_EXIT_INTERNAL;

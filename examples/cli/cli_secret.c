@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-static long read_file_secret(const char *path, char *buf, size_t cap) {
+long cli_read_file_secret(const char *path, char *buf, size_t cap) {
   struct stat st;
   size_t n;
   FILE *f = fopen(path, "rb");
@@ -70,7 +70,7 @@ void cli_wipe_env_secret(void) {
 long cli_read_secret(const cli_opts *o, char *buf, size_t cap) {
   long n;
   if (o->secret_file != NULL) {
-    n = read_file_secret(o->secret_file, buf, cap);
+    n = cli_read_file_secret(o->secret_file, buf, cap);
   } else if (g_env_set) {
     if (g_env_len >= cap || g_env_len >= sizeof g_env_secret) {
       fprintf(stderr, "edgetoken: EDGETOKEN_CLIENT_SECRET is longer than %zu bytes\n",

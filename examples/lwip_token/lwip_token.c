@@ -9,7 +9,7 @@
  *   EDGETOKEN_CLIENT_SECRET=... lwip_token --tap ettap0 --ip 10.77.0.2
  *     --gw 10.77.0.1 --map localhost=10.77.0.1 --authority https://localhost:8443
  *     --tenant T --client-id ID --ca-file ca.pem [--scope S] [--timeout-ms N]
- *     [--verbose]
+ *     [--proxy http://HOST:PORT] [--verbose]
  * The tap interface must exist (the kernel side configured); lwIP takes the
  * --ip address on it. Prints the access token; exit 0, 1 usage, 2 failure,
  * 3 an OAuth error from the server. */
@@ -128,6 +128,7 @@ int main(int argc, char **argv) {
   static char scope[300];
   const char *tap = NULL, *ip = NULL, *gw = NULL, *authority = NULL, *tenant = NULL;
   const char *client_id = NULL, *ca_file = NULL, *scope_arg = NULL, *map = NULL;
+  const char *proxy_url = NULL;
   const char *timeout = "10000";
   bool verbose = false;
   const struct {
@@ -136,7 +137,8 @@ int main(int argc, char **argv) {
   } opts[] = { { "--tap", &tap }, { "--ip", &ip }, { "--gw", &gw }, { "--map", &map },
                { "--authority", &authority }, { "--tenant", &tenant },
                { "--client-id", &client_id }, { "--ca-file", &ca_file },
-               { "--scope", &scope_arg }, { "--timeout-ms", &timeout } };
+               { "--scope", &scope_arg }, { "--timeout-ms", &timeout },
+               { "--proxy", &proxy_url } };
   const size_t n_opts = sizeof opts / sizeof opts[0];
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--verbose") == 0) {
@@ -177,6 +179,23 @@ int main(int argc, char **argv) {
 
   cfg.log_level = verbose ? ET_LOG_DEBUG : ET_LOG_WARN;
   cfg.resolve = map_resolve;
+  /* A site's proxy, as a device would take it from its provisioning
+   * (credentials would come from there too, never from argv). */
+  static char proxy_host[ET_PORT_HOST_MAX];
+  et_proxy_config proxy;
+  memset(&proxy, 0, sizeof proxy);
+  if (proxy_url != NULL) {
+    et_proxy_url pu;
+    if (et_proxy_url_parse(et_str_from_cstr(proxy_url), &pu) != ET_OK || pu.has_userinfo ||
+        pu.host.n >= sizeof proxy_host) {
+      fputs("lwip_token: --proxy takes http://host:port\n", stderr);
+      return 1;
+    }
+    memcpy(proxy_host, pu.host.p, pu.host.n);
+    proxy.host = proxy_host;
+    proxy.port = pu.port;
+    cfg.proxy = &proxy;
+  }
   et_lwip lw;
   et_port port;
   et_err e = et_lwip_init(&lw, &cfg, &port);

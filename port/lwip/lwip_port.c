@@ -57,6 +57,10 @@ et_err et_lwip_init(et_lwip *lw, const et_lwip_config *cfg, et_port *port) {
   et_mbedtls_config mc;
   memset(&mc, 0, sizeof mc);
   et_sockets_init(&lw->net, &lw_socket_api, lw, &clock, &lw->diag, &mc.transport);
+  if (cfg->proxy && cfg->proxy->host && cfg->proxy->host[0]) {
+    et_transport sockets = mc.transport;
+    et_proxy_tunnel_init(&lw->tunnel, &sockets, cfg->proxy, &clock, &lw->diag, &mc.transport);
+  }
   mc.clock = clock;
   mc.diag = &lw->diag;
   mc.ca = cfg->ca;

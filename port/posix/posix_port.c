@@ -69,6 +69,10 @@ static et_err px_layers(et_posix *px, const et_posix_config *cfg) {
   et_mbedtls_config mc;
   memset(&mc, 0, sizeof mc);
   et_sockets_init(&px->net, &px_socket_api, NULL, &clock, &px->diag, &mc.transport);
+  if (cfg && cfg->proxy && cfg->proxy->host && cfg->proxy->host[0]) {
+    et_transport sockets = mc.transport;
+    et_proxy_tunnel_init(&px->tunnel, &sockets, cfg->proxy, &clock, &px->diag, &mc.transport);
+  }
   mc.clock = clock;
   mc.diag = &px->diag;
   mc.ca_file = ca_file;
@@ -141,10 +145,15 @@ et_err et_posix_open_step(et_conn *c) {
   return et_mbedtls_open_step(c);
 }
 
-/* The transport under an et_posix's connections is its et_sockets. */
+/* The transport under an et_posix's connections is its et_sockets (a
+ * tunnel keeps their handles). */
 int et_posix_conn_fd(const et_conn *c) {
   int sock = et_mbedtls_conn_sock(c);
-  return sock < 0 ? -1 : et_sockets_fd(c->mt->net.ctx, sock);
+  const et_posix *px;
+  if (sock < 0)
+    return -1;
+  px = (const et_posix *)(const void *)((const char *)c->mt - offsetof(et_posix, tls));
+  return et_sockets_fd(&px->net, sock);
 }
 
 bool et_posix_conn_wants_write(const et_conn *c) {

@@ -14,6 +14,8 @@
  *           and resumes the TLS session the port kept from the last one
  *   fresh   an et_posix per token: every handshake is a full one
  * PAUSE_MS: sleep between tokens (so that a server's idle limit passes).
+ * $REPEAT_TOKEN_PROXY (http://host:port, no credentials): every connection
+ * tunnels through that HTTP proxy (tests/integration/test_proxy.py).
  * Prints "token I: N bytes, attempts=A" per token (A: requests the call
  * sent, retries included; a request resent once because the kept
  * connection turned out closed is not a retry), then the port's and the
@@ -86,6 +88,21 @@ int main(int argc, char **argv) {
   }
 
   memset(&pc, 0, sizeof pc);
+  const char *proxy_url = getenv("REPEAT_TOKEN_PROXY");
+  et_proxy_url pu;
+  char proxy_host[ET_PORT_HOST_MAX];
+  et_proxy_config proxy;
+  memset(&proxy, 0, sizeof proxy);
+  if (proxy_url != NULL) {
+    if (et_proxy_url_parse(et_str_from_cstr(proxy_url), &pu) != ET_OK ||
+        pu.has_userinfo || pu.host.n >= sizeof proxy_host)
+      return usage();
+    memcpy(proxy_host, pu.host.p, pu.host.n);
+    proxy_host[pu.host.n] = '\0';
+    proxy.host = proxy_host;
+    proxy.port = pu.port;
+    pc.proxy = &proxy;
+  }
   pc.ca_file = argv[5];
   pc.log_level = ET_LOG_WARN;
   memset(&link, 0, sizeof link);

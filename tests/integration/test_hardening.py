@@ -409,8 +409,13 @@ class BrowserChecks:
     def test_browser_gets_no_secret_and_no_url_on_argv(self):
         self.fake_browser()
         secret = secret_of(WEB)
+        # A proxy password in the environment (unused: no_proxy) is wiped
+        # from it before the browser starts; the proxy itself stays.
         extra = {"DISPLAY": ":99", "PATH": self.bin + ":" + os.environ.get("PATH", ""),
-                 "XDG_RUNTIME_DIR": self.runtime, "EDGETOKEN_OTHER": "other-marker"}
+                 "XDG_RUNTIME_DIR": self.runtime, "EDGETOKEN_OTHER": "other-marker",
+                 "https_proxy": "http://edge:proxy-pass-marker@127.0.0.1:9",
+                 "HTTPS_PROXY": "http://edge:proxy-pass-marker2@[::1]:9",
+                 "no_proxy": "localhost"}
         proc = subprocess.Popen(
             [CLI] + common("login", WEB, extra=["--redirect-uri", "http://localhost:0/",
                                                 "--wait", "20"]),
@@ -432,7 +437,10 @@ class BrowserChecks:
             for name in ("env", "parent-environ", "parent-cmdline"):
                 text = self.rec_file(name)
                 self.assertNotIn(secret, text, name)
+                self.assertNotIn("proxy-pass-marker", text, name)
                 if name == "env":
+                    self.assertIn("https_proxy=http://127.0.0.1:9\n", text)
+                    self.assertIn("HTTPS_PROXY=http://[::1]:9\n", text)
                     self.assertNotIn("EDGETOKEN_", text)
                     self.assertNotIn("other-marker", text)
             page = self.rec_file("page")

@@ -9,7 +9,10 @@ port, mbedTLS, core). This test creates a network namespace holding a tap
 interface (kernel side 10.77.0.1/24) and runs, inside it, the emulator on
 10.77.0.1 and the program, whose lwIP stack takes 10.77.0.2 on the tap: its
 packets reach the emulator only through lwIP. The namespace has no other
-interface and no route out, and is deleted afterwards.
+interface and no route out, and is deleted afterwards. One test puts a
+second emulator on the namespace's loopback, out of lwIP's reach, and
+tinyproxy on the tap's kernel side: the token comes through its CONNECT
+tunnel (et_lwip_config.proxy).
 
 Without the means to make the namespace (not root, no `ip`, no
 /dev/net/tun) it prints "ok 1 - ... # SKIP <why>", which tools/test.sh
@@ -27,7 +30,9 @@ import threading
 import time
 import unittest
 
+import harness
 from harness import TENANT, make_certs, run_tap, secret_of
+from test_proxy import Tinyproxy
 
 TAP = "ettap0"
 HOST_IP = "10.77.0.1"    # the namespace's kernel side of the tap
@@ -161,6 +166,29 @@ class LwipTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2, p.stderr[-2000:])
         self.assertIn("TLS handshake with 'localhost' timed out", p.stderr)
 
+    def test_token_through_a_proxy(self):
+        # The emulator on the namespace's loopback, which lwIP cannot reach:
+        # only tinyproxy on the tap's kernel side can, through its CONNECT.
+        with harness.Emulator(CERTS, bind="127.0.0.1") as emu:
+            proxy = Tinyproxy([emu.port], listen=HOST_IP, allow=LWIP_IP)
+            try:
+                mark = proxy.mark()
+                p = run("https://localhost:%d" % emu.port, ["--proxy", proxy.url, "--verbose"],
+                        ca=emu.ca)
+                connects = proxy.connects(mark)
+            finally:
+                proxy.stop()
+            self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+            self.assertEqual(len(p.stdout.strip().split(".")), 3, "a JWT has three parts")
+            self.assertEqual(connects, ["CONNECT localhost:%d HTTP/1.1" % emu.port])
+            self.assertIn("proxy %s:%d: HTTP 200, tunnel to localhost:%d open"
+                          % (HOST_IP, proxy.port, emu.port), p.stderr)
+            self.assertEqual([r["status"] for r in emu.requests()], [200])
+        # Without the proxy, localhost (mapped to the tap's kernel side) has
+        # nothing on that port.
+        p = run("https://localhost:%d" % emu.port, ["--timeout-ms", "3000"], ca=emu.ca)
+        self.assertEqual(p.returncode, 2, p.stderr[-2000:])
+
     def test_peer_close_is_reported_as_closed(self):
         with Server(silent=False) as s:
             p = run("https://localhost:%d" % s.port, ["--timeout-ms", "5000"])
@@ -202,7 +230,7 @@ def make_namespace(ns):
 
 
 def main():
-    global PROG
+    global PROG, CERTS
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", help="ignored: the regular CLI")
     ap.add_argument("--lwip-token", default=os.path.join(
@@ -211,7 +239,7 @@ def main():
     ap.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     PROG = os.path.abspath(a.lwip_token)
-    certs = make_certs(os.path.abspath(a.certs))
+    certs = CERTS = make_certs(os.path.abspath(a.certs))
     if a.inside:
         return inside(certs)
     if not os.access(PROG, os.X_OK):

@@ -126,7 +126,7 @@ static void transient_errors_are_exactly_these(void **state) {
   /* What a later retry may fix: the network, throttling, a failing server. */
   static const et_err transient[] = { ET_E_DNS, ET_E_CONNECT, ET_E_TIMEOUT, ET_E_CLOSED,
                                       ET_E_TRUNCATED, ET_E_IO, ET_E_TLS, ET_E_THROTTLED,
-                                      ET_E_SERVER };
+                                      ET_E_SERVER, ET_E_PROXY_CONNECT };
   (void)state;
   for (int e = 0; e < ET_E__COUNT; e++) {
     bool want = false;

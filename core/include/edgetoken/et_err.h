@@ -64,6 +64,11 @@ typedef enum et_err {
   ET_E_SERVER,          /* the server kept failing (5xx) through every retry */
   ET_E_ABI,             /* the application and the library were built with
                            different settings or headers (et_abi.h) */
+  ET_E_PROXY_CONNECT,   /* the HTTP proxy did not resolve, refused or did
+                           not accept the connection in time */
+  ET_E_PROXY_AUTH,      /* the proxy wants credentials or refused them (407) */
+  ET_E_PROXY_REFUSED,   /* the proxy refused the tunnel (another non-2xx) */
+  ET_E_PROXY_PROTOCOL,  /* the proxy's answer to CONNECT is not HTTP */
   ET_E__COUNT
 } et_err;
 

@@ -38,6 +38,7 @@
 
 #include "edgetoken/et_diag.h"
 #include "edgetoken/et_mbedtls.h"
+#include "edgetoken/et_proxy_transport.h"
 #include "edgetoken/et_sockets.h"
 
 #include "lwip/ip_addr.h"
@@ -63,6 +64,11 @@ typedef struct et_lwip_config {
   volatile int *cancel; /* optional: non-zero asks the running call to stop */
   et_lwip_resolve_fn resolve; /* optional: names without (or before) DNS */
   void *resolve_ctx;
+  /* optional: the site's HTTP proxy (host, port, Basic credentials,
+   * no_proxy), e.g. from the device's provisioning; connections tunnel
+   * through it with CONNECT (et_proxy_transport.h). Copied, its strings
+   * borrowed until et_lwip_free. NULL: direct connections. */
+  const et_proxy_config *proxy;
 } et_lwip_config;
 
 typedef struct et_lwip {
@@ -73,7 +79,8 @@ typedef struct et_lwip {
   uint32_t now_last;    /* sys_now() at the last mono_ms, to count its wraps */
   uint64_t now_high;    /* wraps << 32 */
   et_sockets net;       /* the transport: lwIP's sockets */
-  et_mbedtls tls;       /* TLS and SHA-256 over net */
+  et_proxy_tunnel tunnel; /* over net, when cfg->proxy names one */
+  et_mbedtls tls;       /* TLS and SHA-256 over net or tunnel */
 } et_lwip;
 
 /* Initialise lw and fill the hooks listed above (port->ctx = lw; every

@@ -25,6 +25,7 @@
 #include "edgetoken/et_diag.h"
 #include "edgetoken/et_mbedtls.h"
 #include "edgetoken/et_port.h"
+#include "edgetoken/et_proxy_transport.h"
 #include "edgetoken/et_sockets.h"
 
 #ifdef __cplusplus
@@ -56,6 +57,11 @@ typedef struct et_posix_config {
    * the sessions' master secrets: guard it like the refresh tokens beside
    * it. NULL: sessions last as long as the et_posix. */
   const char *session_key;
+  /* optional: an HTTP proxy every connection tunnels through (CONNECT),
+   * but those its no_proxy list sends direct (et_proxy_transport.h). The
+   * struct is copied, its strings borrowed until et_posix_free. NULL or
+   * no host: direct connections. */
+  const et_proxy_config *proxy;
 } et_posix_config;
 
 typedef struct et_posix {
@@ -64,7 +70,8 @@ typedef struct et_posix {
   const char *store_dir; /* borrowed from et_posix_config */
   const char *session_key;
   et_sockets net;        /* the transport: BSD sockets */
-  et_mbedtls tls;        /* TLS, SHA-256, signing, sessions over net */
+  et_proxy_tunnel tunnel;/* over net, when a proxy is configured */
+  et_mbedtls tls;        /* TLS, SHA-256, signing, sessions over net or tunnel */
 } et_posix;
 
 /* Initialise px and fill every hook of *port this port implements (open,
