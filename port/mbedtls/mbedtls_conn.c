@@ -125,6 +125,11 @@ static et_err mt_begin(et_mbedtls *mt, et_str host, uint16_t port, bool tls,
   char name[ET_PORT_HOST_MAX];
   memcpy(name, host.p, host.n);
   name[host.n] = '\0';
+  if (tls) {
+    et_err ca = mt_ca_ready(mt); /* before a connection is spent */
+    if (ca != ET_OK)
+      return ca;
+  }
   et_conn *c = mt_slot_pick(mt, name, port);
   if (c == NULL)
     return et_diag_fail(mt->diag, ET_E_NOSPACE, "all connections are in use", MT_END);

@@ -11,16 +11,20 @@
 
 static const char mt_drbg_pers[] = "edgetoken";
 
-static et_err mt_ca_load(et_mbedtls *mt, const et_mbedtls_config *cfg) {
+/* The trust anchors: ca in memory, else mt->ca_file or mt->ca_path. A
+ * failure leaves mt->ca empty again, so a later try starts clean. */
+static et_err mt_ca_load(et_mbedtls *mt, const unsigned char *ca, size_t ca_len) {
   char msg[128];
   int ret;
-  const char *what = cfg->ca != NULL ? "<in memory>" : cfg->ca_file ? cfg->ca_file : cfg->ca_path;
-  if (cfg->ca != NULL) {
-    ret = mbedtls_x509_crt_parse(&mt->ca, cfg->ca, cfg->ca_len);
+  const char *what = ca != NULL ? "<in memory>" : mt->ca_file ? mt->ca_file : mt->ca_path;
+  const char *kind = ca == NULL && mt->ca_file == NULL ? "CA directory '" : "CA file '";
+  et_err e = ET_OK;
+  if (ca != NULL) {
+    ret = mbedtls_x509_crt_parse(&mt->ca, ca, ca_len);
   } else {
 #if defined(MBEDTLS_FS_IO)
-    ret = cfg->ca_file ? mbedtls_x509_crt_parse_file(&mt->ca, cfg->ca_file)
-                       : mbedtls_x509_crt_parse_path(&mt->ca, cfg->ca_path);
+    ret = mt->ca_file ? mbedtls_x509_crt_parse_file(&mt->ca, mt->ca_file)
+                      : mbedtls_x509_crt_parse_path(&mt->ca, mt->ca_path);
 #else
     return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, "CA file '", what,
                         "': mbedTLS has no file system (MBEDTLS_FS_IO); give the CA in memory",
@@ -29,14 +33,22 @@ static et_err mt_ca_load(et_mbedtls *mt, const et_mbedtls_config *cfg) {
   }
   /* A positive result counts certificates mbedTLS could not parse; system
    * bundles may hold a few, so only an empty chain is fatal. */
-  const char *kind = cfg->ca == NULL && cfg->ca_file == NULL ? "CA directory '" : "CA file '";
   if (ret < 0)
-    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, kind, what, "': ",
-                        mt_strerror(ret, msg, sizeof msg), MT_END);
-  if (mt->ca.raw.len == 0)
-    return et_diag_fail(mt->diag, ET_E_TLS_CONFIG, kind, what,
-                        "' holds no usable certificates", MT_END);
-  return ET_OK;
+    e = et_diag_fail(mt->diag, ET_E_TLS_CONFIG, kind, what, "': ",
+                     mt_strerror(ret, msg, sizeof msg), MT_END);
+  else if (mt->ca.raw.len == 0)
+    e = et_diag_fail(mt->diag, ET_E_TLS_CONFIG, kind, what,
+                     "' holds no usable certificates", MT_END);
+  if (e != ET_OK) {
+    mbedtls_x509_crt_free(&mt->ca);
+    mbedtls_x509_crt_init(&mt->ca);
+  }
+  mt->ca_loaded = e == ET_OK;
+  return e;
+}
+
+et_err mt_ca_ready(et_mbedtls *mt) {
+  return mt->ca_loaded ? ET_OK : mt_ca_load(mt, NULL, 0);
 }
 
 /* The policy: there is deliberately no way to relax any of it. */
@@ -78,7 +90,11 @@ static et_err mt_setup(et_mbedtls *mt, const et_mbedtls_config *cfg) {
   if (ret != 0)
     return et_diag_fail(mt->diag, ET_E_RANDOM, "seeding the TLS DRBG: ",
                         mt_strerror(ret, msg, sizeof msg), MT_END);
-  et_err e = mt_ca_load(mt, cfg);
+  et_err e = ET_OK;
+  mt->ca_file = cfg->ca_file;
+  mt->ca_path = cfg->ca_path;
+  if (cfg->ca != NULL || !cfg->ca_lazy)
+    e = mt_ca_load(mt, cfg->ca, cfg->ca_len);
   return e != ET_OK ? e : mt_conf_policy(mt);
 }
 

@@ -28,6 +28,9 @@ et_err mt_tls_write(et_conn *c, const uint8_t *p, size_t n, size_t *sent);
 et_err mt_tls_read(et_conn *c, uint8_t *p, size_t cap, size_t *got);
 void mt_tls_end(et_conn *c); /* best-effort close_notify, free c->ssl */
 const char *mt_strerror(int ret, char *buf, size_t cap);
+/* The trust anchors parsed (a lazy CA file or directory at the first TLS
+ * open): ET_OK, or ET_E_TLS_CONFIG with a detail. */
+et_err mt_ca_ready(et_mbedtls *mt);
 
 /* mbedtls_session.c: which slot a connection to host:port takes (NULL:
  * all busy), the session to offer it, and the session's life: captured

@@ -75,8 +75,14 @@ static et_err px_layers(et_posix *px, const et_posix_config *cfg) {
   }
   mc.clock = clock;
   mc.diag = &px->diag;
-  mc.ca_file = ca_file;
-  mc.ca_path = ca_path;
+  /* Parsed at the first TLS open: a cached token needs no bundle. */
+  size_t n = strlen(ca_path ? ca_path : ca_file);
+  if (n >= sizeof px->ca_name)
+    return px_fail(px, ET_E_TLS_CONFIG, "CA %s name too long", ca_path ? "directory" : "file");
+  memcpy(px->ca_name, ca_path ? ca_path : ca_file, n + 1);
+  mc.ca_file = ca_path ? NULL : px->ca_name;
+  mc.ca_path = ca_path ? px->ca_name : NULL;
+  mc.ca_lazy = true;
   if (px->session_key) {
     mc.sessions_changed = px_sessions_changed;
     mc.sessions_ctx = px;

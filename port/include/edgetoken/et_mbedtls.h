@@ -54,6 +54,13 @@ typedef struct et_mbedtls_config {
    * /etc/ssl/certs or $SSL_CERT_DIR); files that are not certificates are
    * skipped. Needs MBEDTLS_FS_IO. */
   const char *ca_path;
+  /* true: ca_file or ca_path is parsed at the first TLS connection rather
+   * than in et_mbedtls_init, so a run that never connects (a token served
+   * from a cache) never parses a bundle; the string must then stay valid
+   * until et_mbedtls_free, and a bad file fails that first open (with the
+   * same error and detail) instead of init. An in-memory ca is always
+   * parsed in init. */
+  bool ca_lazy;
   /* Optional: called when a closing connection left a new session to
    * resume (e.g. to persist them with et_mbedtls_sessions_save). */
   void (*sessions_changed)(void *ctx);
@@ -99,6 +106,9 @@ typedef struct et_mbedtls {
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
   mbedtls_x509_crt ca;
+  const char *ca_file;        /* with ca_lazy: parsed into ca at the first */
+  const char *ca_path;        /* TLS open (ca_loaded) */
+  bool ca_loaded;
   mbedtls_ssl_config conf;
   bool ready;                 /* the contexts above are initialised */
   /* The client key for signing: parsed once and kept (key_parsed), or

@@ -37,6 +37,10 @@ typedef struct et_posix_config {
                            /etc/ssl/certs/ca-certificates.crt */
   const char *ca_path;  /* a directory of CA certificates (et_mbedtls_config),
                            used when ca_file is NULL */
+  /* Either is checked readable in et_posix_init (and its name copied) and
+   * parsed at the first TLS connection (ca_lazy): a run that never
+   * connects parses no bundle, and a file without certificates fails that
+   * first open rather than init. */
   et_level log_level;   /* 0 = silent; messages with level <= this are logged */
   /* NULL: stderr, "edgetoken: <level>: msg\n" (control bytes shown as '?'). */
   void (*log_sink)(void *sink_ctx, et_level lvl, const char *msg, size_t n);
@@ -69,6 +73,8 @@ typedef struct et_posix {
   volatile int *cancel;  /* borrowed from et_posix_config */
   const char *store_dir; /* borrowed from et_posix_config */
   const char *session_key;
+  char ca_name[4096];    /* the CA file or directory, read at the first
+                            TLS open */
   et_sockets net;        /* the transport: BSD sockets */
   et_proxy_tunnel tunnel;/* over net, when a proxy is configured */
   et_mbedtls tls;        /* TLS, SHA-256, signing, sessions over net or tunnel */
@@ -82,7 +88,8 @@ typedef struct et_posix {
  * set (a missing, unreadable or stale file just means full handshakes).
  * Errors: ET_E_ARG (px or port NULL; only one of cert_file and key_file;
  * session_key without store_dir or not a valid store key), ET_E_TLS_CONFIG
- * (CA file unreadable or without certificates; see et_posix_detail),
+ * (CA file or directory unreadable or its name too long; see
+ * et_posix_detail; one without certificates fails the first TLS open),
  * ET_E_RANDOM (DRBG seed), ET_E_IO (certificate or key file unreadable),
  * ET_E_CRYPTO (not a certificate or key, RSA under 2048 bits, a curve other
  * than P-256, or the key does not belong to the certificate).
