@@ -22,10 +22,12 @@
  * the refresh lead, under 3 s; 0 means the default) and no retry jitter.
  *
  *   fleet_sim [--devices N] [--days D] [--limit R] [--retry-after S]
- *             [--seed X] [--csv FILE] [--check]
+ *             [--life MIN:MAX] [--seed X] [--csv FILE] [--check]
  *
- * Prints a summary per run (and --check: TAP assertions on it); --csv
- * writes one row per minute for plotting. */
+ * Defaults: 100,000 devices, 7 days, a limit of 1 % of the fleet per
+ * second, Retry-After 2 s, lifetimes 3599:5399. Prints a summary per run
+ * (and --check: TAP assertions on it); --csv writes one row per minute for
+ * plotting (tests/fleet/fleet.gp). docs/fleet.md has the figures. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -51,7 +53,7 @@ typedef struct window {
 typedef struct device {
   et_cache cache;
   et_cache_slot slot;
-  uint8_t mem[160];    /* the key (110 bytes) and the token */
+  uint8_t mem[160];        /* the key (110 bytes) and the token */
   uint64_t rng;
   uint64_t serve_end;      /* ms: the token is served until then */
   uint64_t gap_start;      /* ms + 1 while it holds no token (0: holds one) */
@@ -261,6 +263,7 @@ static answer provide(const config *cf, stats *st, const device *d, uint64_t now
   uint64_t s = now / MS;
   if ((d->link.end_ms != 0 && in_window(&d->link, now)) || idp_down(cf, now)) {
     a.err = ET_E_CONNECT;
+    a.status = 0;
     st->unreachable++;
     return a;
   }
@@ -427,7 +430,8 @@ static void run(const config *cf, device *devs, queue *q, stats *st, bool jitter
   }
   for (; q->cur_s < st->secs; q->cur_s++) {
     bucket *b = &q->b[q->cur_s % RING_S];
-    qsort(b->v, b->n, sizeof *b->v, cmp_u64);
+    if (b->n > 1)
+      qsort(b->v, b->n, sizeof *b->v, cmp_u64);
     for (q->pos = 0; q->pos < b->n; q->pos++) {
       uint64_t e = b->v[q->pos], now = e >> 24, next;
       if (q->pos + PREFETCH_AHEAD < b->n)
