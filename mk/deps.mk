@@ -5,7 +5,7 @@
 # `make deps` (tools/setup.sh) installs them all; test, demo and bench
 # install theirs first and are not checked here. NO_DEPS_CHECK=1 skips it.
 ET_GOALS := $(or $(MAKECMDGOALS),all)
-ET_SETUP_GOALS := deps deps-demo test demo bench bench-parse help clean mutate
+ET_SETUP_GOALS := deps deps-demo test demo bench bench-parse help clean mutate fleet
 ET_CHECKED_GOALS := $(filter-out $(ET_SETUP_GOALS),$(ET_GOALS))
 et_has_file = $(wildcard $(1))
 et_has_cmd = $(shell command -v $(1) 2>/dev/null)
@@ -100,6 +100,7 @@ help:
 	@echo '  make lwip-check, lwip-token   the lwIP port'
 	@echo '  make bench, bench-parse       edgetoken vs curl; JSON parse cost vs cJSON'
 	@echo '  make fuzz            libFuzzer targets, FUZZ_SECONDS each'
+	@echo '  make fleet           100,000 devices for a week over the cache and retry policy (docs/fleet.md)'
 	@echo '  make mutate          known bugs the tests must catch (before a release)'
 	@echo '  make clean           remove $(BUILD)'
 	@echo 'Variables:'

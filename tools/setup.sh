@@ -6,6 +6,8 @@
 #   tools/setup.sh demo   what make demo needs: the compiler, jsmn, mbedTLS's
 #                         source tooling, Python, OpenSSL and curl (no ARM
 #                         toolchain, QEMU or lwIP)
+#   tools/setup.sh fleet  what make fleet needs: demo's compiler and mbedTLS
+#                         source tooling, and gnuplot for the plot
 set -eu
 # libmbedtls-dev: the MBEDTLS=system build (2.28); dpkg-dev unpacks and
 # patches the mbedTLS source packages (tools/mbedtls-source.sh).
@@ -21,7 +23,8 @@ case ${1:-all} in
   all) ;;
   demo) PKGS="build-essential dpkg-dev make libjsmn-dev libqrencode-dev python3
 python3-cryptography openssl ca-certificates curl" ;;
-  *) echo "usage: tools/setup.sh [all|demo]" >&2; exit 2 ;;
+  fleet) PKGS="build-essential dpkg-dev make libjsmn-dev gnuplot-nox" ;;
+  *) echo "usage: tools/setup.sh [all|demo|fleet]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $PKGS; do
@@ -30,14 +33,17 @@ done
 # The interop suite (tests/interop) runs node oidc-provider: Node.js and npm
 # from Debian when there is no node at all (a NodeSource node brings its own
 # npm and must not get Debian's); the browser test drives Debian's Chromium.
-if ! command -v node >/dev/null 2>&1; then
-  missing="$missing nodejs npm"
-elif ! command -v npm >/dev/null 2>&1; then
-  missing="$missing npm"
+# (Not for make fleet, which needs none of them.)
+if [ "${1:-all}" != fleet ]; then
+  if ! command -v node >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+  elif ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
+  fi
+  for p in chromium chromium-driver python3-selenium; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  done
 fi
-for p in chromium chromium-driver python3-selenium; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
 [ -z "$missing" ] && exit 0
 echo "setup: installing$missing"
 SUDO=""

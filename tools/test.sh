@@ -140,6 +140,15 @@ for t in tests/integration/test_*.py; do
   tap "integration $(basename "$t" .py) (CLI vs emulator over TLS)" - \
     "$PYTHON" "$t" --cli $BUILD/gcc/edgetoken --certs "$ET_TEST_CERTS"
 done
+# The fleet simulation (make fleet: 100,000 devices for a week) at a tenth
+# of the fleet for a day, over the real cache and retry policy: jitter keeps
+# refreshes apart, no token runs out outside outages, backoff holds;
+# the provider's lifetime is fixed here (3599 s), where jitter alone spreads
+# the refreshes. Deterministic: gcc and ASan/UBSan print the same cases.
+for v in gcc asan; do
+  tap "fleet simulation: 10,000 devices for a day (cache and retry policy)" $v \
+    $BUILD/$v/tests/fleet/fleet_sim --devices 10000 --days 1 --life 3599:3599 --check
+done
 # Other providers (issue 12): every flow against node oidc-provider from the
 # npm registry (pinned in tests/interop/package-lock.json, npm ci into
 # $BUILD/interop), and `login` in a real browser (Debian's headless
