@@ -2033,6 +2033,9 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The load test opens 200 connections at once: socketserver's backlog
+    # of 5 would leave most waiting on SYN retransmits.
+    request_queue_size = 256
     secret_log = SecretLog(None)  # main() sets one with --secret-log
 
     def __init__(self, addr, name, tls_context, registry, request_log):
