@@ -288,7 +288,14 @@ et_cache_state et_cache_failed(et_cache *c, const et_cache_key *k, et_err err, u
   shift = s->failures - 1 > 5 ? 5 : s->failures - 1;
   wait = ((uint64_t)c->pol.retry_s * 1000u) << shift;
   wait += rnd_upto(c, (uint32_t)(wait / 4 > UINT32_MAX ? UINT32_MAX : wait / 4));
-  s->refresh_ms = now_ms + wait < end ? now_ms + wait : end;
+  /* A backoff that would run past the token's end halves what is left
+   * instead: a try at the very end would find the token already unserved
+   * and leave the caller without one for a round trip. Under 2 s left,
+   * the end it is. */
+  if (now_ms + wait < end)
+    s->refresh_ms = now_ms + wait;
+  else
+    s->refresh_ms = end - now_ms < 2000u ? end : now_ms + (end - now_ms) / 2;
   return state_of(c, s, now_ms, NULL);
 }
 

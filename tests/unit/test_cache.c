@@ -196,9 +196,19 @@ static void transient_failure_keeps_serving(void **state) {
   assert_int_equal(et_cache_failed(&cache, &key_a, ET_E_SERVER, now), ET_CACHE_FRESH);
   assert_int_equal(et_cache_lookup(&cache, &key_a, now, &got), ET_CACHE_FRESH);
   assert_true(got.refresh_ms >= now + 60 * S && got.refresh_ms <= now + 75 * S);
-  /* Throttled close to the end: the next try is never after the last
-   * moment the token is served (3570 s). */
+  /* Throttled close to the end (the token is served until 3570 s): the
+   * next try halves what is left, so it still finds the token served,
+   * until under 2 s are left. */
   now = 3500 * S;
+  assert_int_equal(et_cache_failed(&cache, &key_a, ET_E_THROTTLED, now), ET_CACHE_FRESH);
+  assert_int_equal(et_cache_lookup(&cache, &key_a, now, &got), ET_CACHE_FRESH);
+  assert_int_equal(got.refresh_ms, 3535 * S);
+  now = got.refresh_ms;
+  assert_int_equal(et_cache_lookup(&cache, &key_a, now, &got), ET_CACHE_DUE);
+  assert_int_equal(et_cache_failed(&cache, &key_a, ET_E_THROTTLED, now), ET_CACHE_FRESH);
+  assert_int_equal(et_cache_lookup(&cache, &key_a, now, &got), ET_CACHE_FRESH);
+  assert_int_equal(got.refresh_ms, 3552 * S + 500);
+  now = 3569 * S;
   assert_int_equal(et_cache_failed(&cache, &key_a, ET_E_THROTTLED, now), ET_CACHE_FRESH);
   assert_int_equal(et_cache_lookup(&cache, &key_a, now, &got), ET_CACHE_FRESH);
   assert_int_equal(got.refresh_ms, 3570 * S);
