@@ -13,8 +13,9 @@ PKGS="build-essential dpkg-dev clang libclang-rt-14-dev llvm make libmbedtls-dev
 python3 python3-kconfiglib python3-cryptography openssl ca-certificates curl valgrind cppcheck time
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
 liblwip-dev liblwip0 iproute2 qrencode zbar-tools
-cmake pkgconf python3-yaml"
+cmake pkgconf python3-yaml groff-base man-db zsh"
 # The packaging tests (tests/packaging): cmake, pkgconf, python3-yaml.
+# The CLI's man page and completions (test_cli_args.py): groff-base, man-db, zsh.
 case ${1:-all} in
   all) ;;
   demo) PKGS="build-essential dpkg-dev make libjsmn-dev python3 python3-cryptography openssl

@@ -77,7 +77,8 @@ static bool file_options_ok(const cli_opts *o) {
   return regular_file_ok("--ca-file", o->ca_file) &&
          regular_file_ok("--certificate", o->certificate) &&
          regular_file_ok("--private-key", o->private_key) &&
-         regular_file_ok("--client-secret-file", o->secret_file);
+         regular_file_ok("--client-secret-file", /* "-": stdin */
+                         o->secret_file && strcmp(o->secret_file, "-") ? o->secret_file : NULL);
 }
 
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred) {

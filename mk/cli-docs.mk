@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: MIT
+# The CLI's man page and its bash and zsh completions, generated from its
+# option table (the one source of --help too): `edgetoken --dump-options`
+# through tools/cli-docs.py, into $(OUT)/doc. make install installs them;
+# tests/integration/test_cli_args.py renders and drives them.
+CLI_DOCS := $(OUT)/doc/edgetoken.1 $(OUT)/doc/edgetoken.bash $(OUT)/doc/_edgetoken
+.PHONY: cli-docs
+cli-docs: $(CLI_DOCS)
+# One run writes all three (the first stands for them).
+$(OUT)/doc/edgetoken.1: $(OUT)/edgetoken tools/cli-docs.py
+	@mkdir -p $(dir $@)
+	$(OUT)/edgetoken --dump-options >$(OUT)/doc/options.tsv
+	$(PYTHON) tools/cli-docs.py $(OUT)/doc/options.tsv $(OUT)/doc
+$(OUT)/doc/edgetoken.bash $(OUT)/doc/_edgetoken: $(OUT)/doc/edgetoken.1
