@@ -72,6 +72,10 @@ static int read_config(const char *path, char *buf, size_t cap) {
     }
   }
   close(fd);
+  if (memchr(buf, '\0', n) != NULL) { /* else the rest would be silently cut */
+    fprintf(stderr, "edgetoken: %s is not a text file (NUL byte)\n", path);
+    return -1;
+  }
   buf[n] = '\0';
   return 1;
 }
