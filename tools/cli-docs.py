@@ -233,8 +233,9 @@ def bash(spec):
 # --- zsh ------------------------------------------------------------------------
 
 def zq(s):
-    """Inside a single-quoted _arguments spec: brackets and colons escaped."""
-    s = s.split("\n")[0]
+    """Inside a single-quoted _arguments spec: one line, brackets and colons
+    escaped."""
+    s = " ".join(s.split())
     for a, b in (("\\", "\\\\"), ("[", "\\["), ("]", "\\]"), (":", "\\:"), ("'", "'\\''")):
         s = s.replace(a, b)
     return s

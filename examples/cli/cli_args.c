@@ -133,9 +133,8 @@ const cli_option cli_options[] = {
     "settings from this profile of the config file\n"
     "(default $EDGETOKEN_PROFILE, else [default])" },
   { "verbose", 'v', NULL, EVERY, 0, NULL, STR(verbose), "log what is sent (secrets shown as ***)" },
-  { "help", 'h', NULL, EVERY, 0, NULL, NONE, "this help (with a command: its options only);\n"
-    "the version" },
-  { "version", 'V', NULL, EVERY, 0, NULL, NONE, NULL },
+  { "help", 'h', NULL, EVERY, 0, NULL, NONE, "this help; with a command: its options only" },
+  { "version", 'V', NULL, EVERY, 0, NULL, NONE, "print the version" },
 };
 const size_t cli_n_options = sizeof cli_options / sizeof cli_options[0];
 #define N_OPTIONS (sizeof cli_options / sizeof cli_options[0])
