@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # test_cli_profile tests the CLI's parser and profiles (cli_args.c,
 # cli_profile.c) in-process: their objects and header.
-CLI_PARSE_OBJ := $(addprefix $(OUT)/examples/cli/,cli_args.o cli_profile.o cli_output.o cli_secret.o)
+CLI_PARSE_OBJ := $(addprefix $(OUT)/examples/cli/,cli_args.o cli_profile.o cli_stdin.o cli_output.o \
+  cli_secret.o)
 $(OUT)/tests/test_cli_profile: $(OUT)/tests/unit/test_cli_profile.o $(CLI_PARSE_OBJ) \
   $(OUT)/libedgetoken_posix.a $(OUT)/libedgetoken.a
 	@mkdir -p $(dir $@)

@@ -106,7 +106,8 @@ enum {
 enum {
   CLI_OPT_PROFILE = 1, /* may be set in a profile (never a secret) */
   CLI_OPT_STDIN = 2,   /* "-" reads it from stdin */
-  CLI_OPT_LIST = 4     /* space-separated choices (--prompt "login consent") */
+  CLI_OPT_LIST = 4,    /* space-separated choices (--prompt "login consent") */
+  CLI_OPT_STDIN_COPY = 8 /* "-": stdin, through a temporary file (cli_stdin_file) */
 };
 
 typedef struct cli_option {
@@ -144,6 +145,11 @@ void cli_usage(FILE *f, const char *command);
 int cli_early(int argc, char **argv);
 /* The hidden --dump-options: the tables as tab-separated lines. */
 void cli_dump_options(FILE *f);
+
+/* cli_stdin.c: stdin copied to a private temporary file (removed at exit)
+ * for an option loaded by path (--ca-file -); its path, or NULL after
+ * printing why. Public data only: never for a key. */
+const char *cli_stdin_file(const char *option);
 
 /* cli_profile.c: profiles in $XDG_CONFIG_HOME/edgetoken/config (default
  * ~/.config/edgetoken/config): INI sections [default], [profile NAME] or

@@ -54,7 +54,7 @@ enum {
   LOGOUT = CLI_FOR_LOGOUT, GET = CLI_FOR_GET, CALL = CLI_FOR_CALL, CONFIG = CLI_FOR_CONFIG,
   NET = CLI_FOR_NET, EVERY = CLI_FOR_NET | CLI_FOR_CONFIG,
   STORE = NET & ~TOKEN, /* commands with a store directory */
-  P = CLI_OPT_PROFILE, IN = CLI_OPT_STDIN
+  P = CLI_OPT_PROFILE, IN = CLI_OPT_STDIN, IN_COPY = CLI_OPT_STDIN | CLI_OPT_STDIN_COPY
 };
 
 /* Options that belong to some commands only are refused elsewhere: they
@@ -88,13 +88,15 @@ const cli_option cli_options[] = {
     "first the provider supports, post first)" },
   { "assertion-aud", 0, "A", NET, P, "token issuer", STR(assertion_aud),
     "the assertion's audience (default token)" },
-  { "ca-file", 0, "FILE", NET, P, NULL, STR(ca_file), "trusted CA bundle (default: system bundle)" },
+  { "ca-file", 0, "FILE", NET, P | IN_COPY, NULL, STR(ca_file),
+    "trusted CA bundle (default: system bundle; - reads stdin)" },
   { "client-secret-file", 0, "FILE", NET, P | IN, NULL, STR(secret_file),
     "read the secret from FILE (first line; - reads stdin)" },
-  { "certificate", 0, "FILE", NET, P, NULL, STR(certificate),
+  { "certificate", 0, "FILE", NET, P | IN_COPY, NULL, STR(certificate),
     "prove the app with a certificate instead of a\n"
-    "secret (PEM or DER), in every command that sends a credential" },
-  { "private-key", 0, "FILE", NET, P, NULL, STR(private_key), "the certificate's private key file" },
+    "secret (PEM or DER; - reads stdin), in every command\nthat sends a credential" },
+  { "private-key", 0, "FILE", NET, P, NULL, STR(private_key),
+    "the certificate's private key file (a path: never\ncopied from stdin to a temporary file)" },
   { "assertion-alg", 0, "A", NET, P, "PS256 RS256 ES256", STR(assertion_alg),
     "PS256 (default) or RS256 (x5t SHA-1); Entra ID takes\n"
     "RSA certificates only (ES256 is refused)" },
@@ -627,7 +629,8 @@ static bool seconds(const char *name, const char *v, unsigned *out) {
 
 /* The table's values into o, each checked against its choices. */
 static bool apply(const parse *ps, cli_opts *o) {
-  const char *stdin_user = NULL;
+  const char *stdin_user = NULL, *path;
+  const cli_option *copy = NULL;
   for (size_t i = 0; i < N_OPTIONS; i++) {
     const cli_option *opt = &cli_options[i];
     const char *v = ps->value[i];
@@ -639,8 +642,7 @@ static bool apply(const parse *ps, cli_opts *o) {
       return false;
     if (opt->arg && !strcmp(v, "-")) {
       if (!(opt->flags & CLI_OPT_STDIN)) {
-        fprintf(stderr, "edgetoken: --%s takes a file name; '-' (stdin) is for "
-                "--client-secret-file, --data, --redirect and --code\n", opt->name);
+        fprintf(stderr, "edgetoken: --%s takes a file name, not '-' (stdin)\n", opt->name);
         return false;
       }
       if (stdin_user) {
@@ -649,6 +651,8 @@ static bool apply(const parse *ps, cli_opts *o) {
         return false;
       }
       stdin_user = opt->name;
+      if (opt->flags & CLI_OPT_STDIN_COPY)
+        copy = opt; /* once no other option wants stdin */
     }
     if (opt->field == CLI_FIELD_NONE)
       continue;
@@ -656,6 +660,11 @@ static bool apply(const parse *ps, cli_opts *o) {
       *(const char **)(void *)((char *)o + opt->field) = v;
     else
       *(bool *)(void *)((char *)o + opt->field) = true;
+  }
+  if (copy) {
+    if ((path = cli_stdin_file(copy->name)) == NULL)
+      return false;
+    *(const char **)(void *)((char *)o + copy->field) = path;
   }
   if (ps->value[index_of("qr")] || ps->value[index_of("no-qr")])
     o->qr = ps->at[index_of("qr")] > ps->at[index_of("no-qr")] ||

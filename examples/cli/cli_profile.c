@@ -184,8 +184,9 @@ static int walk(char *text, const char *path, const char *name, cli_profile_fn f
       continue;
     if ((opt = profile_key(key, where)) == NULL)
       return -1;
-    if (*value == '\0') {
-      fprintf(stderr, "edgetoken: %s: %s has no value\n", where, key);
+    if (*value == '\0' || !strcmp(value, "-")) {
+      fprintf(stderr, "edgetoken: %s: %s needs a value (stdin, '-', is for the command line)\n",
+              where, key);
       return -1;
     }
     snprintf(where + strlen(where), sizeof where - strlen(where), ": %s", key);
@@ -369,10 +370,10 @@ int cli_cmd_config(const cli_opts *o) {
   }
   if ((opt = profile_key(key, "config")) == NULL)
     return CLI_EXIT_USAGE;
-  if (value && (value[0] == '\0' || strpbrk(value, "\n\r") || !cli_option_value_ok(opt, value,
-                                                                                    key))) {
-    if (value[0] == '\0' || strpbrk(value, "\n\r"))
-      fprintf(stderr, "edgetoken: %s needs a value on one line\n", key);
+  if (value && (value[0] == '\0' || !strcmp(value, "-") || strpbrk(value, "\n\r") ||
+                !cli_option_value_ok(opt, value, key))) {
+    if (value[0] == '\0' || !strcmp(value, "-") || strpbrk(value, "\n\r"))
+      fprintf(stderr, "edgetoken: %s needs a value on one line (not '-')\n", key);
     return CLI_EXIT_USAGE;
   }
   /* The file as it is must be valid: the edit keeps every other line. */

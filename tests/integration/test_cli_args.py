@@ -185,9 +185,30 @@ class CliArgsTest(unittest.TestCase):
                           "p", "--data", "-", "--client-secret-file", "-"] + self.emu_args()),
             "edgetoken: --client-secret-file and --data both read stdin; give one a file\n")
         self.assertUsage(self.run_cli(["token", "--tenant", "t", "--client-id", "c",
-                                       "--ca-file", "-"]),
-                         "edgetoken: --ca-file takes a file name; '-' (stdin) is for "
-                         "--client-secret-file, --data, --redirect and --code\n")
+                                       "--certificate", "c.pem", "--private-key", "-"]),
+                         "edgetoken: --private-key takes a file name, not '-' (stdin)\n")
+        self.assertUsage(self.run_cli(["token", "--tenant", "t", "--client-id", "c",
+                                       "--ca-file", "-", "--client-secret-file=-"]),
+                         "edgetoken: --ca-file and --client-secret-file both read stdin; "
+                         "give one a file\n")
+
+    def test_ca_file_dash_reads_stdin_through_a_private_copy(self):
+        tmp = os.path.join(self.tmp.name, "tmp")
+        os.makedirs(tmp)
+        with open(EMU.ca) as f:
+            ca = f.read()
+        args = ["token", "--tenant", TENANT, "--client-id", APP, "--authority", EMU.authority,
+                "--ca-file", "-"]
+        p = self.run_cli(args, secret=secret_of(APP), stdin=ca, env_extra={"TMPDIR": tmp})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(tmp), [])  # the copy is gone at exit
+        p = self.run_cli(args, secret=secret_of(APP), stdin="", env_extra={"TMPDIR": tmp})
+        self.assertUsage(p, "edgetoken: --ca-file -: nothing on stdin\n")
+        self.assertEqual(os.listdir(tmp), [])
+        with open(EMU.other_ca) as f:  # another CA: the server is not trusted
+            p = self.run_cli(args, secret=secret_of(APP), stdin=f.read(),
+                             env_extra={"TMPDIR": tmp})
+        self.assertEqual(p.returncode, 5, p.stderr)
 
     # --- enumerations ---------------------------------------------------------------
 

@@ -121,7 +121,7 @@ static void test_argv_forms(void **state) {
   assert_false(parse(&o, "token", "--timeout", "0", NULL));
   assert_false(parse(&o, "token", "--timeout", "-5", NULL));
   assert_false(parse(&o, "call", "GET", "/a", "extra", NULL));
-  assert_false(parse(&o, "token", "--ca-file", "-", NULL));
+  assert_false(parse(&o, "token", "--private-key", "-", NULL)); /* never copied to disk */
   assert_false(parse(&o, "redeem", "--redirect", "-", "--client-secret-file=-", NULL));
   assert_true(parse(&o, "redeem", "--redirect", "-", NULL));
 }
@@ -190,6 +190,7 @@ static void test_profile_refusals(void **state) {
     "[profile a/b]\n",
     "[default]\nprompt = login\n",     /* per run */
     "[default]\nclient-auth = mtls\n",
+    "[default]\nca-file = -\n",       /* stdin is the command line's */
   };
   cli_opts o;
   (void)state;
@@ -247,6 +248,7 @@ static void test_config_set_edits_in_place(void **state) {
   assert_int_equal(config("set", "assertion-alg", "HS256", NULL), CLI_EXIT_USAGE);
   assert_int_equal(config("set", "tenant", "a\nclient-secret = x", NULL), CLI_EXIT_USAGE);
   assert_int_equal(config("set", "tenant", "", NULL), CLI_EXIT_USAGE);
+  assert_int_equal(config("set", "ca-file", "-", NULL), CLI_EXIT_USAGE);
   assert_int_equal(config("set", "tenant", "x", "bad name"), CLI_EXIT_USAGE);
   assert_int_equal(config("frob", NULL, NULL, NULL), CLI_EXIT_USAGE);
   assert_string_equal(read_config(), "# top\n[default]\ntenant = N\n; note\n[lab]\n"
