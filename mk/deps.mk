@@ -13,7 +13,7 @@ et_has_cmd = $(shell command -v $(1) 2>/dev/null)
 et_need = $(if $(strip $(1)),,$(2))
 et_lp := (
 et_rp := )
-ET_HOST_GOALS := all cli unit examples cxx-test install lwip-check lwip-token zero-heap \
+ET_HOST_GOALS := all cli unit examples cxx-test install cli-docs lwip-check lwip-token zero-heap \
   zero-heap-test fuzz
 ET_ARM_GOALS := size size-table check-core firmware firmware-test lwip-check
 ET_JSMN_FOUND := $(if $(JSMN_INCLUDE),$(wildcard $(JSMN_INCLUDE)/jsmn.h),$(wildcard /usr/include/jsmn.h))
@@ -87,7 +87,9 @@ help:
 	@echo '  make demo            the CLI against the local Entra ID emulator (installs what it needs)'
 	@echo '  make deps            install every Debian package the targets use (tools/setup.sh)'
 	@echo '  make install         PREFIX=/usr/local DESTDIR=: headers, libedgetoken.a,'
-	@echo '                       libedgetoken_posix.a, libmbedtls_et.a, edgetoken.pc, CMake package, CLI'
+	@echo '                       libedgetoken_posix.a, libmbedtls_et.a, edgetoken.pc, CMake package, CLI,'
+	@echo '                       its man page and bash/zsh completions'
+	@echo '  make cli-docs        the CLI'"'"'s man page, bash and zsh completions (from its option table)'
 	@echo '  make unit            the unit tests (cmocka) in $(OUT)/tests'
 	@echo '  make fixed-authority-test   core built for one fixed authority, its test'
 	@echo '  make cxx-test        a C++ program using the headers and libraries'

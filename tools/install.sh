@@ -24,6 +24,15 @@ install -d "$inc/edgetoken" "$lib" "$DESTDIR$BINDIR" "$DESTDIR$PKGCONFIGDIR" "$D
 install -m 644 core/include/edgetoken/*.h port/include/edgetoken/*.h "$inc/edgetoken/"
 install -m 644 "$OUT/libedgetoken.a" "$OUT/libedgetoken_posix.a" "$lib/"
 [ ! -x "$OUT/edgetoken" ] || install -m 755 "$OUT/edgetoken" "$DESTDIR$BINDIR/"
+# The CLI's man page and completions (mk/cli-docs.mk), where man, bash-completion
+# and zsh look for them under the prefix.
+if [ -f "$OUT/doc/edgetoken.1" ]; then
+  share=$DESTDIR$PREFIX/share
+  install -d "$share/man/man1" "$share/bash-completion/completions" "$share/zsh/site-functions"
+  install -m 644 "$OUT/doc/edgetoken.1" "$share/man/man1/edgetoken.1"
+  install -m 644 "$OUT/doc/edgetoken.bash" "$share/bash-completion/completions/edgetoken"
+  install -m 644 "$OUT/doc/_edgetoken" "$share/zsh/site-functions/_edgetoken"
+fi
 defs=
 if [ -n "${CONFIG_H:-}" ]; then
   install -m 644 "$CONFIG_H" "$inc/edgetoken/et_autoconf.h"

@@ -138,6 +138,17 @@ MUTANTS = [
     ("chunk sizes read as decimal", "core/src/http_response.c",
      "r->acc = r->acc << 4 | (unsigned)v;", "r->acc = r->acc * 10 + (unsigned)v;",
      [("int", "test_cli", "chunked")]),
+    # --- the CLI's profiles (issue 11) -------------------------------------
+    ("a config file others may write is used", "examples/cli/cli_profile.c",
+     "if ((st.st_mode & (S_IWGRP | S_IWOTH)) ||", "if ((st.st_mode & 0) ||",
+     [("unit", "test_cli_profile"), ("int", "test_cli_args", "file_checks")]),
+    ("a profile overrides the command line", "examples/cli/cli_args.c",
+     "  if (ps->given[i] || !(opt->commands & command_bit(ps->command)))",
+     "  if (!(opt->commands & command_bit(ps->command)))",
+     [("unit", "test_cli_profile"), ("int", "test_cli_args", "set_then_used")]),
+    ("client-secret in a profile is not called a secret", "examples/cli/cli_profile.c",
+     "if (strstr(key, \"secret\") || strstr(key, \"password\")", "if (0",
+     [("int", "test_cli_args", "refuses_secrets")]),
 ]
 
 

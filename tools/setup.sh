@@ -15,10 +15,11 @@ PKGS="build-essential dpkg-dev clang libclang-rt-14-dev llvm make libmbedtls-dev
 python3 python3-kconfiglib python3-cryptography openssl ca-certificates curl valgrind cppcheck time
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
 liblwip-dev liblwip0 iproute2 libqrencode-dev qrencode zbar-tools
-cmake pkgconf python3-yaml tinyproxy"
+cmake pkgconf python3-yaml tinyproxy groff-base man-db zsh"
 # The packaging tests (tests/packaging): cmake, pkgconf, python3-yaml.
 # libqrencode-dev: the CLI's QR code (only the CLI links it).
 # tests/integration/test_proxy.py: tinyproxy (an HTTP CONNECT proxy on loopback).
+# The CLI's man page and completions (test_cli_args.py): groff-base, man-db, zsh.
 case ${1:-all} in
   all) ;;
   demo) PKGS="build-essential dpkg-dev make libjsmn-dev libqrencode-dev python3

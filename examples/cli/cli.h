@@ -70,6 +70,9 @@ typedef struct cli_opts {
   const char *data;        /* call: JSON body, @file or - (stdin) */
   const char *method;      /* call: GET, POST... */
   const char *path;        /* call: /api/... */
+  const char *profile;     /* --profile or EDGETOKEN_PROFILE; NULL: default */
+  const char *args[3];     /* the command's operands: call METHOD PATH, */
+  unsigned nargs;          /* config set KEY VALUE, help COMMAND */
   et_endpoint endpoint;
   /* HTTP proxy (cli_proxy.c): --proxy URL (no credentials on argv),
    * --no-proxy (ignore https_proxy), --proxy-credentials-file F */
@@ -95,9 +98,82 @@ int cli_cmd_logout(const cli_opts *o);          /* cli_login.c */
 int cli_cmd_get(const cli_opts *o);            /* cli_get.c */
 int cli_cmd_call(const cli_opts *o);           /* cli_call.c */
 
-/* Parse argv; on error prints a message to stderr and returns false. */
+int cli_cmd_config(const cli_opts *o);         /* cli_profile.c */
+
+/* cli_args.c: the option table, the one source of --help, the man page and
+ * the shell completions (`edgetoken --dump-options`, tools/cli-docs.py). */
+
+/* The commands, in the order of their CLI_FOR_* bits. */
+enum {
+  CLI_FOR_TOKEN = 1, CLI_FOR_LOGIN = 2, CLI_FOR_AUTHORIZE_URL = 4, CLI_FOR_REDEEM = 8,
+  CLI_FOR_REFRESH = 16, CLI_FOR_DEVICE_LOGIN = 32, CLI_FOR_LOGOUT = 64, CLI_FOR_GET = 128,
+  CLI_FOR_CALL = 256, CLI_FOR_CONFIG = 512
+};
+#define CLI_FOR_NET 511u /* every command that talks to the provider */
+
+enum {
+  CLI_OPT_PROFILE = 1, /* may be set in a profile (never a secret) */
+  CLI_OPT_STDIN = 2,   /* "-" reads it from stdin */
+  CLI_OPT_LIST = 4,    /* space-separated choices (--prompt "login consent") */
+  CLI_OPT_STDIN_COPY = 8 /* "-": stdin, through a temporary file (cli_stdin_file) */
+};
+
+typedef struct cli_option {
+  const char *name;    /* long name without "--"; the profile key too */
+  char short_name;     /* -x, or 0 */
+  const char *arg;     /* the value's name in help (FILE, DIR, URL...); NULL: a flag */
+  unsigned commands;   /* CLI_FOR_* bits of the commands it applies to */
+  unsigned flags;      /* CLI_OPT_* */
+  const char *choices; /* the values it takes, space-separated; NULL: any */
+  size_t field;        /* offsetof(cli_opts, ...); CLI_FIELD_NONE: read by name */
+  const char *help;    /* lines split by \n; NULL: on the previous option's line */
+} cli_option;
+#define CLI_FIELD_NONE ((size_t)-1)
+
+extern const cli_option cli_options[];
+extern const size_t cli_n_options;
+
+/* The option named name (len bytes, no "--"), or NULL. */
+const cli_option *cli_option_named(const char *name, size_t len);
+/* The closest long option name to name (len bytes) within a small edit
+ * distance, or NULL: for "did you mean --tenant?". */
+const char *cli_option_suggest(const char *name, size_t len);
+/* value against opt's choices; false after printing why (where: "--prompt"
+ * or "config:3: prompt"). */
+bool cli_option_value_ok(const cli_option *opt, const char *value, const char *where);
+
+/* Parse argv (options, profile, checks) into o; on error prints a message
+ * to stderr and returns false (exit CLI_EXIT_USAGE). */
 bool cli_parse_args(int argc, char **argv, cli_opts *o);
-void cli_usage(FILE *f);
+/* --help: every command (command NULL or unknown), or one command's usage
+ * and its options only. */
+void cli_usage(FILE *f, const char *command);
+/* --help, -h, help [COMMAND]; --version, -V, version; --dump-options:
+ * printed, and the exit code; -1 for anything else. */
+int cli_early(int argc, char **argv);
+/* The hidden --dump-options: the tables as tab-separated lines. */
+void cli_dump_options(FILE *f);
+
+/* cli_stdin.c: stdin copied to a private temporary file (removed at exit)
+ * for an option loaded by path (--ca-file -); its path, or NULL after
+ * printing why. Public data only: never for a key. */
+const char *cli_stdin_file(const char *option);
+
+/* cli_profile.c: profiles in $XDG_CONFIG_HOME/edgetoken/config (default
+ * ~/.config/edgetoken/config): INI sections [default], [profile NAME] or
+ * [NAME], keys named like the long options that take a value and may be
+ * kept in a profile (CLI_OPT_PROFILE: never a secret, only *-file paths). */
+
+/* The config file's path into buf; false when no HOME names one. */
+bool cli_config_path(char *buf, size_t cap);
+/* Called for each key of the selected profile; false stops with usage error. */
+typedef bool (*cli_profile_fn)(void *ctx, const cli_option *opt, const char *value);
+/* Read the config file and hand profile name's values to fn (they live
+ * until exit). named: the user chose the profile (--profile or
+ * EDGETOKEN_PROFILE), so a missing one is an error; the default profile
+ * and the file itself may be missing. CLI_EXIT_OK or CLI_EXIT_USAGE after
+ * printing why (path:line for a bad file). */
+int cli_profile_load(const char *name, bool named, cli_profile_fn fn, void *ctx);
 
 /* Read the client secret from EDGETOKEN_CLIENT_SECRET or the file, into
  * buf. Returns its length, or -1 after printing why. */
@@ -156,8 +232,10 @@ typedef struct cli_client {
  * CLI_EXIT_OK, or an exit code after printing why (nothing to close). */
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
 /* The trust anchors cli_client_open chose ("CA file F (SSL_CERT_FILE)"),
- * "" before: verify errors name them. */
+ * "" before: verify errors name them (kept in cli_output.c, which prints
+ * them; kind is "file" or "directory"). */
 const char *cli_trust_source(void);
+void cli_set_trust_source(const char *kind, const char *name, const char *from);
 /* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
 /* What is left of --timeout (ms, at least 1): for a lock wait and the call

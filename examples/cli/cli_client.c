@@ -77,7 +77,8 @@ static bool file_options_ok(const cli_opts *o) {
   return regular_file_ok("--ca-file", o->ca_file) &&
          regular_file_ok("--certificate", o->certificate) &&
          regular_file_ok("--private-key", o->private_key) &&
-         regular_file_ok("--client-secret-file", o->secret_file) &&
+         regular_file_ok("--client-secret-file", /* "-": stdin */
+                         o->secret_file && strcmp(o->secret_file, "-") ? o->secret_file : NULL) &&
          regular_file_ok("--proxy-credentials-file", o->proxy_credentials_file);
 }
 
@@ -93,10 +94,8 @@ static const char *const ca_bundles[] = {
 };
 #define CA_SYSTEM_DIR "/etc/ssl/certs"
 
-static char g_trust[1200]; /* what was chosen, for --verbose and verify errors */
 static char g_ca_dir[1024];
 
-const char *cli_trust_source(void) { return g_trust; }
 
 static bool is_file(const char *path) {
   struct stat st;
@@ -151,10 +150,10 @@ static bool choose_trust(const cli_opts *o, et_posix_config *pc) {
     fputs(" and " CA_SYSTEM_DIR "/)\n", stderr);
     return false;
   }
-  snprintf(g_trust, sizeof g_trust, "CA %s %s (%s)", pc->ca_file ? "file" : "directory",
-           pc->ca_file ? pc->ca_file : pc->ca_path, from);
+  cli_set_trust_source(pc->ca_file ? "file" : "directory", pc->ca_file ? pc->ca_file : pc->ca_path,
+                       from);
   if (o->verbose)
-    fprintf(stderr, "edgetoken: trusting the %s\n", g_trust);
+    fprintf(stderr, "edgetoken: trusting the %s\n", cli_trust_source());
   return true;
 }
 

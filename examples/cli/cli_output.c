@@ -5,6 +5,14 @@
 
 #include "cli.h"
 
+static char g_trust[1200]; /* what cli_client_open chose */
+
+const char *cli_trust_source(void) { return g_trust; }
+
+void cli_set_trust_source(const char *kind, const char *name, const char *from) {
+  snprintf(g_trust, sizeof g_trust, "CA %s %s (%s)", kind, name, from);
+}
+
 static void json_string(FILE *f, et_str s) {
   fputc('"', f);
   for (size_t i = 0; i < s.n; i++) {

@@ -8,24 +8,30 @@
 
 #include "cli.h"
 
+/* path "-": stdin (a pipe from a secret manager). */
 long cli_read_file_secret(const char *path, char *buf, size_t cap) {
   struct stat st;
   size_t n;
-  FILE *f = fopen(path, "rb");
+  bool in = !strcmp(path, "-");
+  FILE *f = in ? stdin : fopen(path, "rb");
   if (f == NULL) {
     fprintf(stderr, "edgetoken: cannot read secret file %s: %s\n", path, strerror(errno));
     return -1;
   }
-  if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+  if (in)
+    path = "stdin";
+  else if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
     fprintf(stderr, "edgetoken: warning: %s is readable by other users; chmod 600 it\n", path);
   n = fread(buf, 1, cap, f);
   if (n == cap && fgetc(f) != EOF) {
-    fclose(f);
+    if (!in)
+      fclose(f);
     et_wipe(buf, cap);
     fprintf(stderr, "edgetoken: secret file %s is larger than %zu bytes\n", path, cap - 1);
     return -1;
   }
-  fclose(f);
+  if (!in)
+    fclose(f);
   /* The secret is the first line; editors add a newline. */
   for (size_t i = 0; i < n; i++)
     if (buf[i] == '\n' || buf[i] == '\r') {

@@ -26,6 +26,7 @@ static const struct {
   { "logout", cli_cmd_logout },
   { "get", cli_cmd_get },
   { "call", cli_cmd_call },
+  { "config", cli_cmd_config },
 };
 
 static void on_signal(int sig) {
@@ -37,17 +38,9 @@ static int run_command(int argc, char **argv) {
   cli_opts o;
   struct sigaction sa;
   /* --help anywhere: `edgetoken token --help` is what users type. */
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
-        (i == 1 && !strcmp(argv[i], "help"))) {
-      cli_usage(stdout);
-      return CLI_EXIT_OK;
-    }
-  }
-  if (argc >= 2 && !strcmp(argv[1], "--version")) {
-    puts("edgetoken " ET_VERSION);
-    return CLI_EXIT_OK;
-  }
+  int rc = cli_early(argc, argv);
+  if (rc >= 0)
+    return rc;
   if (!cli_parse_args(argc, argv, &o))
     return CLI_EXIT_USAGE;
 
@@ -59,8 +52,7 @@ static int run_command(int argc, char **argv) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(o.command, commands[i].name))
       return commands[i].run(&o);
-  fprintf(stderr, "edgetoken: unknown command '%s' (see --help)\n", o.command);
-  return CLI_EXIT_USAGE;
+  return CLI_EXIT_INTERNAL; /* cli_parse_args knows every command */
 }
 
 /* Secrets (the client secret, refresh and access tokens, codes) are held

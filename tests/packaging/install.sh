@@ -18,7 +18,9 @@ for f in lib/libedgetoken.a lib/libedgetoken_posix.a lib/libmbedtls_et.a bin/edg
     include/edgetoken/edgetoken.h include/edgetoken/et_posix.h include/edgetoken/et_abi.h \
     include/edgetoken/mbedtls/mbedtls/mbedtls_config.h include/edgetoken/mbedtls/et_psa_config.h \
     lib/pkgconfig/edgetoken.pc lib/cmake/edgetoken/edgetokenConfig.cmake \
-    lib/cmake/edgetoken/edgetokenConfigVersion.cmake share/doc/edgetoken/LICENSE; do
+    lib/cmake/edgetoken/edgetokenConfigVersion.cmake share/doc/edgetoken/LICENSE \
+    share/man/man1/edgetoken.1 share/bash-completion/completions/edgetoken \
+    share/zsh/site-functions/_edgetoken; do
   [ -e "$stage/$f" ] || { echo "install: DESTDIR install lacks $f"; exit 1; }
 done
 grep -qx 'prefix=/opt/edgetoken' "$stage/lib/pkgconfig/edgetoken.pc"
