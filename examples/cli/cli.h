@@ -21,6 +21,8 @@ enum {
   CLI_EXIT_THROTTLED = 7, /* asked to retry later */
   CLI_EXIT_SIGNIN = 8,    /* sign in again: no or dead refresh token, expired
                              code, state mismatch, no answer from the browser */
+  CLI_EXIT_GAVE_UP = 9,   /* transient failures on every attempt (5xx, lost
+                             or timed-out connections): gave up */
   CLI_EXIT_CANCELLED = 130 /* Ctrl-C: the shell's convention for SIGINT */
 };
 
@@ -124,6 +126,11 @@ typedef struct cli_client {
  * when one is given, and a public client sends none.
  * CLI_EXIT_OK, or an exit code after printing why (nothing to close). */
 int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, bool need_cred);
+/* The command's last flow that may send the client secret is over (its
+ * retries included): wipe the secret now, before the token is printed,
+ * stored or used, instead of at close. A later flow goes without it. */
+void cli_client_forget_secret(cli_client *c);
+
 /* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
 /* What is left of --timeout (ms, at least 1): for a lock wait and the call

@@ -24,12 +24,14 @@ import argparse
 import base64
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
 import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -89,6 +91,16 @@ class Emulator:
         self.ca = os.path.join(self.certs, "ca.pem")
         self.other_ca = os.path.join(self.certs, "other-ca.pem")
         return self
+
+    def control(self, path, obj):
+        """POST obj as JSON to one of the emulator's control endpoints
+        (/_emulator/adme/fault, /_emulator/adme/revoke...); its answer."""
+        ctx = ssl.create_default_context(cafile=self.ca)
+        req = urllib.request.Request(self.authority + path, data=json.dumps(obj).encode(),
+                                     headers={"Content-Type": "application/json"},
+                                     method="POST")
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            return json.loads(r.read())
 
     def events(self):
         """Every line of the log: requests and connection opens and closes."""
