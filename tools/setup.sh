@@ -12,7 +12,7 @@ set -eu
 # libmbedtls-dev: the MBEDTLS=system build (2.28); dpkg-dev unpacks and
 # patches the mbedTLS source packages (tools/mbedtls-source.sh).
 PKGS="build-essential dpkg-dev clang libclang-rt-14-dev llvm make libmbedtls-dev libjsmn-dev libcjson-dev libcmocka-dev
-python3 python3-kconfiglib python3-cryptography openssl ca-certificates curl valgrind cppcheck time
+python3 python3-kconfiglib python3-cryptography openssl ca-certificates curl valgrind cppcheck time gdb
 gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
 liblwip-dev liblwip0 iproute2 libqrencode-dev qrencode zbar-tools
 cmake pkgconf python3-yaml tinyproxy groff-base man-db zsh"

@@ -149,6 +149,46 @@ static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err er
     et_engine_failed(e, err, reused);
 }
 
+/* The step goes to the host the link holds back, and the time has not
+ * come: fail it as throttled, nothing sent. */
+static bool held_back(et_engine *e, const et_link *l, const et_step *s, uint64_t now) {
+  uint64_t left;
+  uint32_t ms;
+  if (l->hold_until_ms <= now || l->hold_port != s->port || l->hold_host_len != s->host.n ||
+      memcmp(l->hold_host, s->host.p, s->host.n) != 0)
+    return false;
+  left = l->hold_until_ms - now;
+  ms = left > UINT32_MAX - 999u ? UINT32_MAX - 999u : (uint32_t)left; /* no 64-bit division */
+  et_engine_abort(e, ET_E_THROTTLED);
+  e->res.retry_after_s = (ms + 999u) / 1000u;
+  e->res.why = ET_TEXT("not sent: the server asked to wait and that time has not passed");
+  return true;
+}
+
+/* After a call: hold its host back when the server throttled it (429, or
+ * Retry-After on a failure: the seconds it asked for, else the back-off
+ * of the attempts made); a success there lifts the hold. */
+static void remember(et_link *l, const et_engine *e, uint64_t now) {
+  const et_result *r = &e->res;
+  et_str h = e->to.host;
+  uint32_t s;
+  bool here = l->hold_port == e->to.port && l->hold_host_len == h.n &&
+              memcmp(l->hold_host, h.p, h.n) == 0;
+  if (r->err == ET_OK) {
+    if (here)
+      l->hold_until_ms = 0;
+    return;
+  }
+  if (r->http_status == 0 || (r->http_status != 429 && r->retry_after_s == 0) ||
+      h.n > sizeof l->hold_host)
+    return;
+  s = r->retry_after_s ? r->retry_after_s : et_backoff_ms(r->tries, 0) / 1000u;
+  memcpy(l->hold_host, h.p, h.n);
+  l->hold_host_len = (uint16_t)h.n;
+  l->hold_port = e->to.port;
+  l->hold_until_ms = now + (uint64_t)s * 1000u;
+}
+
 static bool port_ok(const et_port *port) {
   return port != NULL && port->open != NULL && port->send != NULL && port->recv != NULL &&
          port->close != NULL && port->mono_ms != NULL && port->sleep_ms != NULL;
@@ -156,7 +196,7 @@ static bool port_ok(const et_port *port) {
 
 et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
   et_link own;
-  bool active = false, reused = false, port_failed = false;
+  bool active = false, reused = false, port_failed = false, held = false;
   uint64_t logged_until = 0, end = 0;
   if (e == NULL)
     return ET_E_ARG;
@@ -187,6 +227,10 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       active = false; /* the next SEND starts a request */
     switch (s.kind) {
     case ET_STEP_SEND:
+      if (!active && held_back(e, link, &s, now)) {
+        held = true;
+        break;
+      }
       if (!active) {
         err = link_open(port, link, &s, now, &reused);
         if (err != ET_OK) {
@@ -252,6 +296,8 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         et_link_close(port, link);
       else
         link->last_ms = now;
+      if (!held)
+        remember(link, e, now);
       return s.kind == ET_STEP_DONE ? ET_OK : s.err;
     }
   }

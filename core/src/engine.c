@@ -15,6 +15,9 @@
 
 #include <string.h>
 
+/* Retry-After is capped like the response parser caps delta-seconds. */
+#define RETRY_AFTER_CAP_S 86400u
+
 enum {
   S_BUILD = 0, /* make the request of the next attempt */
   S_SIGN,      /* waiting for the assertion's signature */
@@ -183,6 +186,10 @@ et_err et_engine_setup_raw(et_engine *e, et_work *w, const et_engine_in *in,
     return et_engine_refuse(e, ET_E_URL, ET_TEXT("URL must be https://host[:port][/path]"));
   if (path.n == 0 || path.p == NULL || path.p[0] != '/')
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path must start with '/'"));
+  e->res.url_host = e->to.host;
+  e->res.url_port = e->to.port;
+  e->res.url_path[0] = e->to.prefix;
+  e->res.url_path[1] = path;
   et_buf_init(&pb, e->path, sizeof e->path);
   et_buf_put_str(&pb, e->to.prefix);
   et_buf_put_str(&pb, path);
@@ -517,6 +524,21 @@ void et_engine_abort(et_engine *e, et_err err) {
   fail(e, err, NULL);
 }
 
+/* The answer's Retry-After in seconds: delta-seconds as sent, an
+ * HTTP-date against the answer's own Date, else against the wall clock
+ * the call started with (no clock, no Date: none). Capped at a day. */
+static bool retry_after(const et_engine *e, uint64_t now_ms, uint32_t *s) {
+  const et_http_response *hp = &e->hp;
+  int64_t now_s = 0;
+  *s = hp->retry_after_s;
+  if (hp->has_retry_after || !hp->has_retry_at)
+    return hp->has_retry_after;
+  if (e->begin_unix_s > 0)
+    now_s = e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);
+  return et_http_date_delay(hp->retry_at_s, hp->has_date, hp->date_s, now_s,
+                            RETRY_AFTER_CAP_S, s);
+}
+
 /* The attempt ended (wait_err, or an answer): retry, or let the flow
  * judge. */
 static void judge(et_engine *e, uint64_t now_ms) {
@@ -528,15 +550,15 @@ static void judge(et_engine *e, uint64_t now_ms) {
 
   memset(&a, 0, sizeof a);
   a.n = e->attempt;
+  e->res.tries = e->attempt;
   a.err = err;
   a.sent = e->req_sent > 0;
   a.replayable = e->replayable;
   if (err == ET_OK) {
     e->res.http_status = e->hp.status;
-    e->res.retry_after_s = e->hp.has_retry_after ? e->hp.retry_after_s : 0;
     a.status = e->hp.status;
-    a.has_retry_after = e->hp.has_retry_after;
-    a.retry_after_s = e->hp.retry_after_s;
+    a.has_retry_after = retry_after(e, now_ms, &a.retry_after_s);
+    e->res.retry_after_s = a.retry_after_s;
   }
   a.jitter = (uint16_t)rnd(e);
   r = et_retry_decide(&a, &delay);
@@ -545,7 +567,7 @@ static void judge(et_engine *e, uint64_t now_ms) {
     e->state = S_WAIT;
     e->until_ms = now_ms + delay;
     e->wait_err = err != ET_OK ? err
-                  : e->hp.status == 429 || e->hp.has_retry_after ? ET_E_THROTTLED
+                  : e->hp.status == 429 || a.has_retry_after ? ET_E_THROTTLED
                                                                  : ET_E_SERVER;
     e->wait_why = err != ET_OK ? ET_TEXT("the connection failed; retrying")
                                : ET_TEXT("the server is busy; retrying");

@@ -12,8 +12,10 @@
  * - Transfer-Encoding: chunked together with Content-Length is an error
  *   (RFC 9112 6.3: "ought to be handled as an error"; the two framings are
  *   what request smuggling plays on). Any other coding is unsupported.
- * - Retry-After keeps delta-seconds only, capped at one day; an HTTP-date
- *   (or anything else) leaves has_retry_after false.
+ * - Retry-After as delta-seconds is capped at one day; as an HTTP-date it
+ *   is kept with the answer's Date (et_http_date.h: the engine turns the
+ *   two into a delay); anything else is ignored. Only these two values are
+ *   kept, in a small buffer, while their line passes.
  * - Interim 1xx responses are skipped; the header limits count every header
  *   section of the exchange, 1xx and trailers included, so a peer cannot
  *   keep the parser busy with endless interim responses.
@@ -21,6 +23,7 @@
  *   known (Content-Length, chunk size) instead of after the bytes arrive.
  * - Errors are sticky: later calls return the same error. */
 #include "edgetoken/et_http.h"
+#include "edgetoken/et_http_date.h"
 
 #include <string.h>
 
@@ -52,7 +55,8 @@ enum field {
   F_TRANSFER_ENCODING,
   F_CONNECTION,
   F_RETRY_AFTER,
-  F_CONTENT_TYPE
+  F_CONTENT_TYPE,
+  F_DATE
 };
 
 /* flags: message-wide */
@@ -76,7 +80,7 @@ typedef struct word {
 #define WORD(lit) { lit, sizeof lit - 1 }
 static const word names[] = { WORD("content-length"), WORD("transfer-encoding"),
                               WORD("connection"), WORD("retry-after"),
-                              WORD("content-type") };
+                              WORD("content-type"), WORD("date") };
 static const word connection_words[] = { WORD("close"), WORD("keep-alive") };
 static const word coding_words[] = { WORD("chunked") };
 static const word media_words[] = { WORD("application/json") };
@@ -260,6 +264,7 @@ static et_err name_byte(et_http_response *r, unsigned char c, size_t room) {
   r->state = S_VALUE;
   r->vflags = 0;
   r->acc = 0;
+  r->date_len = 0;
   start_element(r);
   return ET_OK;
 }
@@ -340,6 +345,15 @@ static void delay_byte(et_http_response *r, unsigned char c) {
   r->vflags |= V_STARTED;
 }
 
+/* The captured value of a date-valued line, trailing whitespace trimmed. */
+static bool date_value(et_http_response *r, int64_t *unix_s) {
+  size_t n = r->date_len;
+  while (n > 0 && is_ws((unsigned char)r->date[n - 1]))
+    n--;
+  return r->date_len <= ET_HTTP_DATE_MAX &&
+         et_http_date_parse((et_str){ r->date, n }, unix_s) == ET_OK;
+}
+
 static et_err end_value(et_http_response *r) {
   et_err e = ET_OK;
   switch (r->field) {
@@ -354,6 +368,10 @@ static et_err end_value(et_http_response *r) {
   case F_RETRY_AFTER:
     r->has_retry_after = (r->vflags & (V_STARTED | V_BAD)) == V_STARTED;
     r->retry_after_s = r->has_retry_after ? (uint32_t)r->acc : 0;
+    r->has_retry_at = !r->has_retry_after && date_value(r, &r->retry_at_s);
+    break;
+  case F_DATE:
+    r->has_date = date_value(r, &r->date_s);
     break;
   case F_CONNECTION:
     e = end_element(r);
@@ -382,6 +400,11 @@ static et_err value_byte(et_http_response *r, unsigned char c) {
   }
   if (is_ctl(c) && c != '\t')
     return ET_E_HTTP_SYNTAX;
+  /* Dates keep their inner spaces: captured from the first non-space
+   * byte; one byte past the longest date marks it too long. */
+  if ((r->field == F_RETRY_AFTER || r->field == F_DATE) && r->date_len <= ET_HTTP_DATE_MAX &&
+      (r->date_len > 0 || !is_ws(c)))
+    r->date[r->date_len++] = (char)c;
   if (is_ws(c)) { /* leading whitespace is skipped, trailing trimmed */
     if (r->vflags & V_STARTED)
       r->vflags |= V_SPACE;

@@ -14,6 +14,15 @@ uint32_t et_backoff_ms(uint32_t attempt, uint16_t jitter) {
   return base + (uint32_t)(((uint64_t)(base / 4u) * jitter) >> 16);
 }
 
+/* An unknown host or a refused connection (the origin's or the proxy's)
+ * does not change within the seconds a retry waits: said at once. They
+ * stay transient for a caller's loop and the token cache
+ * (et_err_is_transient). */
+static bool retried(et_err e) {
+  return et_err_is_transient(e) && e != ET_E_DNS && e != ET_E_CONNECT &&
+         e != ET_E_PROXY_CONNECT;
+}
+
 static bool server_busy(int status) {
   return status == 408 || status == 429 || status >= 500;
 }
@@ -24,7 +33,7 @@ et_retry et_retry_decide(const et_attempt *a, uint32_t *delay_ms) {
   *delay_ms = 0;
   last = a->n >= CONFIG_ET_RETRY_ATTEMPTS || (a->sent && !a->replayable);
   if (a->err != ET_OK) {
-    if (last || !et_err_is_transient(a->err))
+    if (last || !retried(a->err))
       return ET_RETRY_NO;
     *delay_ms = et_backoff_ms(a->n, a->jitter);
     return ET_RETRY_AFTER;
@@ -37,8 +46,15 @@ et_retry et_retry_decide(const et_attempt *a, uint32_t *delay_ms) {
                 : a->retry_after_s * 1000u;
   else
     delay = et_backoff_ms(a->n, a->jitter);
-  if (delay > CONFIG_ET_RETRY_MAX_WAIT_MS || last)
+  if (delay > CONFIG_ET_RETRY_MAX_WAIT_MS)
     return a->status == 429 || a->has_retry_after ? ET_RETRY_THROTTLED : ET_RETRY_NO;
+  /* Out of attempts: a 429 is throttling; a 5xx the server's failure
+   * (a short Retry-After does not make it throttling), unless the request
+   * could never be retried: then when to come back is what counts. */
+  if (last)
+    return a->status == 429 || (a->has_retry_after && a->n < CONFIG_ET_RETRY_ATTEMPTS)
+               ? ET_RETRY_THROTTLED
+               : ET_RETRY_NO;
   *delay_ms = delay;
   return ET_RETRY_AFTER;
 }

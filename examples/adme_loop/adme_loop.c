@@ -121,6 +121,8 @@ int main(int argc, char **argv) {
       printf("call %ld: failed: %s, HTTP %d", i, et_strerror(e), res.http_status);
       if (res.osdu.reason.n)
         printf(" %.*s", (int)res.osdu.reason.n, res.osdu.reason.p);
+      if (res.retry_after_s)
+        printf(", retry after %u s", (unsigned)res.retry_after_s);
       putchar('\n');
     }
     fflush(stdout);

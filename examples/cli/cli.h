@@ -21,6 +21,8 @@ enum {
   CLI_EXIT_THROTTLED = 7, /* asked to retry later */
   CLI_EXIT_SIGNIN = 8,    /* sign in again: no or dead refresh token, expired
                              code, state mismatch, no answer from the browser */
+  CLI_EXIT_GAVE_UP = 9,   /* transient failures on every attempt (5xx, lost
+                             or timed-out connections): gave up */
   CLI_EXIT_PROXY = 10,    /* the HTTP proxy refused: credentials (407) or the
                              tunnel (403...); an unreachable proxy is 4, a
                              malformed proxy answer 6 */
@@ -236,6 +238,11 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
  * them; kind is "file" or "directory"). */
 const char *cli_trust_source(void);
 void cli_set_trust_source(const char *kind, const char *name, const char *from);
+/* The command's last flow that may send the client secret is over (its
+ * retries included): wipe the secret now, before the token is printed,
+ * stored or used, instead of at close. A later flow goes without it. */
+void cli_client_forget_secret(cli_client *c);
+
 /* Close the kept connection, wipe the secret and free the port. */
 void cli_client_close(cli_client *c);
 /* What is left of --timeout (ms, at least 1): for a lock wait and the call

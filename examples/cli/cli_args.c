@@ -334,7 +334,9 @@ static void put_options(FILE *f, unsigned bit) {
 
 static const char exit_codes[] =
     "exit codes: 0 ok, 2 usage, 3 refused by Entra ID (OAuth error),\n"
-    "4 network, 5 TLS, 6 unexpected response, 7 throttled, 8 sign in again,\n"
+    "4 network (unknown host, refused, lost once), 5 TLS, 6 unexpected or\n"
+    "malformed response, 7 throttled, 8 sign in again, 9 gave up after\n"
+    "transient failures (5xx, lost connections) on every attempt,\n"
     "10 refused by the HTTP proxy (407, tunnel refused), 130 cancelled (Ctrl-C), 1 other\n";
 
 void cli_usage(FILE *f, const char *command) {

@@ -96,7 +96,10 @@ int cli_cmd_call(const cli_opts *o) {
       goto out;
     }
   }
+  /* The token may be renewed inside the call (a 401): the secret is
+   * wiped once the call is over. */
   e = et_adme_call(&c.port, &adme, &rq, cli_tokens_source, &t, &w, &body, &res);
+  cli_client_forget_secret(&c);
   if (body.n > 0) {
     fwrite(body.p, 1, body.n, stdout);
     if (body.p[body.n - 1] != '\n')
@@ -106,7 +109,8 @@ int cli_cmd_call(const cli_opts *o) {
     rc = CLI_EXIT_OK;
   } else if (res.http_status >= 400 && (e == ET_E_HTTP_STATUS || e == ET_E_SERVER ||
                                         e == ET_E_THROTTLED)) {
-    fprintf(stderr, "edgetoken: %s %s: HTTP %d", o->method, o->path, res.http_status);
+    fprintf(stderr, "edgetoken: %s %s%s: HTTP %d", o->method, o->url, o->path,
+            res.http_status);
     if (res.osdu.reason.n) {
       fputs(" ", stderr);
       cli_put_text(stderr, res.osdu.reason);
@@ -117,13 +121,14 @@ int cli_cmd_call(const cli_opts *o) {
     }
     if (res.retry_after_s)
       fprintf(stderr, " (Retry-After %u s)", (unsigned)res.retry_after_s);
+    if (res.tries > 1)
+      fprintf(stderr, "; gave up after %u attempts", (unsigned)res.tries);
     fputc('\n', stderr);
     rc = status_exit(res.http_status);
   } else if (res.http_status == 0 && t.res.err != ET_OK && e == t.res.err) {
     rc = cli_tokens_report(&t, e); /* the token could not be had */
   } else {
-    fprintf(stderr, "edgetoken: %s %s%s: ", o->method, o->url, o->path);
-    rc = cli_report_error(e, &res);
+    rc = cli_report_error(e, &res); /* names the URL */
   }
 out:
   et_wipe(buf, sizeof buf);

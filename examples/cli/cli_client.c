@@ -234,6 +234,14 @@ int cli_client_open(cli_client *c, const cli_opts *o, const char *store_dir, boo
   return CLI_EXIT_OK;
 }
 
+void cli_client_forget_secret(cli_client *c) {
+  et_wipe(c->secret, sizeof c->secret);
+  if (c->app.cred.kind == ET_CRED_SECRET) {
+    c->app.cred.kind = ET_CRED_NONE;
+    c->app.cred.secret = ET_STR_NULL;
+  }
+}
+
 void cli_client_close(cli_client *c) {
   et_link_close(&c->port, &c->link);
   et_posix_free(&c->px);

@@ -110,6 +110,7 @@ int cli_cmd_device_login(const cli_opts *o) {
    * --timeout each request (et_app.timeout_ms), not the whole command. */
   c.app.deadline_ms = 0;
   e = et_device_login(&no_store, &c.app, &cfg, &w, &t, &res);
+  cli_client_forget_secret(&c);
   if (e == ET_OK) {
     et_token shown = t;
     et_err se;

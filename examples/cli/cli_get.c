@@ -248,6 +248,7 @@ int cli_cmd_get(const cli_opts *o) {
     return rc;
   w.link = &c.link;
   e = cli_tokens_get(&t, o->force_refresh, &got);
+  cli_client_forget_secret(&c);
   if (e == ET_OK) {
     uint64_t now = c.port.mono_ms(c.port.ctx);
     int64_t left = got.expires_ms > now ? (int64_t)((got.expires_ms - now) / 1000u) : 0;

@@ -241,7 +241,9 @@ static et_err redeem(session *s, et_str code, const char *redirect_uri, et_str v
   cli_time_restart(&s->c); /* --timeout starts after the browser or the paste */
   et_code_grant g = { code, et_str_from_cstr(redirect_uri), verifier,
                       et_str_from_cstr(s->scope) };
-  return et_redeem_code(&s->c.port, &s->c.app, &g, &s->w, &s->t, &s->res);
+  et_err e = et_redeem_code(&s->c.port, &s->c.app, &g, &s->w, &s->t, &s->res);
+  cli_client_forget_secret(&s->c);
+  return e;
 }
 
 /* Open the URL in the desktop's browser, only when there is a desktop. */
@@ -649,6 +651,7 @@ int cli_cmd_refresh(const cli_opts *o) {
   s->c.app.deadline_ms = cli_time_left(&s->c); /* the lock wait came out of it */
   e = et_refresh_stored(&s->c.port, &s->c.app, s->rt_key, et_str_from_cstr(s->scope), &s->w,
                         &s->t, &s->res);
+  cli_client_forget_secret(&s->c);
   et_posix_store_unlock(lock);
   /* ET_E_STORE or ET_E_NOSPACE with a token: refreshed, only the rotated
    * token was not kept. Without one the store failed before anything was

@@ -166,8 +166,9 @@ static void print_oauth_details(const et_oauth_error *err) {
     fprintf(stderr, "  what to do: %s\n", h);
 }
 
-/* "  URL: https://..." of the request the failure concerns, when known. */
-static void print_url(const et_result *res) {
+/* The URL of the request the failure concerns, after prefix; nothing
+ * when none is known. */
+static void put_url(const char *prefix, const et_result *res) {
   char url[1024];
   et_buf b;
   if (res->url_host.n == 0)
@@ -176,10 +177,45 @@ static void print_url(const et_result *res) {
   et_result_url(res, &b);
   if (b.overflow)
     return;
-  url[b.len] = '\0';
-  fputs("  URL: ", stderr);
+  fputs(prefix, stderr);
   cli_put_text(stderr, (et_str){ url, b.len });
+}
+
+static void print_url(const et_result *res) {
+  put_url("  URL: ", res);
+  if (res->url_host.n != 0)
+    fputc('\n', stderr);
+}
+
+/* Transient failures through every attempt the retry policy allowed (a
+ * request that may not be sent twice has one): the server's 5xx, or a
+ * connection lost, timed out or cut more than once. An unknown host or a
+ * refused connection is not retried and stays a network failure; TLS
+ * failures keep their own code. */
+static bool gave_up(et_err e, const et_result *res) {
+  return e == ET_E_SERVER || (et_err_is_transient(e) && e != ET_E_THROTTLED && e != ET_E_TLS &&
+                              res->tries > 1);
+}
+
+/* "gave up after 3 attempts; last: HTTP 503 from https://.../token" */
+static int report_gave_up(et_err e, const et_result *res) {
+  uint32_t n = res->tries ? res->tries : 1;
+  fprintf(stderr, "edgetoken: gave up after %" PRIu32 " attempt%s; last: ", n, n == 1 ? "" : "s");
+  if (e == ET_E_SERVER && res->http_status)
+    fprintf(stderr, "HTTP %d", res->http_status);
+  else
+    fputs(et_strerror(e), stderr);
+  if (res->port_detail && res->port_detail[0])
+    fprintf(stderr, " (%s)", res->port_detail);
+  put_url(" from ", res);
   fputc('\n', stderr);
+  if (n == 1)
+    fputs("  not retried: this request may not be sent twice\n", stderr);
+  if (res->oauth.error.n) {
+    print_span("error", res->oauth.error);
+    print_oauth_details(&res->oauth);
+  }
+  return CLI_EXIT_GAVE_UP;
 }
 
 int cli_report_error(et_err e, const et_result *res) {
@@ -203,6 +239,8 @@ int cli_report_error(et_err e, const et_result *res) {
     fputs("edgetoken: cancelled\n", stderr);
     return CLI_EXIT_CANCELLED;
   }
+  if (gave_up(e, res))
+    return report_gave_up(e, res);
   fprintf(stderr, "edgetoken: %s", et_strerror(e));
   if (res->port_detail && res->port_detail[0])
     fprintf(stderr, ": %s", res->port_detail);
@@ -213,18 +251,9 @@ int cli_report_error(et_err e, const et_result *res) {
   switch (e) {
   case ET_E_THROTTLED:
     if (res->retry_after_s)
-      fprintf(stderr, "  retry after %" PRIu32 " s\n", res->retry_after_s);
+      fprintf(stderr, "  retry after %" PRIu32 " s%s\n", res->retry_after_s,
+              res->http_status ? "" : " (remembered: nothing was sent)");
     return CLI_EXIT_THROTTLED;
-  case ET_E_SERVER:
-    /* Transient, like an unexpected status; Entra's 5xx bodies still name
-     * the failure and carry the ids its support asks for. */
-    fprintf(stderr, "  HTTP status %d after %" PRIu32 " attempt%s\n", res->http_status,
-            res->attempts, res->attempts == 1 ? "" : "s");
-    if (err->error.n) {
-      print_span("error", err->error);
-      print_oauth_details(err);
-    }
-    return CLI_EXIT_RESPONSE;
   case ET_E_HTTP_STATUS:
     fprintf(stderr, "  HTTP status %d\n", res->http_status);
     return CLI_EXIT_RESPONSE;

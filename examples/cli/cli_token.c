@@ -46,6 +46,7 @@ int cli_cmd_token(const cli_opts *o) {
     return rc;
   w.link = &c.link;
   e = et_client_credentials(&c.port, &c.app, o->endpoint, what, &w, &t, &res);
+  cli_client_forget_secret(&c);
   if (e == ET_OK) {
     rc = cli_print_token(&t, o->json);
   } else {

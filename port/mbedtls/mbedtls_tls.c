@@ -236,6 +236,10 @@ et_err mt_tls_read(et_conn *c, uint8_t *p, size_t cap, size_t *got) {
     return ET_E_TIMEOUT;
   if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
     c->peer_closed = true;
+    /* The transport's own end (a reset, a close): a lost connection, and
+     * its detail ("recv from ...: Connection reset by peer") stands. */
+    if (c->net_err == ET_E_CLOSED)
+      return ET_E_CLOSED;
     return et_diag_fail(c->mt->diag, ET_E_CLOSED, "'", c->host, "' closed the connection",
                         ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ? "" : " (no close_notify)",
                         MT_END);

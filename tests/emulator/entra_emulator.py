@@ -1092,6 +1092,7 @@ class AdmeApi:
             self.adme_partial(200, answer)
             self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                     b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.server.resets.add(self.request)  # an RST alone, no FIN first
             self.close_connection = True
             self._closing = ("server", "reset")
         elif kind == "stall":
@@ -1479,14 +1480,25 @@ class Handler(WireHandlerMixin, AdmeApi, BaseHTTPRequestHandler):
         reg = self.server.registry
         throttle = int(app.get("throttle_once") or 0)
         if throttle and reg.hit(client_id, "throttle") < throttle:
-            self.send_text(429, "Too Many Requests",
-                           {"Retry-After": str(app.get("retry_after", 1))})
+            # "date:<s>": Retry-After as an HTTP date s seconds ahead.
+            ra = str(app.get("retry_after", 1))
+            if ra.startswith("date:"):
+                ra = http_date(time.time() + float(ra[5:]))
+            self.send_text(429, "Too Many Requests", {"Retry-After": ra})
             return True
         fail = app.get("fail_5xx_once")
         if fail:
             status = 503 if fail is True else int(fail)
             if reg.hit(client_id, "5xx") < int(app.get("fail_count", 1)):
-                if status == 503:
+                if app.get("fail_html"):  # a proxy's or load balancer's page
+                    body = b"<html><body><h1>%d Server Error</h1></body></html>" % status
+                    self._status = status
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif status == 503:
                     self.send_entra_error(*entra_error(
                         503, "temporarily_unavailable", 90033,
                         "A transient error has occurred. Please try again.",
@@ -2043,7 +2055,17 @@ class Server(ThreadingHTTPServer):
         self.tls_context = tls_context
         self.registry = registry
         self.request_log = request_log
+        self.resets = set()  # connections to end with an RST (the "reset" fault)
         super().__init__(addr, Handler)
+
+    def shutdown_request(self, request):
+        # socketserver sends a FIN (shutdown) before closing: a peer would
+        # read an orderly end before the reset. A reset is the RST alone.
+        if request in self.resets:
+            self.resets.discard(request)
+            self.close_request(request)
+            return
+        super().shutdown_request(request)
 
     def handle_error(self, request, client_address):
         # A client that rejects our certificate is an expected test case.

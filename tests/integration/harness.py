@@ -104,6 +104,16 @@ class Emulator:
         self.other_ca = os.path.join(self.certs, "other-ca.pem")
         return self
 
+    def control(self, path, obj):
+        """POST obj as JSON to one of the emulator's control endpoints
+        (/_emulator/adme/fault, /_emulator/adme/revoke...); its answer."""
+        ctx = ssl.create_default_context(cafile=self.ca)
+        req = urllib.request.Request(self.authority + path, data=json.dumps(obj).encode(),
+                                     headers={"Content-Type": "application/json"},
+                                     method="POST")
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            return json.loads(r.read())
+
     def events(self):
         """Every line of the log: requests and connection opens and closes."""
         try:

@@ -12,14 +12,12 @@ Prints TAP; exits non-zero on failure.
 
 import json
 import os
-import ssl
 import stat
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.request
 
 from harness import TENANT, assert_client_kept_secrets, cli_args, run_tap, secret_of
 
@@ -41,11 +39,7 @@ TOKEN_PATH = "/%s/oauth2/v2.0/token" % TENANT
 
 def control(path, obj):
     """POST to the emulator's control endpoints (faults, revocation)."""
-    ctx = ssl.create_default_context(cafile=EMU.ca)
-    req = urllib.request.Request(EMU.authority + path, data=json.dumps(obj).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-        return json.loads(r.read())
+    return EMU.control(path, obj)
 
 
 class AdmeTest(unittest.TestCase):

@@ -227,7 +227,7 @@ static void server_oauth_error_on_5xx_is_kept(void **state) {
 }
 
 static void transport_failures_are_retried(void **state) {
-  script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_E_TIMEOUT, NULL, 0 },
+  script s = { .scenes = { { ET_E_TIMEOUT, NULL, 0 }, { ET_E_TIMEOUT, NULL, 0 },
                            { ET_OK, OK_V2, 0 } },
                .n_scenes = 3 };
   et_work w;

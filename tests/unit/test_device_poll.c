@@ -187,8 +187,8 @@ static void network_failure_retried_within_deadline(void **state) {
   /* A poll whose three connection attempts fail (1 s, 2 s back-off inside
    * the poll, each up to a quarter longer) is not fatal: the next interval
    * polls again. */
-  script s = { .scenes = { { 0, PENDING, 0 }, { ET_E_CONNECT, NULL, 0 }, { ET_E_CONNECT, NULL, 0 },
-                           { ET_E_CONNECT, NULL, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } },
+  script s = { .scenes = { { 0, PENDING, 0 }, { ET_E_TIMEOUT, NULL, 0 }, { ET_E_TIMEOUT, NULL, 0 },
+                           { ET_E_TIMEOUT, NULL, 0 }, { 0, PENDING, 0 }, { 0, TOKEN, 0 } },
                .n_scenes = 6 };
   et_app a = public_app();
   et_token t;

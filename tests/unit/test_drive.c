@@ -178,7 +178,7 @@ static void port_detail_in_the_result(void **state) {
   assert_int_equal(res.attempts, 0);
   /* A failure after the port recovered is not the port's. */
   memset(&s, 0, sizeof s);
-  s.scenes[0] = (scene){ ET_E_CONNECT, NULL, 0 };
+  s.scenes[0] = (scene){ ET_E_TIMEOUT, NULL, 0 };
   s.scenes[1] = (scene){ ET_OK, BAD_CLIENT, 0 };
   s.n_scenes = 2;
   assert_int_equal(et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, &res),

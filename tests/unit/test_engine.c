@@ -460,10 +460,10 @@ static void transport_failures(void **state) {
   s = et_engine_step(&e.base, T0);
   assert_int_equal(s.kind, ET_STEP_SEND);
   /* The connect failed: nothing was sent, back off and try again. */
-  et_engine_failed(&e.base, ET_E_CONNECT, false);
+  et_engine_failed(&e.base, ET_E_TIMEOUT, false);
   s = et_engine_step(&e.base, T0 + 5);
   assert_int_equal(s.kind, ET_STEP_WAIT);
-  assert_int_equal(s.err, ET_E_CONNECT);
+  assert_int_equal(s.err, ET_E_TIMEOUT);
   assert_true(s.close);
   assert_true(s.until_ms >= T0 + 5 + 1000 && s.until_ms <= T0 + 5 + 1250);
   assert_int_equal(et_engine_result(&e.base)->attempts, 0);
@@ -650,7 +650,7 @@ static void redemption_is_never_resent(void **state) {
   w = work();
   assert_int_equal(et_redeem_begin(&e, &a, &g, &w, &in), ET_OK);
   (void)et_engine_step(&e.base, T0);
-  et_engine_failed(&e.base, ET_E_CONNECT, false);
+  et_engine_failed(&e.base, ET_E_TIMEOUT, false);
   s = et_engine_step(&e.base, T0);
   assert_int_equal(s.kind, ET_STEP_WAIT);
   s = et_engine_step(&e.base, s.until_ms);
@@ -749,7 +749,7 @@ static void abort_wipes_the_workspace(void **state) {
   w = work();
   assert_int_equal(et_cc_begin(&e, &a, ET_ENDPOINT_V2, ET_STR("s"), &w, &in), ET_OK);
   (void)et_engine_step(&e.base, T0);
-  et_engine_failed(&e.base, ET_E_CONNECT, false);
+  et_engine_failed(&e.base, ET_E_TIMEOUT, false);
   assert_int_equal(et_engine_step(&e.base, T0).kind, ET_STEP_WAIT);
   et_engine_abort(&e.base, ET_E_CANCELLED);
   assert_int_equal(et_engine_step(&e.base, T0).kind, ET_STEP_FAIL);
@@ -951,10 +951,10 @@ static void device_poll_schedule(void **state) {
   /* A lost connection inside a poll: the retry policy's back-off. */
   now = s.until_ms;
   (void)et_engine_step(e, now);
-  et_engine_failed(e, ET_E_CONNECT, false);
+  et_engine_failed(e, ET_E_TIMEOUT, false);
   s = et_engine_step(e, now);
   assert_int_equal(s.kind, ET_STEP_WAIT);
-  assert_int_equal(s.err, ET_E_CONNECT);
+  assert_int_equal(s.err, ET_E_TIMEOUT);
   assert_true(s.until_ms >= now + 1000 && s.until_ms <= now + 1250);
   /* Throttled for longer than the retry policy waits: the next poll
    * after Retry-After, since it is longer than the interval. */

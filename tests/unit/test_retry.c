@@ -78,8 +78,8 @@ static et_retry decide(et_attempt a, uint32_t *delay) {
 }
 
 static void transient_failures_are_retried_with_backoff(void **state) {
-  static const et_err transient[] = { ET_E_DNS, ET_E_CONNECT, ET_E_TIMEOUT, ET_E_CLOSED,
-                                      ET_E_TRUNCATED, ET_E_IO, ET_E_TLS };
+  static const et_err transient[] = { ET_E_TIMEOUT, ET_E_CLOSED, ET_E_TRUNCATED, ET_E_IO,
+                                      ET_E_TLS };
   uint32_t d;
   (void)state;
   for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++) {
@@ -97,6 +97,19 @@ static void transient_failures_are_retried_with_backoff(void **state) {
     }
     /* The last attempt's failure stands. */
     assert_int_equal(decide(failed(LAST, transient[i], false, true), &d), ET_RETRY_NO);
+    assert_int_equal(d, 0);
+  }
+}
+
+/* Transient for a caller's loop and the cache, but a retry seconds later
+ * meets the same unknown host or closed port: they stand at once. */
+static void unknown_host_and_refused_connection_stand(void **state) {
+  static const et_err now[] = { ET_E_DNS, ET_E_CONNECT, ET_E_PROXY_CONNECT };
+  uint32_t d;
+  (void)state;
+  for (size_t i = 0; i < sizeof now / sizeof now[0]; i++) {
+    assert_true(et_err_is_transient(now[i]));
+    assert_int_equal(decide(failed(1, now[i], false, true), &d), ET_RETRY_NO);
     assert_int_equal(d, 0);
   }
 }
@@ -120,7 +133,7 @@ static void unreplayable_request_is_sent_at_most_once(void **state) {
   uint32_t d;
   (void)state;
   /* Failed before anything could reach the server: retried like any. */
-  assert_int_equal(decide(failed(1, ET_E_CONNECT, false, false), &d), ET_RETRY_AFTER);
+  assert_int_equal(decide(failed(1, ET_E_TIMEOUT, false, false), &d), ET_RETRY_AFTER);
   assert_int_equal(d, 1000);
   /* Once it may have reached the server: its failure or answer stands. */
   assert_int_equal(decide(failed(1, ET_E_CLOSED, true, false), &d), ET_RETRY_NO);
@@ -190,10 +203,13 @@ static void retry_after_is_honoured_up_to_the_limit(void **state) {
                    ET_RETRY_THROTTLED);
   assert_int_equal(decide(with_retry_after(answered(1, 429, true), UINT32_MAX / 1000 + 1), &d),
                    ET_RETRY_THROTTLED);
-  /* Throttled on the last attempt, even with a short wait. */
+  /* A 429 on the last attempt is throttling, even with a short wait; a
+   * 503 there is the server failing on every attempt (gave up), unless
+   * the request could not be retried at all. */
   assert_int_equal(decide(with_retry_after(answered(LAST, 429, true), 1), &d),
                    ET_RETRY_THROTTLED);
-  assert_int_equal(decide(with_retry_after(answered(LAST, 503, true), 1), &d),
+  assert_int_equal(decide(with_retry_after(answered(LAST, 503, true), 1), &d), ET_RETRY_NO);
+  assert_int_equal(decide(with_retry_after(answered(1, 503, false), 1), &d),
                    ET_RETRY_THROTTLED);
 }
 
@@ -360,15 +376,162 @@ static void refresh_is_retried_after_sending(void **state) {
 
 /* Before anything was sent, a redemption is retried like any request. */
 static void redeem_connect_failure_is_retried(void **state) {
-  script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2,
+  script s = { .scenes = { { ET_E_TIMEOUT, NULL, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2,
                .no_jitter = true };
   (void)state;
   assert_int_equal(redeem(&s, NULL), ET_OK);
   assert_int_equal(s.played, 2);
 #if CONFIG_ET_LOG_LEVEL >= 2 && CONFIG_ET_ERROR_TEXT
   /* The warning names the failure (et_strerror's text in a hosted build). */
-  assert_true(contains(s.log, s.log_len, "the connection failed; retrying: could not connect\n"));
+  assert_true(contains(s.log, s.log_len, "the connection failed; retrying: timed out\n"));
 #endif
+}
+
+/* ---- Retry-After as an HTTP date, through the blocking calls -------- */
+
+#define RFC_DATE_S 784111777 /* Sun, 06 Nov 1994 08:49:37 GMT */
+
+static int64_t clock_at_rfc_date(void *ctx) {
+  (void)ctx;
+  return RFC_DATE_S;
+}
+
+static et_err cc(script *s, et_link *link, bool wall_clock, et_result *res) {
+  et_port p = script_port(s);
+  et_app a = fake_app("s");
+  et_work w = work();
+  et_token t;
+  w.link = link;
+  if (wall_clock)
+    p.unix_s = clock_at_rfc_date;
+  return et_client_credentials(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &t, res);
+}
+
+/* The delay is the date minus the answer's own Date: the device's clock
+ * (here absent) plays no part. */
+static void retry_after_date_against_the_answers_date(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 503 Busy\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                                    "Retry-After: Sun, 06 Nov 1994 08:49:40 GMT\r\n"
+                                    "Content-Length: 0\r\n\r\n", 0 },
+                           { ET_OK, TOKENS, 0 } },
+               .n_scenes = 2, .no_jitter = true };
+  (void)state;
+  assert_int_equal(cc(&s, NULL, false, NULL), ET_OK);
+  assert_int_equal(s.played, 2);
+  assert_int_equal(s.slept_ms, 3000);
+}
+
+/* No Date: the port's wall clock; without one, the date is no help and
+ * the back-off applies; a date in the past means now. */
+static void retry_after_date_without_date_header(void **state) {
+  static const char ra4[] = "HTTP/1.1 503 Busy\r\nRetry-After: Sunday, 06-Nov-94 08:49:41 GMT\r\n"
+                            "Content-Length: 0\r\n\r\n";
+  static const char past[] = "HTTP/1.1 503 Busy\r\nRetry-After: Sun Nov  6 08:00:00 1994\r\n"
+                             "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n";
+  script a = { .scenes = { { ET_OK, ra4, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2,
+               .no_jitter = true };
+  script b = a, c = { .scenes = { { ET_OK, past, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2,
+                      .no_jitter = true };
+  et_result res;
+  (void)state;
+  assert_int_equal(cc(&a, NULL, true, NULL), ET_OK);
+  assert_int_equal(a.slept_ms, 4000);
+  assert_int_equal(cc(&b, NULL, false, NULL), ET_OK);
+  assert_true(b.slept_ms >= 1000 && b.slept_ms <= 1250); /* et_backoff_ms(1, ...) */
+  assert_int_equal(cc(&c, NULL, false, &res), ET_OK);
+  assert_int_equal(c.played, 2);
+  assert_int_equal(c.slept_ms, 0);
+}
+
+/* A date further out than the policy waits ends the call throttled, the
+ * delay (capped at a day) in the result. */
+static void far_retry_after_date_is_throttled_and_capped(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 429 Slow\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                                    "Retry-After: Fri, 31 Dec 9999 23:59:59 GMT\r\n"
+                                    "Content-Length: 0\r\n\r\n", 0 } },
+               .n_scenes = 1, .no_jitter = true };
+  et_result res;
+  (void)state;
+  assert_int_equal(cc(&s, NULL, false, &res), ET_E_THROTTLED);
+  assert_int_equal(res.retry_after_s, 86400);
+  assert_int_equal(s.sleeps, 0);
+}
+
+/* ---- throttle memory in the link ---------------------------------------- */
+
+#define R429_30                                                                \
+  "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n"
+
+/* A host that said "wait 30 s" gets nothing through the same link for
+ * 30 s: the calls fail at once, nothing opened or sent; then it is asked
+ * again, and its success lifts the hold. */
+static void throttled_host_is_held_back_until_retry_after(void **state) {
+  script s = { .scenes = { { ET_OK, R429_30, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2,
+               .no_jitter = true };
+  et_link link;
+  et_result res;
+  (void)state;
+  memset(&link, 0, sizeof link);
+  assert_int_equal(cc(&s, &link, false, &res), ET_E_THROTTLED);
+  assert_int_equal(res.http_status, 429);
+  assert_int_equal(s.played, 1);
+  for (int i = 0; i < 5; i++) {
+    s.now += 5000;
+    assert_int_equal(cc(&s, &link, false, &res), ET_E_THROTTLED);
+    assert_int_equal(res.http_status, 0);  /* no answer: nothing was sent */
+    assert_int_equal(res.attempts, 0);
+    assert_int_equal(res.retry_after_s, 30 - 5 * (i + 1));
+    assert_non_null(res.why);
+    assert_int_equal(s.played, 1);
+    assert_int_equal(s.opens, 1);
+  }
+  s.now += 4999; /* 1 ms left: still held, rounded up to a second */
+  assert_int_equal(cc(&s, &link, false, &res), ET_E_THROTTLED);
+  assert_int_equal(res.retry_after_s, 1);
+  s.now += 1;
+  assert_int_equal(cc(&s, &link, false, &res), ET_OK);
+  assert_int_equal(s.played, 2);
+  assert_int_equal(link.hold_until_ms, 0);
+}
+
+/* Without a link nothing is remembered; a 503 without Retry-After that
+ * ends a call is no throttling either. */
+static void only_throttling_is_held_and_only_in_a_link(void **state) {
+  static const char r503[] = "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n";
+  script a = { .scenes = { { ET_OK, R429_30, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2,
+               .no_jitter = true };
+  script b = { .scenes = { { ET_OK, r503, 0 }, { ET_OK, r503, 0 }, { ET_OK, r503, 0 },
+                           { ET_OK, TOKENS, 0 } },
+               .n_scenes = 4, .no_jitter = true, .keep = SCENE(0) | SCENE(1) | SCENE(2) };
+  et_link link;
+  et_result res;
+  (void)state;
+  assert_int_equal(cc(&a, NULL, false, NULL), ET_E_THROTTLED);
+  assert_int_equal(cc(&a, NULL, false, NULL), ET_OK);
+  assert_int_equal(a.played, 2);
+  memset(&link, 0, sizeof link);
+  assert_int_equal(cc(&b, &link, false, &res), ET_E_SERVER);
+  assert_int_equal(res.tries, LAST);
+  assert_int_equal(link.hold_until_ms, 0);
+  assert_int_equal(cc(&b, &link, false, NULL), ET_OK);
+  assert_int_equal(b.played, 4);
+}
+
+/* tries counts connections that failed before sending; attempts only
+ * what was sent. */
+static void tries_count_every_attempt(void **state) {
+  script s = { .scenes = { { ET_E_TIMEOUT, NULL, 0 }, { ET_E_TIMEOUT, NULL, 0 },
+                           { ET_E_TIMEOUT, NULL, 0 } },
+               .n_scenes = 3, .no_jitter = true };
+  script d = { .scenes = { { ET_E_DNS, NULL, 0 } }, .n_scenes = 1, .no_jitter = true };
+  et_result res;
+  (void)state;
+  assert_int_equal(cc(&s, NULL, false, &res), ET_E_TIMEOUT);
+  assert_int_equal(res.tries, LAST);
+  assert_int_equal(res.attempts, 0);
+  assert_int_equal(cc(&d, NULL, false, &res), ET_E_DNS);
+  assert_int_equal(res.tries, 1);
+  assert_int_equal(d.sleeps, 0);
 }
 
 int main(void) {
@@ -376,6 +539,7 @@ int main(void) {
     cmocka_unit_test(backoff_doubles_with_bounded_jitter),
     cmocka_unit_test(backoff_is_capped),
     cmocka_unit_test(transient_failures_are_retried_with_backoff),
+    cmocka_unit_test(unknown_host_and_refused_connection_stand),
     cmocka_unit_test(permanent_failures_are_not_retried),
     cmocka_unit_test(unreplayable_request_is_sent_at_most_once),
     cmocka_unit_test(answers_that_stand),
@@ -388,6 +552,12 @@ int main(void) {
     cmocka_unit_test(redeem_retry_after_is_returned),
     cmocka_unit_test(refresh_is_retried_after_sending),
     cmocka_unit_test(redeem_connect_failure_is_retried),
+    cmocka_unit_test(retry_after_date_against_the_answers_date),
+    cmocka_unit_test(retry_after_date_without_date_header),
+    cmocka_unit_test(far_retry_after_date_is_throttled_and_capped),
+    cmocka_unit_test(throttled_host_is_held_back_until_retry_after),
+    cmocka_unit_test(only_throttling_is_held_and_only_in_a_link),
+    cmocka_unit_test(tries_count_every_attempt),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,7 +153,7 @@ static void redeem_is_not_replayed_once_sent(void **state) {
 }
 
 static void redeem_retries_before_sending(void **state) {
-  script s = { .scenes = { { ET_E_CONNECT, NULL, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2 };
+  script s = { .scenes = { { ET_E_TIMEOUT, NULL, 0 }, { ET_OK, TOKENS, 0 } }, .n_scenes = 2 };
   et_work w = work(sizeof g_buf);
   et_token t;
   (void)state;

@@ -9,6 +9,7 @@
 #include "et_b64url.h"
 #include "et_form.h"
 #include "et_http.h"
+#include "et_http_date.h"
 #include "et_proxy.h"
 #include "et_json.h"
 #include "et_token.h"

@@ -6,6 +6,7 @@
 
 #include "et_config.h"
 #include "et_str.h"
+#include "et_http_date.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,10 @@ typedef struct et_http_response {
   bool close;               /* Connection: close (or HTTP/1.0 without keep-alive) */
   bool has_retry_after;
   uint32_t retry_after_s;   /* Retry-After as delta-seconds */
+  bool has_retry_at;        /* Retry-After was an HTTP-date instead: */
+  int64_t retry_at_s;       /*   that date, seconds since 1970 (UTC) */
+  bool has_date;            /* the Date header (et_http_date.h) */
+  int64_t date_s;
   bool json;                /* Content-Type is application/json (any params) */
   bool done;                /* whole response parsed */
 
@@ -75,6 +80,8 @@ typedef struct et_http_response {
   uint32_t header_count;
   uint64_t remaining;       /* body or chunk bytes still expected */
   uint64_t acc;             /* number being read (length, delay, chunk size) */
+  uint8_t date_len;         /* Retry-After or Date value captured so far */
+  char date[ET_HTTP_DATE_MAX + 1];
 } et_http_response;
 
 void et_http_response_init(et_http_response *r);

@@ -15,6 +15,9 @@ typedef struct et_result {
   int http_status;          /* status of the last answer; 0 if none came */
   uint32_t retry_after_s;   /* the last answer's Retry-After; 0 if none */
   uint32_t attempts;        /* requests sent, retries and polls included */
+  uint32_t tries;           /* attempts at the last request, its retries
+                               included, connections that failed before
+                               sending counted too: "gave up after tries" */
   const char *why;          /* short static reason, or NULL (always NULL
                                without CONFIG_ET_ERROR_TEXT) */
   const char *port_detail;  /* port->detail after a port failure, or NULL;

@@ -30,6 +30,17 @@ typedef struct et_link {
   uint16_t port;
   uint16_t host_len;
   char host[ET_HOST_MAX];
+  /* Throttle memory: the last host:port whose call ended throttled (a 429,
+   * or any failure whose last answer carried Retry-After) and the
+   * port->mono_ms before which nothing more goes to it. A call through
+   * this link to it before then fails at once with ET_E_THROTTLED,
+   * et_result.retry_after_s the seconds left and http_status 0: nothing
+   * is sent, so a caller's loop cannot hammer a throttling server. A call
+   * that succeeds there clears it. */
+  uint64_t hold_until_ms;
+  uint16_t hold_port;
+  uint16_t hold_host_len;
+  char hold_host[ET_HOST_MAX];
 } et_link;
 
 /* All memory a call may use, owned by the caller (static, stack or pool):
