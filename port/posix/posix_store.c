@@ -149,12 +149,16 @@ static et_err check_file(int fd, const char *path, why *w) {
   return ET_OK;
 }
 
-/* mkdir -p with mode 0700 for the components it creates; then check_dir. */
+/* mkdir -p with mode 0700 for the components it creates; then check_dir.
+ * An existing directory is only checked: no mkdir walk on every save. */
 static et_err make_dirs(const char *dir, why *w) {
   char p[STORE_PATH_MAX];
   size_t n = strlen(dir);
   if (n == 0 || n >= sizeof p)
     return ET_E_ARG;
+  et_err e = check_dir(dir, w);
+  if (e != ET_E_NOT_FOUND)
+    return e;
   memcpy(p, dir, n + 1);
   for (size_t i = 1; i <= n; i++) {
     if (p[i] != '/' && p[i] != '\0')
@@ -165,7 +169,7 @@ static et_err make_dirs(const char *dir, why *w) {
       return fail(w, ET_E_STORE, "cannot create directory", p);
     p[i] = c;
   }
-  et_err e = check_dir(dir, w);
+  e = check_dir(dir, w);
   return e == ET_E_NOT_FOUND ? fail(w, ET_E_STORE, "cannot create directory", dir) : e;
 }
 

@@ -88,8 +88,9 @@ class Sweep:
     def env(self, home, fault=None, report=None, secret=True):
         env = {k: v for k, v in os.environ.items()
                if k not in ("EDGETOKEN_CLIENT_SECRET", "DISPLAY", "WAYLAND_DISPLAY",
-                            "XDG_STATE_HOME", "LD_PRELOAD")}
+                            "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "LD_PRELOAD")}
         env["HOME"] = home
+        env["TMPDIR"] = home  # any temp file the CLI makes is checked too
         env["EDGETOKEN_STORE_DIR"] = os.path.join(home, "store")
         env["ASAN_OPTIONS"] = "exitcode=%d:detect_leaks=1" % SAN_EXIT
         env["UBSAN_OPTIONS"] = "exitcode=%d:print_stacktrace=1" % SAN_EXIT
