@@ -21,8 +21,8 @@ may be left once a clean run has taken the store's lock. A sample of the
 runs is repeated under valgrind (memcheck, definite leaks fail) with the
 gcc build next to the ASan one.
 
-Prints TAP (one line per command and call, listing the failures) and
-exits non-zero on any failure.
+Prints TAP (a line per command and call, one for the full stdout, one for
+valgrind; failures listed under them) and exits non-zero on any failure.
 """
 
 import argparse
@@ -82,6 +82,7 @@ class Sweep:
         self.tmp = tempfile.mkdtemp(prefix="et-faults-")
         self.failures = []
         self.runs = 0
+        self.n = self.bad = 0  # TAP cases printed, failed
 
     # --- running the CLI ---------------------------------------------------
 
@@ -252,6 +253,17 @@ class Sweep:
                         self.fail(what, "a secret in " + rel)
                         break
 
+    def case(self, name, since, note=""):
+        """One TAP line: name is ok unless failures came after index since."""
+        new = self.failures[since:]
+        self.n += 1
+        self.bad += bool(new)
+        print("%s %d - %s" % ("not ok" if new else "ok", self.n, name), flush=True)
+        if note:
+            print("# " + note)
+        for f in new:
+            print("# " + f.replace("\n", "\n# "))
+
     # --- the runs ----------------------------------------------------------
 
     def fresh_home(self, name):
@@ -286,14 +298,19 @@ class Sweep:
     def sweep(self, cmd):
         home = self.signed_in_home("count-" + cmd) if cmd == "refresh" else self.fresh_home(
             "count-" + cmd)
+        since = len(self.failures)
         rc, out, err, counts, _ = self.run(cmd, home, count=True)
         if rc != 0:
             self.fail(cmd + " (no fault)", "exit %d" % rc, err)
-            return counts, 0, 0
+        self.case("%s without a fault: the calls it makes counted" % cmd, since,
+                  " ".join("%s=%d" % kv for kv in sorted(counts.items())))
+        if rc != 0:
+            return counts
         plan = self.plan(counts)
-        fired = 0
         home = None
-        for call, n, mode in plan:
+        for i, (call, n, mode) in enumerate(plan):
+            if i == 0 or plan[i - 1][0] != call:
+                since, runs, fired = len(self.failures), 0, 0
             what = "%s %s#%d %s" % (cmd, call, n, mode)
             if cmd == "login":
                 home = self.fresh_home("run")
@@ -304,6 +321,7 @@ class Sweep:
             mark = len(self.secrets_log())
             before = len(self.failures)
             rc, out, err, _, injected = self.run(cmd, home, fault=(call, n, mode))
+            runs += 1
             fired += injected
             self.check_exit(what, cmd, rc, out, err, mode, call)
             if cmd == "token":
@@ -312,9 +330,13 @@ class Sweep:
                                       mode in TOLERATED or (call, mode) in TOLERATED_CALL_MODE) \
                     or len(self.failures) > before:
                 home = None  # start the next run from a new sign-in
+            if i + 1 == len(plan) or plan[i + 1][0] != call:
+                self.case("%s: %s failing (%s)" % (cmd, call, ", ".join(MODES[call])), since,
+                          "%d runs, the fault fired in %d" % (runs, fired))
         # The token cannot be written (stdout on a full disk): a failure
         # with a message, the sign-in kept.
         what = "%s with stdout on /dev/full" % cmd
+        since = len(self.failures)
         home = self.signed_in_home("run") if cmd == "refresh" else self.fresh_home("run")
         rc, out, err, _, _ = self.run(cmd, home, full=True)
         if rc in (0, SAN_EXIT) or rc < 0 or "edgetoken: cannot write" not in err:
@@ -323,14 +345,16 @@ class Sweep:
             rt = self.stored_rt(home)
             if rt is None or self.run("refresh", home)[0] != 0:
                 self.fail(what, "the sign-in was not kept")
-        return counts, len(plan) + 1, fired
+        self.case("%s: a token that cannot be written (stdout on /dev/full) fails" % cmd, since)
+        return counts
 
     def valgrind(self, cmd, counts, k):
         """k faulted runs of cmd under valgrind (gcc build): memory errors
         and definite leaks fail."""
         plan = self.plan(counts)
         if not plan:
-            return 0
+            return
+        since = len(self.failures)
         rnd = random.Random("valgrind/" + cmd)
         picks = sorted(rnd.sample(plan, min(k, len(plan))))
         for call, n, mode in picks:
@@ -345,7 +369,8 @@ class Sweep:
                 self.fail(what, "killed by signal %d" % -rc, err)
             elif not injected and n == 1:
                 self.fail(what, "the fault did not reach the program under valgrind")
-        return len(picks)
+        self.case("%s under valgrind: no memory error or definite leak" % cmd, since,
+                  "faults: " + ", ".join("%s#%d %s" % p for p in picks))
 
 
 def main():
@@ -367,8 +392,6 @@ def main():
     vg = a.valgrind if a.valgrind is not None else (12 if a.full else 2)
     harness.make_certs(os.path.abspath(a.certs))
     cmds = [a.only] if a.only else ["token", "refresh", "login"]
-    n = 0
-    bad = 0
     with harness.Emulator(os.path.abspath(a.certs)) as emu:
         test_signin.EMU = emu
         s = Sweep(a, emu)
@@ -381,24 +404,16 @@ def main():
                     print("# %s (exit %d): %s" % (cmd, rc, " ".join(
                         "%s=%d" % kv for kv in sorted(counts.items()))))
                     continue
-                before = len(s.failures)
-                counts, runs, fired = s.sweep(cmd)
-                vruns = s.valgrind(cmd, counts, vg) if vg and shutil.which("valgrind") else 0
-                new = s.failures[before:]
-                n += 1
-                bad += bool(new)
-                print("%s %d - %s: %d faulted runs (%d fired), %d under valgrind, %.0f s; calls %s"
-                      % ("not ok" if new else "ok", n, cmd, runs, fired, vruns,
-                         time.monotonic() - t0,
-                         " ".join("%s=%d" % kv for kv in sorted(counts.items()))), flush=True)
-                for f in new:
-                    print("# " + f.replace("\n", "\n# "))
+                counts = s.sweep(cmd)
+                if vg and shutil.which("valgrind"):
+                    s.valgrind(cmd, counts, vg)
+                print("# %s: %.0f s" % (cmd, time.monotonic() - t0), flush=True)
         finally:
             shutil.rmtree(s.tmp, ignore_errors=True)
     if a.count:
         return 0
-    print("1..%d" % n)
-    return 1 if bad or n == 0 else 0
+    print("1..%d" % s.n)
+    return 1 if s.bad or s.n == 0 else 0
 
 
 if __name__ == "__main__":
