@@ -73,6 +73,7 @@ $(FI_SHIM): tests/faults/faultinject.c
 FAULTS_ARGS ?=
 faults: $(FI_SHIM)
 	$(MAKE) VARIANT=asan cli
+	$(MAKE) VARIANT=gcc cli
 	$(PYTHON) tests/faults/sweep.py --cli $(BUILD)/asan/edgetoken --shim $(FI_SHIM) \
 	  --certs $(abspath $(BUILD))/test-certs $(FAULTS_ARGS)
 faults-full: FAULTS_ARGS += --full

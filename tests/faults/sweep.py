@@ -302,6 +302,8 @@ class Sweep:
         rc, out, err, counts, _ = self.run(cmd, home, count=True)
         if rc != 0:
             self.fail(cmd + " (no fault)", "exit %d" % rc, err)
+        elif not counts.get("send") or not counts.get("recv"):
+            self.fail(cmd + " (no fault)", "the shim saw no send/recv: is it preloaded?", err)
         self.case("%s without a fault: the calls it makes counted" % cmd, since,
                   " ".join("%s=%d" % kv for kv in sorted(counts.items())))
         if rc != 0:
@@ -331,6 +333,8 @@ class Sweep:
                     or len(self.failures) > before:
                 home = None  # start the next run from a new sign-in
             if i + 1 == len(plan) or plan[i + 1][0] != call:
+                if fired == 0:  # the shim did not reach the program: nothing was tried
+                    self.fail("%s %s" % (cmd, call), "no fault fired in %d runs" % runs)
                 self.case("%s: %s failing (%s)" % (cmd, call, ", ".join(MODES[call])), since,
                           "%d runs, the fault fired in %d" % (runs, fired))
         # The token cannot be written (stdout on a full disk): a failure
