@@ -109,6 +109,12 @@ step "core builds for Cortex-M4 and uses no heap, stdio, OS or globals" \
 step "Kconfig generates a header core builds with" tools/check-kconfig.sh
 step "cppcheck" cppcheck -q --enable=warning,portability,performance --error-exitcode=1 \
   --inline-suppr -D__GNUC__ -Icore/include -Iport/include core/src port examples
+# Gates (mk/gates.mk): both static analyzers clean on core and every port;
+# core's line and branch coverage from the unit tests at or above the floors
+# in tools/coverage-floor.tsv (the table is in the step's log).
+step "gcc -fanalyzer: core and ports clean" make -j"$JOBS" analyze-gcc
+step "clang --analyze: core and ports clean" make -j"$JOBS" analyze-clang
+step "coverage of core by the unit tests at or above tools/coverage-floor.tsv" make -j"$JOBS" coverage
 
 # Devices (mk/device.mk): mbedTLS from Debian's source with our config, the
 # zero-heap CLI (its test is tests/integration/test_zero_heap.py below), and
@@ -171,6 +177,13 @@ tap "integration test_cli over TLS 1.2 (emulator capped)" - env OPENSSL_CONF="$L
 step "make bench --smoke: edgetoken vs curl (token, cached get, refresh, ADME call, repeat)" \
   tools/bench.sh --smoke
 
+# Fault injection (tests/faults, make faults): token, refresh and login of
+# the ASan CLI against the emulator with the N-th write, fsync, rename,
+# open, read, send, recv, ... failing (ENOSPC, EIO, EINTR, short counts):
+# every N of the store's calls, a fixed sample of the rest, a few under
+# valgrind. `make faults-full` tries every N of every call.
+tap "fault injection: token, refresh, login (ASan CLI, emulator over TLS)" - \
+  make faults
 step "build fuzzers" make -j"$JOBS" $(ls tests/fuzz/fuzz_*.c | sed "s|tests/fuzz/\(.*\)\.c|$BUILD/fuzz/\1|")
 for f in $BUILD/fuzz/fuzz_*; do
   [ -x "$f" ] || continue

@@ -88,7 +88,8 @@ int et_json_get(const et_json *j, int obj, const char *key) {
   klen = strlen(key);
   n = j->tok[obj].size;
   i = obj + 1;
-  for (int m = 0; m < n && in_range(j, i + 1); m++) {
+  /* i is a key (in range) whenever its value i + 1 is: said for the analyzers. */
+  for (int m = 0; m < n && in_range(j, i) && in_range(j, i + 1); m++) {
     const jsmntok_t *k = &j->tok[i];
     et_str raw = et_json_raw(j, i);
     /* Decoding never lengthens, so a shorter key cannot match; one without

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* edgetoken: get an Entra ID token from the command line. */
+#include <errno.h>
 #include <signal.h>
 #include <sys/resource.h>
 #ifdef __linux__
@@ -78,5 +79,13 @@ int main(int argc, char **argv) {
   cli_take_env_secret();
   rc = run_command(argc, argv);
   cli_wipe_env_secret();
+  /* The token goes to stdout, often a file: a write that failed (disk full)
+   * must not pass for success. */
+  int werr = fflush(stdout) != 0 ? errno : 0;
+  if ((werr != 0 || ferror(stdout)) && rc == CLI_EXIT_OK) {
+    fprintf(stderr, "edgetoken: cannot write to standard output: %s\n",
+            werr != 0 ? strerror(werr) : "write error");
+    rc = CLI_EXIT_INTERNAL;
+  }
   return rc;
 }

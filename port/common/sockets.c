@@ -54,7 +54,9 @@ static et_err sk_wait(et_sockets *s, et_socket *k, bool for_write, uint64_t dead
                          &err);
     if (r > 0)
       return ET_OK; /* also on errors: the next call reports them */
-    if (r < 0 && err != EINTR) {
+    /* EINTR: a signal; EAGAIN: the kernel was short of memory for a
+     * moment. POSIX says try again for both. */
+    if (r < 0 && err != EINTR && err != EAGAIN) {
       k->sys_errno = err;
       return et_diag_fail(s->diag, ET_E_IO, "poll: ", strerror(err), (const char *)NULL);
     }

@@ -180,8 +180,10 @@ et_err et_mbedtls_open(et_mbedtls *mt, et_str host, uint16_t port, bool tls,
   *out = NULL;
   uint64_t start = mt != NULL ? mt_now(mt) : 0;
   et_err e = mt_begin(mt, host, port, tls, timeout_ms, &c);
-  if (e != ET_OK)
-    return e;
+  /* c == NULL only with an error; the analyzers cannot see that the
+   * et_diag_fail calls in mt_begin never return ET_OK. */
+  if (e != ET_OK || c == NULL)
+    return e != ET_OK ? e : ET_E_ARG;
   uint64_t spent = mt_now(mt) - start;
   e = mt_run(c, mt_op_open, NULL, spent >= timeout_ms ? 0 : (uint32_t)(timeout_ms - spent));
   if (e == ET_E_TIMEOUT)

@@ -464,7 +464,7 @@ et_err et_listener_wait(et_listener *l, uint32_t timeout_ms, char *out, size_t c
       }
     uint64_t left = end - now;
     int r = poll(pf, n, (int)(left < LISTENER_SLICE_MS ? left : LISTENER_SLICE_MS));
-    if (r < 0 && errno != EINTR)
+    if (r < 0 && errno != EINTR && errno != EAGAIN) /* both: try again (POSIX) */
       return failf(l, ET_E_IO, "poll");
     for (nfds_t i = 0; r > 0 && i < n; i++) {
       if (pf[i].revents == 0)

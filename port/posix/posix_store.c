@@ -75,6 +75,38 @@ static et_err refuse(why *w, const char *fmt, ...) {
   return ET_E_STORE;
 }
 
+/* POSIX lets open, fsync and fchmod fail with EINTR when a signal arrives
+ * (SIGWINCH, SIGCHLD, ...): that is not a storage error, so try again. */
+static int open_again(const char *path, int flags, mode_t mode) {
+  int fd;
+  do
+    fd = open(path, flags, mode);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+static int fsync_again(int fd) {
+  int r;
+  do
+    r = fsync(fd);
+  while (r != 0 && errno == EINTR);
+  return r;
+}
+
+static int fchmod_again(int fd, mode_t mode) {
+  int r;
+  do
+    r = fchmod(fd, mode);
+  while (r != 0 && errno == EINTR);
+  return r;
+}
+
+/* close after fsync: EINTR is no failure (Linux has closed the descriptor,
+ * so it must not be closed again, and fsync already made the data durable). */
+static int close_synced(int fd) {
+  return close(fd) != 0 && errno != EINTR ? -1 : 0;
+}
+
 /* The store directory: a directory owned by us that no one else can write
  * (a symlink to one is fine if the link is ours or root's). ET_E_NOT_FOUND
  * when it does not exist. */
@@ -117,12 +149,16 @@ static et_err check_file(int fd, const char *path, why *w) {
   return ET_OK;
 }
 
-/* mkdir -p with mode 0700 for the components it creates; then check_dir. */
+/* mkdir -p with mode 0700 for the components it creates; then check_dir.
+ * An existing directory is only checked: no mkdir walk on every save. */
 static et_err make_dirs(const char *dir, why *w) {
   char p[STORE_PATH_MAX];
   size_t n = strlen(dir);
   if (n == 0 || n >= sizeof p)
     return ET_E_ARG;
+  et_err e = check_dir(dir, w);
+  if (e != ET_E_NOT_FOUND)
+    return e;
   memcpy(p, dir, n + 1);
   for (size_t i = 1; i <= n; i++) {
     if (p[i] != '/' && p[i] != '\0')
@@ -133,16 +169,16 @@ static et_err make_dirs(const char *dir, why *w) {
       return fail(w, ET_E_STORE, "cannot create directory", p);
     p[i] = c;
   }
-  et_err e = check_dir(dir, w);
+  e = check_dir(dir, w);
   return e == ET_E_NOT_FOUND ? fail(w, ET_E_STORE, "cannot create directory", dir) : e;
 }
 
 static et_err sync_dir(const char *dir, why *w) {
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = open_again(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (fd < 0)
     return fail(w, ET_E_STORE, "cannot open directory", dir);
   /* Some file systems refuse fsync on a directory; the rename still holds. */
-  if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+  if (fsync_again(fd) != 0 && errno != EINVAL && errno != EROFS) {
     int saved = errno;
     close(fd);
     errno = saved;
@@ -201,14 +237,14 @@ static et_err save(const char *dir, const char *key, const uint8_t *buf, size_t 
   int fd = mkstemp(tmp); /* 0600, O_EXCL */
   if (fd < 0)
     return fail(w, ET_E_STORE, "cannot create", tmp);
-  if (fchmod(fd, 0600) != 0 || write_all(fd, buf, n) != ET_OK || fsync(fd) != 0) {
+  if (fchmod_again(fd, 0600) != 0 || write_all(fd, buf, n) != ET_OK || fsync_again(fd) != 0) {
     int saved = errno;
     close(fd);
     unlink(tmp);
     errno = saved;
     return fail(w, ET_E_STORE, "cannot write", tmp);
   }
-  if (close(fd) != 0 || rename(tmp, path) != 0) {
+  if (close_synced(fd) != 0 || rename(tmp, path) != 0) {
     int saved = errno;
     unlink(tmp);
     errno = saved;
@@ -230,7 +266,7 @@ static et_err load(const char *dir, const char *key, uint8_t *buf, size_t cap, s
     return e;
   /* O_NOFOLLOW: a symlink planted in place of the token is not followed;
    * O_NONBLOCK: nor does a FIFO hold us (regular files ignore it). */
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  int fd = open_again(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
   if (fd < 0) {
     if (errno == ENOENT)
       return ET_E_NOT_FOUND;
@@ -343,7 +379,7 @@ et_err et_posix_store_lock(et_posix *px, const char *key, uint32_t timeout_ms, i
   detail[0] = '\0';
   if (make_dirs(px->store_dir, &w) != ET_OK)
     return px_fail(px, ET_E_STORE, "%s", detail);
-  lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  lfd = open_again(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (lfd < 0)
     return px_fail(px, ET_E_STORE, "cannot open %s: %s", path, strerror(errno));
   /* Another user's lock file (held open to block us) or a FIFO: refused. */
