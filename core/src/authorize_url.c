@@ -15,20 +15,16 @@ static void put_optional(et_buf *b, size_t start, const char *key, et_str v) {
 et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
                         et_buf *out) {
   et_authority to;
+  et_err err;
   size_t q;
   bool ipv6 = false, explicit_url;
   if (app == NULL || p == NULL || out == NULL)
     return ET_E_ARG;
   explicit_url = app->authorize_endpoint.n > 0;
   /* An explicit authorize endpoint (any provider), else Entra's layout. */
-  switch (et_app_authority(app, app->authorize_endpoint, &to)) {
-  case ET_OK:
-    break;
-  case ET_E_DISABLED:
-    return ET_E_DISABLED;
-  default:
-    return ET_E_URL;
-  }
+  err = et_app_authority(app, app->authorize_endpoint, &to); /* ET_E_URL, ET_E_DISABLED */
+  if (err != ET_OK)
+    return err;
   if ((!explicit_url && et_tenant_check(app->tenant) != ET_OK) || app->client_id.n == 0 ||
       p->redirect_uri.n == 0 || p->scope.n == 0 || p->state.n == 0)
     return ET_E_ARG;
