@@ -23,6 +23,13 @@ static bool retried(et_err e) {
          e != ET_E_PROXY_CONNECT;
 }
 
+/* What the server asked plus up to a quarter more, within the longest
+ * wait: a fleet throttled in the same second spreads out on its way back. */
+static uint32_t jittered_wait(uint32_t ms, uint16_t jitter) {
+  uint32_t d = ms + (uint32_t)(((uint64_t)(ms / 4u) * jitter) >> 16);
+  return d > CONFIG_ET_RETRY_MAX_WAIT_MS ? CONFIG_ET_RETRY_MAX_WAIT_MS : d;
+}
+
 static bool server_busy(int status) {
   return status == 408 || status == 429 || status >= 500;
 }
@@ -40,10 +47,10 @@ et_retry et_retry_decide(const et_attempt *a, uint32_t *delay_ms) {
   }
   if (!server_busy(a->status))
     return ET_RETRY_NO;
-  if (a->has_retry_after)
-    delay = a->retry_after_s > CONFIG_ET_RETRY_MAX_WAIT_MS / 1000u
-                ? CONFIG_ET_RETRY_MAX_WAIT_MS + 1u
-                : a->retry_after_s * 1000u;
+  if (a->has_retry_after && a->retry_after_s > CONFIG_ET_RETRY_MAX_WAIT_MS / 1000u)
+    delay = CONFIG_ET_RETRY_MAX_WAIT_MS + 1u;
+  else if (a->has_retry_after)
+    delay = jittered_wait(a->retry_after_s * 1000u, a->jitter);
   else
     delay = et_backoff_ms(a->n, a->jitter);
   if (delay > CONFIG_ET_RETRY_MAX_WAIT_MS)

@@ -169,7 +169,7 @@ static void short_retry_after_is_waited_out(void **state) {
   (void)state;
   assert_int_equal(fetch(&s, &w, &t, NULL), ET_OK);
   assert_int_equal(s.played, 2);
-  assert_int_equal(s.slept_ms, 2000);
+  assert_true(s.slept_ms >= 2000 && s.slept_ms <= 2500); /* + up to a quarter: jitter */
   assert_true(s.longest_sleep <= 1000); /* sliced: cancel is seen promptly */
 }
 

@@ -34,9 +34,13 @@ typedef enum et_retry {
  *   - a transient transport failure (et_err_is_transient) is retried after
  *     et_backoff_ms, unless the request may have reached the server and is
  *     not replayable; an unknown host (ET_E_DNS) and a refused or
- *     unreachable connection (ET_E_CONNECT) are not retried: they stand;
- *   - 429, 503 with Retry-After: retried after Retry-After when that is at
- *     most CONFIG_ET_RETRY_MAX_WAIT_MS, else ET_RETRY_THROTTLED; a 429 on
+ *     unreachable connection (ET_E_CONNECT, ET_E_PROXY_CONNECT) are not
+ *     retried: they stand;
+ *   - 429, 503 with Retry-After: retried after Retry-After plus up to a
+ *     quarter more from jitter (never sooner than asked; devices throttled
+ *     together do not come back together), within
+ *     CONFIG_ET_RETRY_MAX_WAIT_MS, when Retry-After itself is at most that;
+ *     else ET_RETRY_THROTTLED; a 429 on
  *     the last attempt is ET_RETRY_THROTTLED too, a 5xx there stands
  *     (ET_RETRY_NO: the server failed on every attempt);
  *   - other 5xx (and 408): retried after et_backoff_ms (or Retry-After);
