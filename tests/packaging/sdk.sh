@@ -63,7 +63,7 @@ check_lib zephyr "$work/zephyr/edgetoken/libedgetoken.a"
 # With the port on: its sources and mbedTLS are asked for.
 gen zephyr-port tests/packaging/standin/zephyr -DET_DOTCONFIG="$work/kconfig/zephyr/.config" \
   -DET_AUTOCONF="$work/kconfig/zephyr/autoconf.h" -DJSMN_INCLUDE="$work/jsmn"
-grep -q '^zephyr_library_sources .*/port/mbedtls/mbedtls_tls.c.*/port/common/diag.c$' "$work/zephyr-port/calls.txt"
+grep -q '^zephyr_library_sources .*/port/mbedtls/mbedtls_tls.c.*/port/common/diag.c .*/port/common/proxy_tunnel.c$' "$work/zephyr-port/calls.txt"
 grep -q '^zephyr_library_link_libraries mbedTLS$' "$work/zephyr-port/calls.txt"
 # Module off: nothing.
 printf '# CONFIG_EDGETOKEN is not set\n' >"$work/off.config"
