@@ -30,12 +30,29 @@ bool cli_config_path(char *buf, size_t cap) {
   return n > 0 && (size_t)n < cap;
 }
 
+/* n bytes of p to fd, through short writes and EINTR. */
+static bool write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, p, n);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      return false;
+    p += k;
+    n -= (size_t)k;
+  }
+  return true;
+}
+
 /* The file into buf (NUL-terminated): 1 read, 0 missing, -1 refused or
  * unreadable (printed). */
 static int read_config(const char *path, char *buf, size_t cap) {
   struct stat st;
   size_t n = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  int fd;
+  do /* POSIX lets open fail with EINTR when a signal arrives */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  while (fd < 0 && errno == EINTR);
   if (fd < 0 && errno == ENOENT)
     return 0;
   if (fd < 0) {
@@ -254,13 +271,18 @@ static bool write_atomic(const char *path, const char *text, size_t n) {
     (void)mkdir(dir, 0700);
   }
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  do
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     fprintf(stderr, "edgetoken: cannot write %s: %s\n", tmp, strerror(errno));
     return false;
   }
-  ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
+  ok = write_all(fd, text, n);
+  while (ok && fsync(fd) != 0)
+    ok = errno == EINTR;
+  /* close after fsync: EINTR is no failure (Linux has closed it). */
+  ok = (close(fd) == 0 || errno == EINTR) && ok;
   if (ok && rename(tmp, path) != 0)
     ok = false;
   if (!ok) {
