@@ -154,7 +154,7 @@ $(OUT)/tests/%: $(OUT)/tests/unit/%.o $(OUT)/tests/unit/fake_port.o \
 # (the device options of et_config.h), with its own test.
 FIXED_DEFS := -DCONFIG_ET_FIXED_AUTHORITY=1 -DCONFIG_ET_FIXED_AUTHORITY_HOST='"login.example.test"' \
   -DCONFIG_ET_FIXED_AUTHORITY_PORT=8443 -DCONFIG_ET_FIXED_AUTHORITY_PREFIX='"/idp"' \
-  -DCONFIG_ET_CRED_SECRET_BASIC=0
+  -DCONFIG_ET_CRED_SECRET_BASIC=0 -DCONFIG_ET_RETRY_AFTER_DATE=0
 FIXED_OBJ := $(CORE_SRC:%.c=$(OUT)/fixed/%.o) $(OUT)/fixed/tests/unit/fake_port.o \
   $(OUT)/fixed/tests/unit/fixed_authority_test.o
 $(OUT)/fixed/%.o: %.c $(wildcard core/include/edgetoken/*.h core/src/*.h tests/unit/*.h)

@@ -13,7 +13,7 @@ out=$FW/size
 mkdir -p "$out"
 # id:label:features on[:other -D flags]. "cc-fixed" is the smallest
 # device build: one pre-parsed authority, the secret in the form only.
-flavours="cc-fixed:cc,fixed-authority:FLOW_CLIENT_CREDENTIALS:-DCONFIG_ET_FIXED_AUTHORITY=1
+flavours="cc-fixed:cc,fixed-authority:FLOW_CLIENT_CREDENTIALS:-DCONFIG_ET_FIXED_AUTHORITY=1,-DCONFIG_ET_RETRY_AFTER_DATE=0
 cc:client-credentials:FLOW_CLIENT_CREDENTIALS,CRED_SECRET_BASIC
 signin:+sign-in:FLOW_CLIENT_CREDENTIALS,FLOW_AUTH_CODE,CRED_SECRET_BASIC
 device:+device-code:FLOW_CLIENT_CREDENTIALS,FLOW_DEVICE_CODE,CRED_SECRET_BASIC
@@ -24,7 +24,7 @@ maps=""
 for f in $flavours; do
   id=${f%%:*}; rest=${f#*:}; label=${rest%%:*}; on=${rest#*:}
   extra=""
-  case $on in *:*) extra=${on#*:}; on=${on%%:*} ;; esac
+  case $on in *:*) extra=$(echo "${on#*:}" | tr ',' ' '); on=${on%%:*} ;; esac
   defs=$extra
   missing=""
   for feature in $(echo "$on" | tr ',' ' '); do

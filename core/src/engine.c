@@ -531,7 +531,7 @@ static bool retry_after(const et_engine *e, uint64_t now_ms, uint32_t *s) {
   const et_http_response *hp = &e->hp;
   int64_t now_s = 0;
   *s = hp->retry_after_s;
-  if (hp->has_retry_after || !hp->has_retry_at)
+  if (!CONFIG_ET_RETRY_AFTER_DATE || hp->has_retry_after || !hp->has_retry_at)
     return hp->has_retry_after;
   if (e->begin_unix_s > 0)
     now_s = e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);

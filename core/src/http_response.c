@@ -348,6 +348,8 @@ static void delay_byte(et_http_response *r, unsigned char c) {
 /* The captured value of a date-valued line, trailing whitespace trimmed. */
 static bool date_value(et_http_response *r, int64_t *unix_s) {
   size_t n = r->date_len;
+  if (!CONFIG_ET_RETRY_AFTER_DATE) /* a constant: no date parser linked */
+    return false;
   while (n > 0 && is_ws((unsigned char)r->date[n - 1]))
     n--;
   return r->date_len <= ET_HTTP_DATE_MAX &&
@@ -402,7 +404,8 @@ static et_err value_byte(et_http_response *r, unsigned char c) {
     return ET_E_HTTP_SYNTAX;
   /* Dates keep their inner spaces: captured from the first non-space
    * byte; one byte past the longest date marks it too long. */
-  if ((r->field == F_RETRY_AFTER || r->field == F_DATE) && r->date_len <= ET_HTTP_DATE_MAX &&
+  if (CONFIG_ET_RETRY_AFTER_DATE && (r->field == F_RETRY_AFTER || r->field == F_DATE) &&
+      r->date_len <= ET_HTTP_DATE_MAX &&
       (r->date_len > 0 || !is_ws(c)))
     r->date[r->date_len++] = (char)c;
   if (is_ws(c)) { /* leading whitespace is skipped, trailing trimmed */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Core built for one authority (CONFIG_ET_FIXED_AUTHORITY, host
- * "login.example.test", port 8443, prefix "/idp") and without
- * client_secret_basic: the flows go to the build's authority with the
- * run-time tenant, URLs handed in at run time and ET_AUTH_BASIC are
- * refused with ET_E_DISABLED, and the Basic header writer says so too.
+ * "login.example.test", port 8443, prefix "/idp"), without
+ * client_secret_basic and without Retry-After dates: the flows go to the
+ * build's authority with the run-time tenant, URLs handed in at run time
+ * and ET_AUTH_BASIC are refused with ET_E_DISABLED, the Basic header
+ * writer says so too, and a Retry-After date gets the usual back-off.
  * Built by `make fixed-authority-test` with core compiled for it (not a
  * test_*.c: the other unit tests link the default core). */
 #include <setjmp.h>
@@ -17,8 +18,8 @@
 #include "edgetoken/edgetoken.h"
 #include "fake_port.h"
 
-#if !CONFIG_ET_FIXED_AUTHORITY || CONFIG_ET_CRED_SECRET_BASIC
-#error "build with -DCONFIG_ET_FIXED_AUTHORITY=1 -DCONFIG_ET_CRED_SECRET_BASIC=0"
+#if !CONFIG_ET_FIXED_AUTHORITY || CONFIG_ET_CRED_SECRET_BASIC || CONFIG_ET_RETRY_AFTER_DATE
+#error "build with -DCONFIG_ET_FIXED_AUTHORITY=1 -DCONFIG_ET_CRED_SECRET_BASIC=0 -DCONFIG_ET_RETRY_AFTER_DATE=0"
 #endif
 
 #define OK_V2                                                                  \
@@ -105,11 +106,29 @@ static void secret_basic_is_compiled_out(void **state) {
   assert_int_equal(et_http_request_write(&b, &hr), ET_E_DISABLED);
 }
 
+/* A date 30 s ahead of the answer's Date would wait 30 s with dates on;
+ * here it is no Retry-After at all: the first back-off (1 s + jitter). */
+static void retry_after_date_is_left_to_the_backoff(void **state) {
+  script s = { .scenes = { { ET_OK, "HTTP/1.1 503 Busy\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                                    "Retry-After: Sun, 06 Nov 1994 08:50:07 GMT\r\n"
+                                    "Content-Length: 0\r\n\r\n", 0 },
+                           { ET_OK, OK_V2, 0 } },
+               .n_scenes = 2, .no_jitter = true };
+  et_app a = fake_app("secret");
+  et_token t;
+  et_result res;
+  (void)state;
+  assert_int_equal(fetch(&s, &a, &t, &res), ET_OK);
+  assert_int_equal(s.played, 2);
+  assert_true(s.slept_ms >= 1000 && s.slept_ms <= 1250);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(goes_to_the_builds_authority),
     cmocka_unit_test(refused_before_connecting),
     cmocka_unit_test(secret_basic_is_compiled_out),
+    cmocka_unit_test(retry_after_date_is_left_to_the_backoff),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
