@@ -184,8 +184,9 @@ $(BUILD)/fuzz/fuzz_adme_error: FUZZ_CFLAGS += -D_POSIX_C_SOURCE=200809L
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
-# Every target (or FUZZ_TARGETS="json token ...") to FUZZ_RUNS executions,
-# then a table; FUZZ_MERGE=1 merges new coverage into tests/fuzz/corpus.
+# Every target (or FUZZ_TARGETS="json token ...") to FUZZ_RUNS executions
+# (FUZZ_MAX_SECONDS=N: or N seconds), then a table; FUZZ_MERGE=1 merges new
+# coverage into tests/fuzz/corpus.
 FUZZ_RUNS ?= 10000000
 fuzz-long: $(if $(FUZZ_TARGETS),$(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%),$(FUZZ_BIN))
 	tests/fuzz/long.sh $(FUZZ_RUNS) $^

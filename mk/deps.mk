@@ -95,7 +95,7 @@ help:
 	@echo '  make lwip-check, lwip-token   the lwIP port'
 	@echo '  make bench, bench-parse       edgetoken vs curl; JSON parse cost vs cJSON'
 	@echo '  make fuzz            libFuzzer targets, FUZZ_SECONDS each'
-	@echo '  make fuzz-long       every target to FUZZ_RUNS (10 M) runs, table; FUZZ_TARGETS, FUZZ_MERGE=1'
+	@echo '  make fuzz-long       every target to FUZZ_RUNS (10 M) runs, table; FUZZ_TARGETS, FUZZ_MAX_SECONDS, FUZZ_MERGE=1'
 	@echo '  make mutate          known bugs the tests must catch (before a release)'
 	@echo '  make clean           remove $(BUILD)'
 	@echo 'Variables:'

@@ -8,6 +8,8 @@
 # findings/ next to the fuzzer and fail the run. FUZZ_MERGE=1 merges the
 # inputs that add coverage back into tests/fuzz/corpus/<name> (the
 # committed seeds); without it the checkout is never written.
+# FUZZ_MAX_SECONDS=N also stops each target after N seconds (the table
+# then says how far it got, and at what rate).
 set -eu
 runs=$1; shift
 out=
@@ -26,7 +28,7 @@ for f in "$@"; do
   echo "fuzz-long: $name for $runs runs (log: $log)"
   t0=$(date +%s)
   rc=0
-  "$f" -runs="$runs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
+  "$f" -runs="$runs" -max_total_time="${FUZZ_MAX_SECONDS:-0}" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$out/findings/$name-" "$work" >"$log" 2>&1 || rc=$?
   secs=$(( $(date +%s) - t0 ))
   after=$(ls "$out/findings" | grep -c "^$name-" || true)
@@ -38,7 +40,8 @@ for f in "$@"; do
   execs=$(printf '%s\n' "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
   cov=$(printf '%s\n' "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
   ft=$(printf '%s\n' "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
-  printf '%s %s %s %s %s %s\n' "$name" "${execs:-0}" "${cov:--}" "${ft:--}" "$secs" "$crashes" >>"$table"
+  printf '%s %s %s %s %s %s %s\n' "$name" "${execs:-0}" "${cov:--}" "${ft:--}" "$secs" \
+    "$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "$crashes" >>"$table"
   if [ "$rc" -ne 0 ] || [ "$crashes" != 0 ]; then
     status=1
     grep -E 'ERROR|SUMMARY|Test unit written' "$log" || true
@@ -49,8 +52,8 @@ for f in "$@"; do
     echo "fuzz-long: $name: merged into $seeds ($(ls "$seeds" | wc -l) inputs)"
   fi
 done
-printf '%-22s %12s %7s %8s %8s %8s\n' target executions cov ft seconds crashes
-while read -r n e c t s x; do
-  printf '%-22s %12s %7s %8s %8s %8s\n' "$n" "$e" "$c" "$t" "$s" "$x"
+printf '%-20s %11s %6s %7s %8s %8s %8s\n' target executions cov ft seconds exec/s crashes
+while read -r n e c t s r x; do
+  printf '%-20s %11s %6s %7s %8s %8s %8s\n' "$n" "$e" "$c" "$t" "$s" "$r" "$x"
 done <"$table"
 exit $status
