@@ -6,6 +6,7 @@
 #   make size       Cortex-M4 footprint of core
 #   make bench      edgetoken vs curl, side by side
 #   make fuzz       libFuzzer targets (FUZZ_SECONDS each)
+#   make fuzz-long  every libFuzzer target to FUZZ_RUNS (10 M) executions, with a table
 #   make menuconfig Kconfig -> .config -> $(BUILD)/et_autoconf.h
 #   make install    PREFIX=/usr/local [DESTDIR=...]: libraries, headers, pkg-config, CMake package
 #   make help       every target and variable
@@ -100,7 +101,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(OUT)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all cli unit test demo size bench fuzz menuconfig check-core deps clean mbedtls-source
+.PHONY: all cli unit test demo size bench fuzz fuzz-long menuconfig check-core deps clean mbedtls-source
 all: cli
 
 cli: $(OUT)/edgetoken
@@ -169,15 +170,46 @@ fixed-authority-test: $(OUT)/fixed/fixed_authority_test
 $(OUT)/tests/test_qr: $(OUT)/examples/cli/cli_qr.o
 $(OUT)/tests/test_qr: LDLIBS_TLS += $(LDLIBS_CLI)
 $(OUT)/tests/unit/test_qr.o: ALL_CFLAGS += -Iexamples/cli
+# test_cli_record: the CLI's store records; test_uart_modem: the UART modem
+# transport (not in the POSIX port's library).
+$(OUT)/tests/test_cli_record: $(OUT)/examples/cli/cli_record.o
+$(OUT)/tests/unit/test_cli_record.o: ALL_CFLAGS += -Iexamples/cli
+$(OUT)/tests/test_uart_modem: $(OUT)/port/uart/uart_modem.o
+$(OUT)/tests/unit/test_posix_listener.o: ALL_CFLAGS += -Iport/posix
 
 # libFuzzer: clang only, core sources compiled into each target.
 FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Icore/include
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) tests/fuzz/fuzz.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+# Targets that reach beyond core: the port or CLI sources each one adds
+# (pure parsers; no sockets, TLS or mbedTLS library are linked).
+FUZZ_PORT := -D_POSIX_C_SOURCE=200809L -Iport/include -Iport/posix
+$(BUILD)/fuzz/fuzz_listener: port/posix/posix_listener.c port/posix/px_listener.h
+$(BUILD)/fuzz/fuzz_listener: FUZZ_CFLAGS += $(FUZZ_PORT)
+$(BUILD)/fuzz/fuzz_authority: FUZZ_CFLAGS += -D_POSIX_C_SOURCE=200809L
+# The CLI's headers name mbedTLS's (through et_posix.h): the tree, not the library.
+FUZZ_CLI := $(FUZZ_PORT) -Iexamples/cli $(MBEDTLS_DEFS)
+$(BUILD)/fuzz/fuzz_cli_args: examples/cli/cli_args.c examples/cli/cli_profile.c examples/cli/cli_stdin.c \
+  examples/cli/cli_output.c examples/cli/cli_secret.c examples/cli/cli.h | $(MBEDTLS_TREE)
+$(BUILD)/fuzz/fuzz_cli_args: FUZZ_CFLAGS += $(FUZZ_CLI)
+$(BUILD)/fuzz/fuzz_store: port/posix/posix_store.c port/posix/posix_log.c port/posix/posix_clock.c port/common/diag.c \
+  | $(MBEDTLS_TREE)
+$(BUILD)/fuzz/fuzz_store: FUZZ_CFLAGS += $(FUZZ_PORT) $(MBEDTLS_DEFS)
+$(BUILD)/fuzz/fuzz_cli_records: examples/cli/cli_record.c examples/cli/cli_record.h
+$(BUILD)/fuzz/fuzz_cli_records: FUZZ_CFLAGS += -D_POSIX_C_SOURCE=200809L -Iexamples/cli
+$(BUILD)/fuzz/fuzz_uart_modem: port/uart/uart_modem.c port/include/edgetoken/et_uart_modem.h
+$(BUILD)/fuzz/fuzz_uart_modem: FUZZ_CFLAGS += -Iport/include
+$(BUILD)/fuzz/fuzz_adme_error: FUZZ_CFLAGS += -D_POSIX_C_SOURCE=200809L
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+# Every target (or FUZZ_TARGETS="json token ...") to FUZZ_RUNS executions
+# (FUZZ_MAX_SECONDS=N: or N seconds), then a table; FUZZ_MERGE=1 merges new
+# coverage into tests/fuzz/corpus.
+FUZZ_RUNS ?= 10000000
+fuzz-long: $(if $(FUZZ_TARGETS),$(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%),$(FUZZ_BIN))
+	tests/fuzz/long.sh $(FUZZ_RUNS) $^
 
 # Bare-metal build of core: must compile warning-free and stay off the heap.
 ARM_CC := arm-none-eabi-gcc

@@ -14,7 +14,7 @@ et_need = $(if $(strip $(1)),,$(2))
 et_lp := (
 et_rp := )
 ET_HOST_GOALS := all cli unit examples cxx-test install cli-docs lwip-check lwip-token zero-heap \
-  zero-heap-test fuzz
+  zero-heap-test fuzz fuzz-long
 ET_ARM_GOALS := size size-table check-core firmware firmware-test lwip-check
 ET_JSMN_FOUND := $(if $(JSMN_INCLUDE),$(wildcard $(JSMN_INCLUDE)/jsmn.h),$(wildcard /usr/include/jsmn.h))
 
@@ -47,7 +47,7 @@ endif
 ifneq ($(filter cxx-test,$(ET_CHECKED_GOALS)),)
 ET_MISSING += $(call et_need,$(call et_has_cmd,$(CXX_CONSUMER)),$(if $(filter g++,$(CXX_CONSUMER)),g++,clang)[$(CXX_CONSUMER)])
 endif
-ifneq ($(filter fuzz,$(ET_CHECKED_GOALS)),)
+ifneq ($(filter fuzz fuzz-long,$(ET_CHECKED_GOALS)),)
 ET_MISSING += $(call et_need,$(call et_has_cmd,clang),clang)
 endif
 ifneq ($(filter $(ET_ARM_GOALS),$(ET_CHECKED_GOALS)),)
@@ -103,6 +103,7 @@ help:
 	@echo '  make bench, bench-parse       edgetoken vs curl; JSON parse cost vs cJSON'
 	@echo '  make fuzz            libFuzzer targets, FUZZ_SECONDS each'
 	@echo '  make fleet           100,000 devices for a week over the cache and retry policy (docs/fleet.md)'
+	@echo '  make fuzz-long       every target to FUZZ_RUNS (10 M) runs, table; FUZZ_TARGETS, FUZZ_MAX_SECONDS, FUZZ_MERGE=1'
 	@echo '  make mutate          known bugs the tests must catch (before a release)'
 	@echo '  make analyze         gcc -fanalyzer and clang --analyze on core and the ports'
 	@echo '  make coverage        core'"'"'s line/branch coverage by the unit tests vs tools/coverage-floor.tsv'

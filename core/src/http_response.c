@@ -218,11 +218,13 @@ static et_err end_of_headers(et_http_response *r, size_t room) {
   }
   if ((r->flags & M_HTTP10) && !(r->flags & M_KEEP_ALIVE))
     r->close = true;
+  /* Both framings are refused even where no body follows (204, 304): the
+   * peer that sends them is not to be trusted with the next response. */
+  if (r->chunked && r->has_content_length)
+    return ET_E_HTTP_SYNTAX;
   if (r->status == 204 || r->status == 304)
     return finish(r);
   if (r->chunked) {
-    if (r->has_content_length)
-      return ET_E_HTTP_SYNTAX;
     start_chunk_line(r);
     return ET_OK;
   }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_record.h"
 #include "cli_tokens.h"
 
 /* One cached token per run: the cache holds the token it serves. */
@@ -13,11 +14,9 @@ static uint8_t g_slot_mem[CLI_WORK_BUF_SIZE];
 static et_cache_slot g_slot;
 static et_cache g_cache;
 
-/* The record in the store: "et-at-1 <boot id> <expires ms> <refresh ms>
- * <expires_on> <token>". Times on CLOCK_MONOTONIC, which runs from boot
- * and is shared by every process: a record from another boot is not
- * trusted (the wall clock, which may jump, never decides). */
-#define RECORD_MAGIC "et-at-1 "
+/* The record in the store (cli_record.h): times on CLOCK_MONOTONIC, which
+ * runs from boot and is shared by every process: a record from another
+ * boot is not trusted (the wall clock, which may jump, never decides). */
 static char g_record[CLI_WORK_BUF_SIZE + 256];
 
 static bool boot_id(char out[40]) {
@@ -134,44 +133,33 @@ int cli_tokens_open(cli_tokens *t, cli_client *c, const cli_opts *o, et_work *w)
 /* The token kept by an earlier run, into the cache. */
 static void load_record(cli_tokens *t) {
   const et_port *p = &t->c->port;
-  char boot[40], rboot[40];
-  unsigned long long exp, ref;
-  long long eon;
-  int used = 0;
+  char boot[40];
+  cli_at_record r;
   size_t n = 0;
   if (p->store == NULL || !boot_id(boot) ||
       p->store(p->ctx, ET_STORE_LOAD, t->at_key, (uint8_t *)g_record, sizeof g_record - 1, &n) !=
           ET_OK)
     return;
   g_record[n] = '\0';
-  if (strncmp(g_record, RECORD_MAGIC, sizeof RECORD_MAGIC - 1) == 0 &&
-      sscanf(g_record + sizeof RECORD_MAGIC - 1, "%39s %llu %llu %lld %n", rboot, &exp, &ref,
-             &eon, &used) == 4 &&
-      used > 0 && strcmp(boot, rboot) == 0) {
-    char *tok = g_record + sizeof RECORD_MAGIC - 1 + used;
-    size_t len = strcspn(tok, " \r\n");
-    /* An expired or unusable record is simply not served. */
-    if (len > 0 && et_cache_restore(&g_cache, &t->key, (et_str){ tok, len }, p->mono_ms(p->ctx),
-                                    (uint64_t)exp, (uint64_t)ref, (int64_t)eon) != ET_OK)
-      et_cache_invalidate(&g_cache, &t->key);
-  }
+  /* An expired or unusable record is simply not served. */
+  if (cli_at_record_parse(g_record, &r) && strcmp(boot, r.boot) == 0 &&
+      et_cache_restore(&g_cache, &t->key, r.token, p->mono_ms(p->ctx), r.expires_ms,
+                       r.refresh_ms, r.expires_on) != ET_OK)
+    et_cache_invalidate(&g_cache, &t->key);
   et_wipe(g_record, sizeof g_record);
+  et_wipe(&r, sizeof r);
 }
 
 static void save_record(cli_tokens *t, const et_cached *got) {
   const et_port *p = &t->c->port;
   char boot[40];
-  int n;
   size_t len;
   if (p->store == NULL || !boot_id(boot))
     return;
-  n = snprintf(g_record, sizeof g_record, RECORD_MAGIC "%s %" PRIu64 " %" PRIu64 " %" PRId64 " ",
-               boot, got->expires_ms, got->refresh_ms, got->expires_on);
-  if (n <= 0 || (size_t)n + got->access_token.n + 1 >= sizeof g_record)
+  len = cli_at_record_format(g_record, sizeof g_record, boot, got->expires_ms, got->refresh_ms,
+                             got->expires_on, got->access_token);
+  if (len == 0)
     return;
-  memcpy(g_record + n, got->access_token.p, got->access_token.n);
-  len = (size_t)n + got->access_token.n;
-  g_record[len++] = '\n';
   if (p->store(p->ctx, ET_STORE_SAVE, t->at_key, (uint8_t *)g_record, len, &len) != ET_OK)
     fprintf(stderr, "edgetoken: warning: the token was not cached: %s\n",
             et_posix_detail(&t->c->px));

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_record.h"
 #include "edgetoken/et_posix_listener.h"
 
 #define DEFAULT_REDIRECT_URI "http://localhost:8080"
-#define PENDING_MAGIC "edgetoken-pending-1"
 
 extern char **environ;
 
@@ -486,9 +486,7 @@ int cli_cmd_authorize_url(const cli_opts *o) {
     e = build_url(s, o, uri, &si, url, sizeof url);
   if (e == ET_OK) {
     /* What redeem needs, in a 0600 file: never in the URL or on argv. */
-    int k = snprintf(pending, sizeof pending, "%s\n%s\n%s\n%s\n", PENDING_MAGIC, si.state,
-                     si.verifier, uri);
-    n = k > 0 && (size_t)k < sizeof pending ? (size_t)k : 0;
+    n = cli_pending_format(pending, sizeof pending, si.state, si.verifier, uri);
     e = n ? s->c.port.store(s->c.port.ctx, ET_STORE_SAVE, s->pending_key, (uint8_t *)pending,
                           sizeof pending, &n)
           : ET_E_ARG;
@@ -556,7 +554,8 @@ static size_t trim(char *s) {
 
 int cli_cmd_redeem(const cli_opts *o) {
   static char pending[1024];
-  char *state, *verifier, *uri, *end;
+  char *state, *verifier, *uri;
+  cli_pending pend;
   session *s = &g_s;
   et_redirect r;
   et_str code;
@@ -577,18 +576,15 @@ int cli_cmd_redeem(const cli_opts *o) {
     goto out;
   }
   pending[n] = '\0';
-  /* PENDING_MAGIC \n state \n verifier \n redirect_uri \n */
-  state = strchr(pending, '\n');
-  verifier = state ? strchr(state + 1, '\n') : NULL;
-  uri = verifier ? strchr(verifier + 1, '\n') : NULL;
-  end = uri ? strchr(uri + 1, '\n') : NULL;
-  if (end == NULL || strncmp(pending, PENDING_MAGIC "\n", sizeof PENDING_MAGIC) != 0) {
+  if (!cli_pending_parse(pending, &pend)) {
     fprintf(stderr, "edgetoken: the sign-in state in %s is damaged: run "
             "`edgetoken authorize-url` again\n", s->sdir);
     rc = CLI_EXIT_SIGNIN;
     goto out;
   }
-  *state++ = *verifier++ = *uri++ = *end = '\0';
+  state = pend.state;
+  verifier = pend.verifier;
+  uri = pend.uri;
 
   if (!read_input(o->redirect ? o->redirect : o->code, o->redirect ? "--redirect" : "--code")) {
     rc = CLI_EXIT_USAGE;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_tokens.h"
+#include "cli_record.h"
 
 /* Every key the CLI makes fits the file store. */
 typedef char cli_keys_fit_the_store[CLI_STORE_KEY_SIZE - 1 <= ET_POSIX_STORE_KEY_MAX ? 1 : -1];
@@ -245,11 +246,7 @@ bool cli_signin_scope(cli_client *c, const cli_opts *o, et_endpoint *ep, char *s
   size_t n = 0;
   if (c->port.store == NULL || !cli_store_key(&c->port, o, CLI_KEY_SCOPE, skey) ||
       c->port.store(c->port.ctx, ET_STORE_LOAD, skey, (uint8_t *)rec, sizeof rec - 1, &n) !=
-          ET_OK || n < 4 || n - 3 >= cap || rec[0] != 'v' || rec[2] != '\n' ||
-      (rec[1] != '1' && rec[1] != '2'))
+          ET_OK)
     return false;
-  *ep = rec[1] == '1' ? ET_ENDPOINT_V1 : ET_ENDPOINT_V2;
-  memcpy(scope, rec + 3, n - 3);
-  scope[n - 3] = '\0';
-  return strlen(scope) == n - 3; /* no NUL inside */
+  return cli_scope_record_parse(rec, n, ep, scope, cap);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The loopback redirect listener: see edgetoken/et_posix_listener.h. */
 #include "edgetoken/et_posix_listener.h"
+#include "px_listener.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,7 +64,7 @@ static bool prefix_nocase(const char *s, const char *p, size_t n) {
   return true;
 }
 
-static et_err parse_uri(et_listener *l, const char *uri, uint16_t *port) {
+et_err px_listener_parse_uri(const char *uri, char *path, size_t cap, uint16_t *port) {
   static const char *const hosts[] = { "localhost", "127.0.0.1", "[::1]" };
   const char *p;
   size_t i;
@@ -91,12 +92,12 @@ static et_err parse_uri(et_listener *l, const char *uri, uint16_t *port) {
   }
   if (*p == '\0')
     p = "/";
-  if (*p != '/' || strlen(p) >= sizeof l->path)
+  if (*p != '/' || strlen(p) >= cap)
     return ET_E_URL;
   for (i = 0; p[i]; i++)
     if (!path_char_ok(p[i]))
       return ET_E_URL;
-  memcpy(l->path, p, strlen(p) + 1);
+  memcpy(path, p, strlen(p) + 1);
   return ET_OK;
 }
 
@@ -178,7 +179,7 @@ et_err et_listener_open(et_listener *l, const char *redirect_uri, volatile int *
   for (size_t i = 0; i < ET_LISTENER_SLOTS; i++)
     l->conns[i].fd = -1;
   l->cancel = cancel;
-  if (parse_uri(l, redirect_uri, &port) != ET_OK) {
+  if (px_listener_parse_uri(redirect_uri, l->path, sizeof l->path, &port) != ET_OK) {
     snprintf(l->detail, sizeof l->detail,
              "the redirect URI must be http://localhost[:port][/path]");
     return ET_E_URL;
@@ -357,45 +358,60 @@ static bool complete(const et_listener_conn *c) {
          (c->len == ET_LISTENER_REQ_MAX && memchr(c->req, '\n', c->len) != NULL);
 }
 
+px_request px_listener_request(const char *req, const char *path, et_str *query) {
+  size_t line = strcspn(req, "\r\n");
+  const char *sp1 = memchr(req, ' ', line), *sp2 = NULL, *target, *q;
+  size_t plen;
+  *query = ET_STR_NULL;
+  if (sp1 != NULL)
+    sp2 = memchr(sp1 + 1, ' ', line - (size_t)(sp1 + 1 - req));
+  /* The version is in the line: "HTTP/1." holds no CR, LF or NUL. */
+  if (sp1 == NULL || sp2 == NULL || strncmp(sp2 + 1, "HTTP/1.", 7) != 0)
+    return PX_REQ_BAD;
+  if (sp1 - req != 3 || memcmp(req, "GET", 3) != 0)
+    return PX_REQ_METHOD;
+  target = sp1 + 1;
+  q = memchr(target, '?', (size_t)(sp2 - target));
+  plen = q ? (size_t)(q - target) : (size_t)(sp2 - target);
+  if (plen != strlen(path) || memcmp(target, path, plen) != 0)
+    return PX_REQ_NOT_FOUND;
+  q = q ? q + 1 : sp2;
+  query->p = q;
+  for (query->n = 0; q + query->n < sp2 && q[query->n] != '#'; query->n++)
+    ;
+  return PX_REQ_REDIRECT;
+}
+
 /* A complete request: ET_OK for the expected one (query copied, the
  * connection kept for the page); ET_E_CLOSED when it was answered and
  * dropped (keep waiting); ET_E_NOSPACE for a query longer than cap. */
 static et_err handle(et_listener *l, et_listener_conn *c, char *out, size_t cap, size_t *len) {
-  char *sp1, *sp2, *q;
-  size_t plen, qlen;
-  c->req[strcspn(c->req, "\r\n")] = '\0'; /* complete() saw the newline */
-  sp1 = strchr(c->req, ' ');
-  sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-  if (sp1 == NULL || sp2 == NULL || strncmp(sp2 + 1, "HTTP/1.", 7) != 0) {
+  et_str q;
+  switch (px_listener_request(c->req, l->path, &q)) {
+  case PX_REQ_BAD:
     answer_simple(c->fd, "400 Bad Request", "", "Bad request.");
-  } else if (sp1 - c->req != 3 || memcmp(c->req, "GET", 3) != 0) {
+    break;
+  case PX_REQ_METHOD:
     answer_simple(c->fd, "405 Method Not Allowed", "Allow: GET\r\n", "Method not allowed.");
-  } else {
-    char *target = sp1 + 1;
-    *sp2 = '\0';
-    q = strchr(target, '?');
-    plen = q ? (size_t)(q - target) : strlen(target);
-    if (plen != strlen(l->path) || memcmp(target, l->path, plen) != 0) {
-      answer_simple(c->fd, "404 Not Found", "", "Not found.");
-    } else {
-      q = q ? q + 1 : target + plen;
-      qlen = strcspn(q, "#");
-      if (qlen + 1 > cap) {
-        answer_simple(c->fd, "414 URI Too Long", "", "The answer is too long.");
-        c->fd = -1;
-        drop(c);
-        snprintf(l->detail, sizeof l->detail, "the redirect is longer than %zu bytes",
-                 cap - 1);
-        return ET_E_NOSPACE;
-      }
-      memcpy(out, q, qlen);
-      out[qlen] = '\0';
-      *len = qlen;
-      l->answer_fd = c->fd;
+    break;
+  case PX_REQ_NOT_FOUND:
+    answer_simple(c->fd, "404 Not Found", "", "Not found.");
+    break;
+  case PX_REQ_REDIRECT:
+    if (q.n + 1 > cap) {
+      answer_simple(c->fd, "414 URI Too Long", "", "The answer is too long.");
       c->fd = -1;
       drop(c);
-      return ET_OK;
+      snprintf(l->detail, sizeof l->detail, "the redirect is longer than %zu bytes", cap - 1);
+      return ET_E_NOSPACE;
     }
+    memcpy(out, q.p, q.n);
+    out[q.n] = '\0';
+    *len = q.n;
+    l->answer_fd = c->fd;
+    c->fd = -1;
+    drop(c);
+    return ET_OK;
   }
   c->fd = -1; /* answer closed it */
   drop(c);

@@ -216,7 +216,9 @@ static et_err md_connect(void *ctx, const char *host, uint16_t port, uint32_t ti
     md_free(l);
     return ET_E_TIMEOUT;
   }
-  if (l->state != MD_UP) {
+  /* Connected, even if the peer's close came in the same poll (MD_EOF):
+   * recv gives what arrived, then ET_E_CLOSED. */
+  if (l->state != MD_UP && l->state != MD_EOF) {
     et_err e = l->err == ET_E_CLOSED ? ET_E_CONNECT : l->err;
     md_free(l);
     return e;

@@ -28,6 +28,16 @@ static inline char *fuzz_copy(const uint8_t *data, size_t size) {
   return buf;
 }
 
+/* A malloc'd copy of the input with a NUL after it (text readers). */
+static inline char *fuzz_cstr(const uint8_t *data, size_t size) {
+  char *buf = malloc(size + 1);
+  CHECK(buf);
+  if (size)
+    memcpy(buf, data, size);
+  buf[size] = '\0';
+  return buf;
+}
+
 /* s is absent (NULL, empty) or lies inside buf's len bytes and holds no
  * NUL. */
 static inline void check_span(const char *buf, size_t len, et_str s) {

@@ -409,6 +409,15 @@ static void chunked_with_content_length_is_an_error(void **state) {
   assert_int_equal(res.err, ET_E_HTTP_SYNTAX);
   assert_false(res.r.done);
   assert_int_equal(res.body_len, 0);
+  /* Also where no body follows (found by fuzz_http_response, whose corpus
+   * keeps the input): a 204 or 304 with both is refused, not done. */
+  feed_whole(&res, MSG("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n"
+                       "Content-Length: 401\r\n\r\n"), CAP, false);
+  assert_int_equal(res.err, ET_E_HTTP_SYNTAX);
+  assert_false(res.r.done);
+  feed_whole(&res, MSG("HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n"), CAP, false);
+  assert_int_equal(res.err, ET_E_HTTP_SYNTAX);
 }
 
 static void close_delimited_body(void **state) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "edgetoken/et_posix_listener.h"
+#include "px_listener.h"
 
 static et_listener L;
 
@@ -285,6 +286,24 @@ static void test_redirect_uris(void **state) {
   }
 }
 
+/* The request-line parser alone (px_listener.h), as the fuzzer sees it. */
+static void test_request_line_parser(void **state) {
+  et_str q;
+  (void)state;
+  assert_int_equal(px_listener_request("GET /cb?code=a&state=b#f HTTP/1.1\r\nHost: x\r\n\r\n",
+                                       "/cb", &q), PX_REQ_REDIRECT);
+  assert_true(et_str_eq(q, ET_STR("code=a&state=b")));
+  assert_int_equal(px_listener_request("GET /cb HTTP/1.0\n\n", "/cb", &q), PX_REQ_REDIRECT);
+  assert_int_equal(q.n, 0);
+  assert_int_equal(px_listener_request("GET /cb2?x HTTP/1.1\r\n", "/cb", &q), PX_REQ_NOT_FOUND);
+  assert_null(q.p);
+  assert_int_equal(px_listener_request("POST /cb?x HTTP/1.1\r\n", "/cb", &q), PX_REQ_METHOD);
+  assert_int_equal(px_listener_request("GET /cb?x HTTP/2\r\n", "/cb", &q), PX_REQ_BAD);
+  /* The version must be on the request line, not after it. */
+  assert_int_equal(px_listener_request("GET /cb?x \r\nHTTP/1.1\r\n", "/cb", &q), PX_REQ_BAD);
+  assert_int_equal(px_listener_request("GET /cb?x\r\n HTTP/1.1\r\n", "/cb", &q), PX_REQ_BAD);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_stray_requests_404_then_query_and_page, open_any,
@@ -299,6 +318,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_ipv6_loopback_when_present, open_any, close_it),
     cmocka_unit_test_setup_teardown(test_port_in_use_is_refused, open_any, close_it),
     cmocka_unit_test(test_redirect_uris),
+    cmocka_unit_test(test_request_line_parser),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
