@@ -42,8 +42,9 @@ analyze: analyze-gcc analyze-clang
 # the POSIX port and mbedTLS are the gcc variant's objects.
 COV := $(BUILD)/coverage
 COV_CORE_OBJ := $(CORE_SRC:%.c=$(COV)/%.o)
-# test_qr and test_cli_profile test the CLI's own files, not core.
-COV_UNIT_BIN := $(filter-out %/test_qr %/test_cli_profile,$(UNIT_SRC:tests/unit/%.c=$(COV)/tests/%))
+# Tests of the CLI's own files and of the UART modem port, not core.
+COV_NOT_CORE := %/test_qr %/test_cli_profile %/test_cli_record %/test_uart_modem
+COV_UNIT_BIN := $(filter-out $(COV_NOT_CORE),$(UNIT_SRC:tests/unit/%.c=$(COV)/tests/%))
 $(COV)/core/src/%.o: core/src/%.c $(wildcard core/include/edgetoken/*.h) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	gcc $(filter-out $(SAN),$(ALL_CFLAGS)) -O0 --coverage -c $< -o $@
