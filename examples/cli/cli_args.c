@@ -138,8 +138,8 @@ const cli_option cli_options[] = {
     "or --proxy-credentials-file" },
   { "no-proxy", 0, NULL, NET, 0, NULL, STR(no_proxy),
     "connect direct, whatever the environment says" },
-  { "proxy-credentials-file", 0, "FILE", NET, P, NULL, STR(proxy_credentials_file),
-    "the proxy's user:password (first line; a regular file)" },
+  { "proxy-credentials-file", 0, "FILE", NET, P | IN, NULL, STR(proxy_credentials_file),
+    "the proxy's user:password (first line of a regular file; - reads stdin)" },
   { "profile", 0, "NAME", EVERY, 0, NULL, STR(profile),
     "settings from this profile of the config file\n"
     "(default $EDGETOKEN_PROFILE, else [default])" },

@@ -79,7 +79,10 @@ static bool file_options_ok(const cli_opts *o) {
          regular_file_ok("--private-key", o->private_key) &&
          regular_file_ok("--client-secret-file", /* "-": stdin */
                          o->secret_file && strcmp(o->secret_file, "-") ? o->secret_file : NULL) &&
-         regular_file_ok("--proxy-credentials-file", o->proxy_credentials_file);
+         regular_file_ok("--proxy-credentials-file",
+                         o->proxy_credentials_file && strcmp(o->proxy_credentials_file, "-")
+                             ? o->proxy_credentials_file
+                             : NULL);
 }
 
 /* Trust anchors, the first found wins, as OpenSSL and curl look for them:

@@ -45,7 +45,8 @@ static bool decode(const char *what, et_str s, char *out, size_t cap, size_t *n)
 /* user:password from the first line of the file. */
 static bool read_credentials(cli_proxy *p, const char *path) {
   char line[sizeof p->user + sizeof p->pass];
-  long n = cli_read_file_secret(path, line, sizeof line); /* a regular file: cli_client.c */
+  /* A regular file (cli_client.c checks) or "-", stdin. */
+  long n = cli_read_file_secret(path, line, sizeof line);
   if (n < 0)
     return false;
   char *colon = memchr(line, ':', (size_t)n);

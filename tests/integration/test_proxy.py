@@ -158,12 +158,13 @@ class ProxyTest(unittest.TestCase):
         cls.auth.stop()
         cls.tmp.cleanup()
 
-    def token(self, env=None, extra=(), authority=None, timeout_s=10):
+    def token(self, env=None, extra=(), authority=None, timeout_s=10, stdin=None):
         argv = [CLI, "token", "--tenant", TENANT, "--client-id", APP,
                 "--authority", authority or self.emu.authority, "--ca-file", self.emu.ca,
                 "--timeout", str(timeout_s)] + list(extra)
         e = clean_env(EDGETOKEN_CLIENT_SECRET=secret_of(APP), **(env or {}))
-        return subprocess.run(argv, env=e, capture_output=True, text=True, timeout=60)
+        return subprocess.run(argv, env=e, input=stdin, capture_output=True, text=True,
+                              timeout=60)
 
     def assert_token(self, p, requests_before):
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -288,6 +289,13 @@ class ProxyTest(unittest.TestCase):
         p = self.token(extra=["--proxy", "http://127.0.0.1:%d" % self.auth.port,
                               "--proxy-credentials-file", path])
         self.assert_token(p, before)
+        # "-": from stdin (a pipe from a secret manager).
+        before = len(self.emu.requests())
+        p = self.token(extra=["--proxy", "http://127.0.0.1:%d" % self.auth.port,
+                              "--proxy-credentials-file", "-"],
+                       stdin="%s:%s\n" % (PROXY_USER, PROXY_PASS))
+        self.assert_token(p, before)
+        self.assertNotIn(PROXY_PASS, p.stderr)
 
     def test_wrong_credentials_are_a_407(self):
         before = len(self.emu.requests())
