@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Print the per-flavour flash/RAM table from linked images' GNU ld maps
 (tools/size-table.sh builds them), core's flash with and without -flto
-(image-lto.map beside image.map), and core's peak stack per public entry
+(image-lto.map beside image.map), what single options change in the
+client-credentials core, and core's peak stack per public entry
 point from gcc's -fcallgraph-info=su call graphs.
 
-    size-table.py [--arena N] [--arena-measured FILE] LABEL=DIR|LABEL=n/a ...
+    size-table.py [--arena N] [--arena-measured FILE] [--option CONFIG_X=V=DIR ...]
+                  LABEL=DIR|LABEL=n/a ...
 """
 
 import argparse
@@ -129,6 +131,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arena", type=int, required=True)
     ap.add_argument("--arena-measured")
+    ap.add_argument("--option", action="append", default=[],
+                    help="CONFIG_X=V=DIR: the client-credentials image with that one option")
     ap.add_argument("flavours", nargs="+")
     a = ap.parse_args()
     print("edgetoken on Cortex-M4 (arm-none-eabi-gcc -Os -mthumb, linked with --gc-sections), "
@@ -168,6 +172,17 @@ def main():
         print("%-20s %8s %8s %8s" % ("flavour", "no LTO", "LTO", "saved"))
         for row in lto_rows:
             print("%-20s %8d %8d %8d" % row)
+    base = dict(fl.split("=", 1) for fl in a.flavours).get("client-credentials", "n/a")
+    if a.option and base != "n/a":
+        plain = core_flash(parse_map(os.path.join(base, "image.map")))
+        print()
+        print("one option at a time, client-credentials core (%d bytes; et_config.h has the "
+              "defaults)" % plain)
+        print("%-32s %8s %8s" % ("option", "core", "change"))
+        for opt in a.option:
+            name, where = opt.rsplit("=", 1)
+            size = core_flash(parse_map(os.path.join(where, "image.map")))
+            print("%-32s %8d %+8d" % (name, size, size - plain))
     print()
     print("RAM (.bss) includes what the caller provides: the workspace buffer and jsmn tokens "
           "(CONFIG_ET_WORK_BUF_SIZE, CONFIG_ET_JSON_TOKENS), the port with mbedTLS's contexts, "
