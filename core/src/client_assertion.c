@@ -17,6 +17,8 @@ typedef struct b64_stream {
   size_t n;
 } b64_stream;
 
+static const char hex[] = "0123456789abcdef";
+
 static void put(b64_stream *s, const char *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
     s->carry[s->n++] = (uint8_t)p[i];
@@ -38,7 +40,6 @@ static void finish(b64_stream *s) {
 
 /* A JSON string value: quotes, backslashes and control bytes escaped. */
 static void put_json_str(b64_stream *s, et_str v) {
-  static const char hex[] = "0123456789abcdef";
   put(s, "\"", 1);
   for (size_t i = 0; i < v.n; i++) {
     unsigned char c = (unsigned char)v.p[i];
@@ -63,28 +64,24 @@ static void put_u64(b64_stream *s, uint64_t v) {
   put(s, digits, d.len);
 }
 
-/* "alg", "typ" and the certificate thumbprint the authority looks up. */
+/* "alg", "typ" and the certificate thumbprint the authority looks up:
+ * x5t#S256, or x5t (SHA-1) with RS256 for older authorities (ADFS) that
+ * know certificates by SHA-1 only. */
 static et_err put_header(b64_stream *s, const et_cred *c) {
+  static const char algs[][6] = { "RS256", "PS256", "ES256" }; /* by et_sig_alg */
   char thumb[ET_B64URL_LEN(32)];
+  bool sha1 = c->alg == ET_SIG_RS256;
   et_buf t;
-  et_buf_init(&t, thumb, sizeof thumb);
-  switch (c->alg) {
-  case ET_SIG_PS256:
-    put_cstr(s, "{\"alg\":\"PS256\",\"typ\":\"JWT\",\"x5t#S256\":\"");
-    et_b64url_encode(&t, c->x5t_s256, sizeof c->x5t_s256);
-    break;
-  case ET_SIG_ES256:
-    put_cstr(s, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"x5t#S256\":\"");
-    et_b64url_encode(&t, c->x5t_s256, sizeof c->x5t_s256);
-    break;
-  case ET_SIG_RS256:
-    /* Older authorities (ADFS) know certificates by SHA-1 only. */
-    put_cstr(s, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":\"");
-    et_b64url_encode(&t, c->x5t_sha1, sizeof c->x5t_sha1);
-    break;
-  default:
+  if ((unsigned)c->alg > ET_SIG_ES256)
     return ET_E_ARG;
-  }
+  et_buf_init(&t, thumb, sizeof thumb);
+  if (sha1)
+    et_b64url_encode(&t, c->x5t_sha1, sizeof c->x5t_sha1);
+  else
+    et_b64url_encode(&t, c->x5t_s256, sizeof c->x5t_s256);
+  put_cstr(s, "{\"alg\":\"");
+  put(s, algs[c->alg], 5);
+  put_cstr(s, sha1 ? "\",\"typ\":\"JWT\",\"x5t\":\"" : "\",\"typ\":\"JWT\",\"x5t#S256\":\"");
   put(s, thumb, t.len);
   put_cstr(s, "\"}");
   return ET_OK;
@@ -92,7 +89,6 @@ static et_err put_header(b64_stream *s, const et_cred *c) {
 
 /* A version 4 GUID from 16 random bytes, as Entra's own ids look. */
 static void put_jti(b64_stream *s, const uint8_t jti[16]) {
-  static const char hex[] = "0123456789abcdef";
   char g[36];
   size_t k = 0;
   for (size_t i = 0; i < 16; i++) {
