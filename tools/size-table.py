@@ -73,7 +73,7 @@ def parse_map(path):
         m = re.match(r"^ (\S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
         if m and not m.group(1).startswith("*"):
             entries.append((k, int(m.group(2), 16), int(m.group(3), 16),
-                            part_of(m.group(4).strip())))
+                            part_of(m.group(4).strip()), m.group(4).strip()))
             pending = None
             continue
         m = re.match(r"^ (\.\S+|COMMON)$", line.rstrip())
@@ -83,14 +83,24 @@ def parse_map(path):
         m = re.match(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
         if m and pending:
             entries.append((k, int(m.group(1), 16), int(m.group(2), 16),
-                            part_of(m.group(3).strip())))
+                            part_of(m.group(3).strip()), m.group(3).strip()))
             pending = None
     sizes = {(p, k): 0 for p in PARTS for k in KINDS}
-    for i, (k, addr, size, part) in enumerate(entries):
+    for i, (k, addr, size, part, obj) in enumerate(entries):
         if i + 1 < len(entries) and entries[i + 1][0] == k and entries[i + 1][1] >= addr:
             size = min(size, entries[i + 1][1] - addr)
         sizes[(part, k)] += size
+        if part == "core" and k != ".bss":
+            m = re.search(r"\(([^()]+)\.o\)$", obj)
+            key = ("object", m.group(1) if m else obj)
+            sizes[key] = sizes.get(key, 0) + size
     return sizes
+
+
+def core_objects(sizes):
+    """Core's flash per source file, largest first."""
+    return sorted(((n, v) for (p, n), v in sizes.items() if p == "object"),
+                  key=lambda kv: (-kv[1], kv[0]))
 
 
 def core_flash(sizes):
@@ -173,6 +183,12 @@ def main():
         for row in lto_rows:
             print("%-20s %8d %8d %8d" % row)
     base = dict(fl.split("=", 1) for fl in a.flavours).get("client-credentials", "n/a")
+    if base != "n/a":
+        objs = core_objects(parse_map(os.path.join(base, "image.map")))
+        print()
+        print("client-credentials core per source file (flash, linked; core/src/NAME.c)")
+        for i in range(0, len(objs), 4):
+            print(("  " + "".join("%-26s" % ("%s %d" % kv) for kv in objs[i:i + 4])).rstrip())
     if a.option and base != "n/a":
         plain = core_flash(parse_map(os.path.join(base, "image.map")))
         print()
