@@ -89,12 +89,8 @@ static bool read_form(et_str s, const char *t, int fields[FIELDS]) {
   return i == s.n;
 }
 
-static bool leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..12; y
- * 0..9999). Years count from March (the leap day ends them) and from 400
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..13, 13 being
+ * January of y + 1; y 0..9999; d may pass the month's end). Years count from March (the leap day ends them) and from 400
  * years before year 0, so every division is of a positive number. 32-bit
  * arithmetic: no 64-bit division helper on small targets, and every
  * value here fits. */
@@ -106,8 +102,8 @@ static int32_t days_from_civil(int32_t y, int32_t m, int32_t d) {
 }
 
 et_err et_http_date_parse(et_str s, int64_t *unix_s) {
-  static const uint8_t mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
   int v[FIELDS];
+  int32_t days;
   int f = IMF_FIXDATE;
   if (unix_s == NULL)
     return ET_E_ARG;
@@ -119,14 +115,17 @@ et_err et_http_date_parse(et_str s, int64_t *unix_s) {
     f++;
   if (f == RFC_850)
     v[YEAR] += v[YEAR] < 70 ? 2000 : 1900;
-  if (f > ASCTIME || v[DAY] < 1 ||
-      v[DAY] > mdays[v[MONTH]] + (v[MONTH] == 1 && leap(v[YEAR])) || v[HOUR] > 23 ||
+  if (f > ASCTIME)
+    return ET_E_INPUT;
+  days = days_from_civil(v[YEAR], v[MONTH] + 1, v[DAY]);
+  /* A day is in its month when it comes before the next month's first
+   * (leap years included, no table). */
+  if (v[DAY] < 1 || days >= days_from_civil(v[YEAR], v[MONTH] + 2, 1) || v[HOUR] > 23 ||
       v[MINUTE] > 59 || v[SECOND] > 60)
     return ET_E_INPUT;
   if (v[SECOND] == 60)
     v[SECOND] = 59;
-  *unix_s = (int64_t)days_from_civil(v[YEAR], v[MONTH] + 1, v[DAY]) * 86400 +
-            v[HOUR] * 3600 + v[MINUTE] * 60 + v[SECOND];
+  *unix_s = (int64_t)days * 86400 + v[HOUR] * 3600 + v[MINUTE] * 60 + v[SECOND];
   return ET_OK;
 }
 

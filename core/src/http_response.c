@@ -172,7 +172,7 @@ static et_err status_byte(et_http_response *r, unsigned char c) {
       if (t == '#' ? !is_digit(c) : t == 'x' ? c != '0' && c != '1' : c != (unsigned char)t)
         return ET_E_HTTP_SYNTAX;
       if (t == '#')
-        r->acc = r->acc * 10 + (unsigned)(c - '0');
+        r->acc = (uint32_t)r->acc * 10u + (unsigned)(c - '0'); /* < 1000 */
       if (c == '0' && t == 'x')
         r->flags |= M_HTTP10;
       if (r->pos == sizeof head - 1) {
