@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP/1.1 request head writer. Every field is checked before the first
  * byte is written, so a rejected request leaves nothing half-built. */
+#include "edgetoken/et_form.h"
 #include "edgetoken/et_http.h"
 
 #include <stddef.h>
@@ -135,19 +136,18 @@ static void b64_end(b64_out *o) {
     et_buf_put_char(o->b, '=');
 }
 
-/* application/x-www-form-urlencoded (as et_form_encode), into the base64. */
+/* application/x-www-form-urlencoded, into the base64: et_form_encode's
+ * bytes, one input byte at a time through a 3-byte buffer (wiped). */
 static void b64_form(b64_out *o, et_str s) {
-  static const char hex[] = "0123456789ABCDEF";
+  char esc[3];
   for (size_t i = 0; i < s.n; i++) {
-    unsigned char c = (unsigned char)s.p[i];
-    if (et_char_in((char)c, ET_CHARS_UNRESERVED)) {
-      b64_byte(o, c);
-    } else {
-      b64_byte(o, '%');
-      b64_byte(o, (unsigned char)hex[c >> 4]);
-      b64_byte(o, (unsigned char)hex[c & 15]);
-    }
+    et_buf t;
+    et_buf_init(&t, esc, sizeof esc);
+    et_form_encode(&t, (et_str){ s.p + i, 1 });
+    for (size_t k = 0; k < t.len; k++)
+      b64_byte(o, (unsigned char)esc[k]);
   }
+  et_wipe(esc, sizeof esc);
 }
 
 static void put_basic(et_buf *b, const et_http_request *r) {
