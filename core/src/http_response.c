@@ -53,15 +53,15 @@ enum state {
  * word's order: the header names first, then the values looked for. One
  * list serves every lookup; a field only acts on its own values. */
 static const char words[] = "content-length\0transfer-encoding\0connection\0"
-                            "retry-after\0content-type\0date\0"
+                            "retry-after\0date\0content-type\0"
                             "close\0keep-alive\0chunked\0application/json";
 enum word {
   W_CONTENT_LENGTH,
-  W_TRANSFER_ENCODING,
+  W_TRANSFER_ENCODING, /* the two lists next to each other, */
   W_CONNECTION,
-  W_RETRY_AFTER,
-  W_CONTENT_TYPE,
-  W_DATE, /* the last header name */
+  W_RETRY_AFTER, /* and the two dates: is_list() and is_date() are */
+  W_DATE,        /* range tests */
+  W_CONTENT_TYPE, /* the last header name */
   W_CLOSE,
   W_KEEP_ALIVE,
   W_CHUNKED,
@@ -121,6 +121,11 @@ static et_str kept(const et_http_response *r) {
  * whitespace. */
 static bool is_date(uint8_t field) {
   return field == W_RETRY_AFTER || field == W_DATE;
+}
+
+/* Connection and Transfer-Encoding are comma-separated lists. */
+static bool is_list(uint8_t field) {
+  return field == W_CONNECTION || field == W_TRANSFER_ENCODING;
 }
 
 static bool in_head(uint8_t state) { return state <= S_VALUE; }
@@ -255,7 +260,7 @@ static et_err name_byte(et_http_response *r, unsigned char c, size_t room) {
   if (c != ':') /* also a line without a colon, or space before it */
     return ET_E_HTTP_SYNTAX;
   w = lookup(kept(r));
-  r->field = (uint8_t)((r->flags & M_TRAILERS) || w > W_DATE ? W_NONE : w);
+  r->field = (uint8_t)((r->flags & M_TRAILERS) || w > W_CONTENT_TYPE ? W_NONE : w);
   r->state = S_VALUE;
   r->vflags = 0;
   r->acc = 0;
@@ -358,7 +363,7 @@ static et_err value_byte(et_http_response *r, unsigned char c) {
   }
   if (is_ctl(c) && c != '\t')
     return ET_E_HTTP_SYNTAX;
-  if (c == ',' && (r->field == W_CONNECTION || r->field == W_TRANSFER_ENCODING))
+  if (c == ',' && is_list(r->field))
     return end_element(r);
   if (c == ';' && r->field == W_CONTENT_TYPE)
     r->vflags |= V_PARAMS; /* parameters do not change the type */

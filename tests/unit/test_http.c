@@ -222,6 +222,31 @@ static void request_redacted_authorization(void **state) {
   assert_false(contains(out, b.len, "eyJ0"));
 }
 
+/* client_secret_basic: form-encoded user ':' password, in base64 with every
+ * padding length and the '+' that form-encoded text can give ('/' it
+ * cannot: it needs a byte ending in six 1 bits, '?' or DEL). */
+static void basic_line(const char *user, const char *pass, const char *want) {
+  char out[512];
+  et_http_request r = post_request();
+  et_buf b;
+  r.authorization = ET_STR_NULL; /* Basic stands in for it */
+  r.basic_user = et_str_from_cstr(user);
+  r.basic_pass = et_str_from_cstr(pass);
+  r.bearer = ET_STR("not-used-with-basic");
+  et_buf_init(&b, out, sizeof out);
+  assert_int_equal(et_http_request_write(&b, &r), ET_OK);
+  assert_true(contains(out, b.len, want));
+  assert_false(contains(out, b.len, "Bearer"));
+}
+
+static void request_basic_exact(void **state) {
+  (void)state;
+  basic_line("ab", "", "\r\nAuthorization: Basic YWI6\r\n");
+  basic_line("a", "", "\r\nAuthorization: Basic YTo=\r\n");
+  basic_line("a b", "p+/=", "\r\nAuthorization: Basic YSUyMGI6cCUyQiUyRiUzRA==\r\n");
+  basic_line("A", "~", "\r\nAuthorization: Basic QTp+\r\n");
+}
+
 /* ---- response parser --------------------------------------------------- */
 
 #define CAP 512
@@ -929,6 +954,7 @@ int main(void) {
     cmocka_unit_test(request_injection_rejected),
     cmocka_unit_test(request_overflow_sticky),
     cmocka_unit_test(request_redacted_authorization),
+    cmocka_unit_test(request_basic_exact),
     cmocka_unit_test(content_length_body),
     cmocka_unit_test(chunked_body_decoded),
     cmocka_unit_test(chunked_with_content_length_is_an_error),
