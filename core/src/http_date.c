@@ -5,141 +5,127 @@
 
 #include <string.h>
 
-static const char *const days3[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-static const char *const days_long[7] = { "Monday", "Tuesday", "Wednesday", "Thursday",
-                                          "Friday", "Saturday", "Sunday" };
-static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+/* Name lists: each name ended by a NUL, the list by an empty name. */
+static const char days3[] = "Mon\0Tue\0Wed\0Thu\0Fri\0Sat\0Sun\0";
+static const char days_long[] = "Monday\0Tuesday\0Wednesday\0Thursday\0"
+                                "Friday\0Saturday\0Sunday\0";
+static const char months[] = "Jan\0Feb\0Mar\0Apr\0May\0Jun\0"
+                             "Jul\0Aug\0Sep\0Oct\0Nov\0Dec\0";
 
-/* A cursor over the value: every reader advances it or fails. */
-typedef struct cur {
-  const char *p;
-  size_t n;
-  bool bad;
-} cur;
+/* The three forms, one template byte per input byte except names (their
+ * letters as in strftime; none is a literal of any form):
+ *   a  a day name (Mon), A  a day name in full (Monday), b  a month (Jan)
+ *   d y h m s  a digit of the day, year, hour, minute or second
+ *   _  asctime's padded day: its first digit or a space ("Nov  6")
+ *   any other byte stands for itself. */
+enum form { IMF_FIXDATE, RFC_850, ASCTIME };
+static const char forms[][26] = {
+  "a, dd b yyyy hh:mm:ss GMT",
+  "A, dd-b-yy hh:mm:ss GMT",
+  "a b _d hh:mm:ss yyyy",
+};
 
-static void lit(cur *c, const char *s) {
-  size_t k = strlen(s);
-  if (c->bad || c->n < k || memcmp(c->p, s, k) != 0) {
-    c->bad = true;
-    return;
-  }
-  c->p += k;
-  c->n -= k;
-}
+/* The fields a form fills: the digit letters' numbers in their order,
+ * then the month's index. */
+static const char digit_letters[] = "dyhms";
+enum { DAY, YEAR, HOUR, MINUTE, SECOND, MONTH, FIELDS };
 
-/* Exactly k digits; " d" too when space_pad (asctime's day). */
-static int digits(cur *c, size_t k, bool space_pad) {
-  int v = 0;
-  if (c->bad || c->n < k) {
-    c->bad = true;
-    return 0;
-  }
-  for (size_t i = 0; i < k; i++) {
-    char ch = c->p[i];
-    if (space_pad && i == 0 && k == 2 && ch == ' ')
-      continue;
-    if (ch < '0' || ch > '9') {
-      c->bad = true;
-      return 0;
-    }
-    v = v * 10 + (ch - '0');
-  }
-  c->p += k;
-  c->n -= k;
-  return v;
-}
-
-/* Index of the name at the cursor among count names, or -1. */
-static int name(cur *c, const char *const *names, int count) {
-  for (int i = 0; i < count && !c->bad; i++) {
-    const char *s = names[i];
-    size_t k = strlen(s);
-    if (c->n >= k && memcmp(c->p, s, k) == 0) {
-      c->p += k;
-      c->n -= k;
-      return i;
-    }
-  }
-  c->bad = true;
+/* The field a digit letter fills, or -1 for a literal byte. */
+static int digit_field(char letter) {
+  for (int k = 0; k < MONTH; k++)
+    if (digit_letters[k] == letter)
+      return k;
   return -1;
 }
 
-static int month(cur *c) {
-  return name(c, months, 12);
+/* The index of the name at s[*i] in list, moving *i past it; -1 if none. */
+static int name(et_str s, size_t *i, const char *list) {
+  for (int k = 0; *list != '\0'; k++) {
+    size_t n = strlen(list);
+    if (s.n - *i >= n && memcmp(s.p + *i, list, n) == 0) {
+      *i += n;
+      return k;
+    }
+    list += n + 1;
+  }
+  return -1;
 }
 
-static void time_of_day(cur *c, int *h, int *m, int *s) {
-  *h = digits(c, 2, false);
-  lit(c, ":");
-  *m = digits(c, 2, false);
-  lit(c, ":");
-  *s = digits(c, 2, false);
+/* Reads the whole of s as template t into the fields; false if it does
+ * not fit. */
+static bool read_form(et_str s, const char *t, int fields[FIELDS]) {
+  size_t i = 0;
+  memset(fields, 0, FIELDS * sizeof fields[0]);
+  for (; *t != '\0'; t++) {
+    int field;
+    char want = *t;
+    if (want == 'a' || want == 'A' || want == 'b') {
+      int k = name(s, &i, want == 'b' ? months : want == 'a' ? days3 : days_long);
+      if (k < 0)
+        return false;
+      if (want == 'b')
+        fields[MONTH] = k;
+      continue;
+    }
+    if (i == s.n)
+      return false;
+    if (want == '_') {
+      if (s.p[i] == ' ') {
+        i++;
+        continue;
+      }
+      want = 'd';
+    }
+    field = digit_field(want);
+    if (field >= 0) {
+      if (s.p[i] < '0' || s.p[i] > '9')
+        return false;
+      fields[field] = fields[field] * 10 + (s.p[i] - '0');
+    } else if (s.p[i] != want) {
+      return false;
+    }
+    i++;
+  }
+  return i == s.n;
 }
 
-static bool leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..12; y
- * 0..9999). 32-bit arithmetic: no 64-bit division helper on small
- * targets, and every value here fits. */
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..13, 13 being
+ * January of y + 1; y 0..9999; d may pass the month's end). Years count from March (the leap day ends them) and from 400
+ * years before year 0, so every division is of a positive number. 32-bit
+ * arithmetic: no 64-bit division helper on small targets, and every
+ * value here fits. */
 static int32_t days_from_civil(int32_t y, int32_t m, int32_t d) {
-  int32_t yy = y - (m <= 2);
-  int32_t era = (yy >= 0 ? yy : yy - 399) / 400;
-  int32_t yoe = yy - era * 400;
+  int32_t yy = y + 400 - (m <= 2);
   int32_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int32_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  /* 865565: this count on 1970-01-01 */
+  return yy * 365 + yy / 4 - yy / 100 + yy / 400 + doy - 865565;
 }
 
 et_err et_http_date_parse(et_str s, int64_t *unix_s) {
-  static const uint8_t mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  cur c = { s.p, s.p != NULL ? s.n : 0, s.p == NULL };
-  int y, mon, d, h, mi, sec;
+  int v[FIELDS];
+  int32_t days;
+  int f = IMF_FIXDATE;
   if (unix_s == NULL)
     return ET_E_ARG;
   *unix_s = 0;
-  if (c.n > 4 && c.p[3] == ',') { /* IMF-fixdate */
-    (void)name(&c, days3, 7);
-    lit(&c, ", ");
-    d = digits(&c, 2, false);
-    lit(&c, " ");
-    mon = month(&c);
-    lit(&c, " ");
-    y = digits(&c, 4, false);
-    lit(&c, " ");
-    time_of_day(&c, &h, &mi, &sec);
-    lit(&c, " GMT");
-  } else if (c.n > 4 && c.p[3] == ' ') { /* asctime */
-    (void)name(&c, days3, 7);
-    lit(&c, " ");
-    mon = month(&c);
-    lit(&c, " ");
-    d = digits(&c, 2, true);
-    lit(&c, " ");
-    time_of_day(&c, &h, &mi, &sec);
-    lit(&c, " ");
-    y = digits(&c, 4, false);
-  } else { /* RFC 850 */
-    (void)name(&c, days_long, 7);
-    lit(&c, ", ");
-    d = digits(&c, 2, false);
-    lit(&c, "-");
-    mon = month(&c);
-    lit(&c, "-");
-    y = digits(&c, 2, false);
-    y += y < 70 ? 2000 : 1900;
-    lit(&c, " ");
-    time_of_day(&c, &h, &mi, &sec);
-    lit(&c, " GMT");
-  }
-  if (c.bad || c.n != 0 || mon < 0 || d < 1 ||
-      d > mdays[mon] + (mon == 1 && leap(y)) || h > 23 || mi > 59 || sec > 60)
+  if (s.p == NULL)
     return ET_E_INPUT;
-  if (sec == 60)
-    sec = 59;
-  *unix_s = (int64_t)days_from_civil(y, mon + 1, d) * 86400 + h * 3600 + mi * 60 + sec;
+  /* The forms differ at byte 3 (',' 'd' ' '): at most one can fit. */
+  while (f <= ASCTIME && !read_form(s, forms[f], v))
+    f++;
+  if (f == RFC_850)
+    v[YEAR] += v[YEAR] < 70 ? 2000 : 1900;
+  if (f > ASCTIME)
+    return ET_E_INPUT;
+  days = days_from_civil(v[YEAR], v[MONTH] + 1, v[DAY]);
+  /* A day is in its month when it comes before the next month's first
+   * (leap years included, no table). */
+  if (v[DAY] < 1 || days >= days_from_civil(v[YEAR], v[MONTH] + 2, 1) || v[HOUR] > 23 ||
+      v[MINUTE] > 59 || v[SECOND] > 60)
+    return ET_E_INPUT;
+  if (v[SECOND] == 60)
+    v[SECOND] = 59;
+  *unix_s = (int64_t)days * 86400 + v[HOUR] * 3600 + v[MINUTE] * 60 + v[SECOND];
   return ET_OK;
 }
 

@@ -1,40 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP/1.1 request head writer. Every field is checked before the first
  * byte is written, so a rejected request leaves nothing half-built. */
+#include "edgetoken/et_form.h"
 #include "edgetoken/et_http.h"
 
-static bool is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+#include <stddef.h>
 
-static bool span_ok(et_str s) { return s.p != NULL || s.n == 0; }
+/* What a request field may hold. */
+enum text {
+  TOKEN, /* RFC 9110 tchar, not empty: method, header names */
+  WORD,  /* visible bytes, not empty: host and path, in the request line or Host */
+  VALUE  /* header values: tabs and spaces too, may be empty */
+};
 
-static bool token_ok(et_str s) {
-  if (s.n == 0 || s.p == NULL)
-    return false;
-  for (size_t i = 0; i < s.n; i++)
-    if (!et_char_in(s.p[i], ET_CHARS_TCHAR))
-      return false;
-  return true;
-}
-
-/* Header values: tabs allowed, no CR, LF, NUL or other controls. */
-static bool value_ok(et_str s) {
-  if (!span_ok(s))
+/* Refuses CR, LF, NUL and every other control byte (header injection). */
+static bool text_ok(et_str s, enum text t) {
+  if (s.n == 0)
+    return t == VALUE;
+  if (s.p == NULL)
     return false;
   for (size_t i = 0; i < s.n; i++) {
     unsigned char c = (unsigned char)s.p[i];
-    if (is_ctl(c) && c != '\t')
-      return false;
-  }
-  return true;
-}
-
-/* Host and path sit in the request line or Host: no spaces either. */
-static bool word_ok(et_str s) {
-  if (s.n == 0 || s.p == NULL)
-    return false;
-  for (size_t i = 0; i < s.n; i++) {
-    unsigned char c = (unsigned char)s.p[i];
-    if (is_ctl(c) || c == ' ')
+    bool ok = t == TOKEN ? et_char_in((char)c, ET_CHARS_TCHAR)
+                         : (c > ' ' && c != 0x7f) || (t == VALUE && (c == ' ' || c == '\t'));
+    if (!ok)
       return false;
   }
   return true;
@@ -48,23 +37,46 @@ static bool has_char(et_str s, char c) {
 }
 
 static bool request_ok(const et_http_request *r) {
-  if (!token_ok(r->method) || !word_ok(r->host) || !word_ok(r->path) ||
-      r->path.p[0] != '/' || r->port == 0 || !value_ok(r->content_type) ||
-      !value_ok(r->authorization) || !value_ok(r->bearer) || (r->extra == NULL && r->n_extra > 0) ||
-      !span_ok(r->basic_user) || !span_ok(r->basic_pass) ||
+  /* The text fields as a table: one loop instead of a call each. */
+  static const struct {
+    uint8_t at; /* offsetof the et_str in et_http_request */
+    uint8_t text;
+  } fields[] = {
+    { offsetof(et_http_request, method), TOKEN },
+    { offsetof(et_http_request, host), WORD },
+    { offsetof(et_http_request, path), WORD },
+    { offsetof(et_http_request, content_type), VALUE },
+    { offsetof(et_http_request, authorization), VALUE },
+    { offsetof(et_http_request, bearer), VALUE },
+  };
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    const et_str *s = (const et_str *)(const void *)((const char *)r + fields[i].at);
+    if (!text_ok(*s, (enum text)fields[i].text))
+      return false;
+  }
+  if (r->path.p[0] != '/' || r->port == 0 || (r->extra == NULL && r->n_extra > 0) ||
+      (r->basic_user.p == NULL && r->basic_user.n > 0) ||
+      (r->basic_pass.p == NULL && r->basic_pass.n > 0) ||
       (r->basic_user.n > 0 && r->authorization.n > 0))
     return false;
   for (size_t i = 0; i < r->n_extra; i++)
-    if (!token_ok(r->extra[i].name) || !value_ok(r->extra[i].value))
+    if (!text_ok(r->extra[i].name, TOKEN) || !text_ok(r->extra[i].value, VALUE))
       return false;
   return true;
 }
 
-static void put_header(et_buf *b, et_str name, et_str value) {
-  et_buf_put_str(b, name);
-  et_buf_put(b, ": ", 2);
+static void put_crlf(et_buf *b) { et_buf_put(b, "\r\n", 2); }
+
+/* head is the name with its ": " (or more of the line). */
+static void put_line(et_buf *b, const char *head, et_str value) {
+  et_buf_put_cstr(b, head);
   et_buf_put_str(b, value);
-  et_buf_put(b, "\r\n", 2);
+  put_crlf(b);
+}
+
+/* A secret value, or "***" in a redacting buffer. */
+static et_str secret(const et_buf *b, et_str s) {
+  return b->redact ? ET_STR("***") : s;
 }
 
 static void put_host(et_buf *b, const et_http_request *r) {
@@ -80,69 +92,77 @@ static void put_host(et_buf *b, const et_http_request *r) {
     et_buf_put_char(b, ':');
     et_buf_put_u64(b, r->port);
   }
-  et_buf_put(b, "\r\n", 2);
+  put_crlf(b);
 }
 
-/* Standard base64 (with padding) of a byte stream, through a 3-byte carry. */
+/* Standard base64 (with padding) of a byte stream, through a bit
+ * accumulator: 8 bits in per byte, 6 bits out per character. */
 typedef struct b64_out {
   et_buf *b;
-  uint8_t carry[3];
-  size_t n;
+  uint32_t bits;  /* the bits not written yet, lowest are newest */
+  unsigned n;     /* how many */
+  unsigned chars; /* characters written, for the padding */
 } b64_out;
 
-static void b64_flush(b64_out *o) {
-  static const char abc[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  char q[4];
-  uint32_t v;
-  if (o->n == 0)
-    return;
-  v = (uint32_t)o->carry[0] << 16 | (uint32_t)(o->n > 1 ? o->carry[1] : 0) << 8 |
-      (uint32_t)(o->n > 2 ? o->carry[2] : 0);
-  q[0] = abc[v >> 18 & 63];
-  q[1] = abc[v >> 12 & 63];
-  q[2] = o->n > 1 ? abc[v >> 6 & 63] : '=';
-  q[3] = o->n > 2 ? abc[v & 63] : '=';
-  et_buf_put(o->b, q, 4);
-  o->n = 0;
+/* The character of the low 6 bits of v: A-Z a-z 0-9 + / (computed: a
+ * table would be larger). */
+static char b64_char(unsigned v) {
+  v &= 63;
+  if (v < 26)
+    return (char)('A' + v);
+  if (v < 52)
+    return (char)('a' + v - 26);
+  if (v < 62)
+    return (char)('0' + v - 52);
+  return v == 62 ? '+' : '/';
 }
 
-static void b64_byte(b64_out *o, char c) {
-  o->carry[o->n++] = (uint8_t)c;
-  if (o->n == 3)
-    b64_flush(o);
-}
-
-/* application/x-www-form-urlencoded (as et_form_encode), into the base64. */
-static void b64_form(b64_out *o, et_str s) {
-  static const char hex[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < s.n; i++) {
-    unsigned char c = (unsigned char)s.p[i];
-    if (et_char_in((char)c, ET_CHARS_UNRESERVED)) {
-      b64_byte(o, (char)c);
-    } else {
-      b64_byte(o, '%');
-      b64_byte(o, hex[c >> 4]);
-      b64_byte(o, hex[c & 15]);
-    }
+static void b64_byte(b64_out *o, unsigned char c) {
+  o->bits = o->bits << 8 | c;
+  o->n += 8;
+  while (o->n >= 6) {
+    o->n -= 6;
+    et_buf_put_char(o->b, b64_char(o->bits >> o->n));
+    o->chars++;
   }
 }
 
+/* The last bits, padded with zeros to a character, then '=' to a
+ * multiple of four characters. */
+static void b64_end(b64_out *o) {
+  if (o->n > 0)
+    et_buf_put_char(o->b, b64_char(o->bits << (6 - o->n)));
+  for (unsigned k = o->chars + (o->n > 0); k % 4 != 0; k++)
+    et_buf_put_char(o->b, '=');
+}
+
+/* application/x-www-form-urlencoded, into the base64: et_form_encode's
+ * bytes, one input byte at a time through a 3-byte buffer (wiped). */
+static void b64_form(b64_out *o, et_str s) {
+  char esc[3];
+  for (size_t i = 0; i < s.n; i++) {
+    et_buf t;
+    et_buf_init(&t, esc, sizeof esc);
+    et_form_encode(&t, (et_str){ s.p + i, 1 });
+    for (size_t k = 0; k < t.len; k++)
+      b64_byte(o, (unsigned char)esc[k]);
+  }
+  et_wipe(esc, sizeof esc);
+}
+
 static void put_basic(et_buf *b, const et_http_request *r) {
-  b64_out o;
+  b64_out o = { b, 0, 0, 0 };
   et_buf_put_cstr(b, "Authorization: Basic ");
   if (b->redact) {
     et_buf_put_cstr(b, "***\r\n");
     return;
   }
-  o.b = b;
-  o.n = 0;
   b64_form(&o, r->basic_user);
   b64_byte(&o, ':');
   b64_form(&o, r->basic_pass);
-  b64_flush(&o);
-  et_wipe(o.carry, sizeof o.carry);
-  et_buf_put(b, "\r\n", 2);
+  b64_end(&o);
+  et_wipe(&o.bits, sizeof o.bits);
+  put_crlf(b);
 }
 
 et_err et_http_request_write(et_buf *b, const et_http_request *r) {
@@ -160,25 +180,23 @@ et_err et_http_request_write(et_buf *b, const et_http_request *r) {
                      "Accept: application/json\r\n");
   et_buf_put_cstr(b, r->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
   if (r->content_type.n > 0)
-    put_header(b, ET_STR("Content-Type"), r->content_type);
+    put_line(b, "Content-Type: ", r->content_type);
   if (r->authorization.n > 0)
-    put_header(b, ET_STR("Authorization"),
-               b->redact ? ET_STR("***") : r->authorization);
+    put_line(b, "Authorization: ", secret(b, r->authorization));
   if (CONFIG_ET_CRED_SECRET_BASIC && r->basic_user.n > 0)
     put_basic(b, r);
-  else if (r->bearer.n > 0 && r->authorization.n == 0) {
-    et_buf_put_cstr(b, "Authorization: Bearer ");
-    et_buf_put_str(b, b->redact ? ET_STR("***") : r->bearer);
-    et_buf_put(b, "\r\n", 2);
+  else if (r->bearer.n > 0 && r->authorization.n == 0)
+    put_line(b, "Authorization: Bearer ", secret(b, r->bearer));
+  for (size_t i = 0; i < r->n_extra; i++) {
+    et_buf_put_str(b, r->extra[i].name);
+    put_line(b, ": ", r->extra[i].value);
   }
-  for (size_t i = 0; i < r->n_extra; i++)
-    put_header(b, r->extra[i].name, r->extra[i].value);
   /* POST always says its length, even 0: some servers answer 411 without. */
   if (r->body_len > 0 || et_str_eq(r->method, ET_STR("POST"))) {
     et_buf_put_cstr(b, "Content-Length: ");
     et_buf_put_u64(b, r->body_len);
-    et_buf_put(b, "\r\n", 2);
+    put_crlf(b);
   }
-  et_buf_put(b, "\r\n", 2);
+  put_crlf(b);
   return et_buf_status(b);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Incremental HTTP/1.1 response parser (RFC 9112), byte by byte, so any
- * split of the input gives the same result. Header names and values are
- * matched and converted as they pass; nothing of the header section is
- * stored, so no header value can be "too long to keep".
+ * split of the input gives the same result. Numbers are converted as they
+ * pass; of the words (a name, a list element, a media type, a date) only
+ * the first bytes are kept, enough for the longest one looked for, so no
+ * header value can be "too long to keep": a longer one matches nothing.
  *
  * Choices where the RFCs leave room:
  * - A bare LF ends a line everywhere a CRLF does (RFC 9112 2.2 lets a
@@ -14,8 +15,7 @@
  *   what request smuggling plays on). Any other coding is unsupported.
  * - Retry-After as delta-seconds is capped at one day; as an HTTP-date it
  *   is kept with the answer's Date (et_http_date.h: the engine turns the
- *   two into a delay); anything else is ignored. Only these two values are
- *   kept, in a small buffer, while their line passes.
+ *   two into a delay); anything else is ignored.
  * - Interim 1xx responses are skipped; the header limits count every header
  *   section of the exchange, 1xx and trailers included, so a peer cannot
  *   keep the parser busy with endless interim responses.
@@ -30,33 +30,43 @@
 #define RETRY_AFTER_MAX 86400u
 #define CHUNK_LINE_MAX 256u   /* a chunk-size line with its extensions */
 #define CHUNK_DIGITS_MAX 16u  /* hex digits of a uint64_t */
+#define TEXT_MAX ET_HTTP_DATE_MAX /* longest text kept: see keep() */
 
 enum state {
-  S_STATUS, /* status line and header states come first: see in_head() */
-  S_REASON,
+  S_STATUS, /* 0: a zeroed parser is a fresh one. Status line and header */
+  S_REASON, /* states come first: see in_head() */
   S_LINE_START,
   S_NAME,
   S_VALUE,
-  S_BODY_LENGTH,
+  S_BODY_LENGTH, /* the body states are next to each other: see in_body() */
   S_BODY_CLOSE,
+  S_CHUNK_DATA,
   S_CHUNK_SIZE,
   S_CHUNK_BWS,
   S_CHUNK_EXT,
-  S_CHUNK_DATA,
   S_CHUNK_DATA_END,
   S_DONE,
   S_FAILED
 };
 
-/* Known headers; the order follows names[] (index + 1). */
-enum field {
-  F_OTHER,
-  F_CONTENT_LENGTH,
-  F_TRANSFER_ENCODING,
-  F_CONNECTION,
-  F_RETRY_AFTER,
-  F_CONTENT_TYPE,
-  F_DATE
+/* The words the parser knows, lower case, each ended by a NUL, in enum
+ * word's order: the header names first, then the values looked for. One
+ * list serves every lookup; a field only acts on its own values. */
+static const char words[] = "content-length\0transfer-encoding\0connection\0"
+                            "retry-after\0date\0content-type\0"
+                            "close\0keep-alive\0chunked\0application/json";
+enum word {
+  W_CONTENT_LENGTH,
+  W_TRANSFER_ENCODING, /* the two lists next to each other, */
+  W_CONNECTION,
+  W_RETRY_AFTER, /* and the two dates: is_list() and is_date() are */
+  W_DATE,        /* range tests */
+  W_CONTENT_TYPE, /* the last header name */
+  W_CLOSE,
+  W_KEEP_ALIVE,
+  W_CHUNKED,
+  W_JSON,
+  W_NONE /* not in the list; also the field of any other header */
 };
 
 /* flags: message-wide */
@@ -66,25 +76,11 @@ enum field {
 #define M_TRAILERS 0x08u   /* header states now read chunked trailers */
 
 /* vflags: the value of the current header line */
-#define V_STARTED 0x01u    /* current element has content */
+#define V_STARTED 0x01u    /* the value (list element) has content */
 #define V_SPACE 0x02u      /* whitespace followed that content */
 #define V_BAD 0x04u        /* Retry-After is not delta-seconds */
 #define V_PARAMS 0x08u     /* Content-Type: past the media type */
 #define V_ANY 0x10u        /* the list had a non-empty element */
-
-typedef struct word {
-  const char *s; /* lower case */
-  uint8_t n;
-} word;
-
-#define WORD(lit) { lit, sizeof lit - 1 }
-static const word names[] = { WORD("content-length"), WORD("transfer-encoding"),
-                              WORD("connection"), WORD("retry-after"),
-                              WORD("content-type"), WORD("date") };
-static const word connection_words[] = { WORD("close"), WORD("keep-alive") };
-static const word coding_words[] = { WORD("chunked") };
-static const word media_words[] = { WORD("application/json") };
-#define COUNT(a) (sizeof a / sizeof a[0])
 
 static bool is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
@@ -95,35 +91,47 @@ static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 /* RFC 9110 tchar: the characters of header names. */
 static bool is_tchar(unsigned char c) { return et_char_in((char)c, ET_CHARS_TCHAR); }
 
-/* Word matching without storage: mask bit i stays set while the token read
- * so far is a prefix of t[i]; pos counts the token's bytes (saturating). */
-static uint8_t match_step(uint8_t mask, uint16_t pos, unsigned char c,
-                          const word *t, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if ((mask >> i & 1u) &&
-        (pos >= t[i].n || et_ascii_lower((char)c) != t[i].s[pos]))
-      mask = (uint8_t)(mask & ~(1u << i));
-  return mask;
+/* Which of words s equals, ASCII case-insensitively; W_NONE if none. */
+static enum word lookup(et_str s) {
+  const char *w = words;
+  int i = 0;
+  for (; i < W_NONE; i++) {
+    et_str t = et_str_from_cstr(w);
+    if (et_str_eq_nocase(s, t))
+      break;
+    w += t.n + 1;
+  }
+  return (enum word)i;
 }
 
-/* Index of the word the whole token equals, or -1. */
-static int matched(uint8_t mask, uint16_t pos, const word *t, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if ((mask >> i & 1u) && pos == t[i].n)
-      return (int)i;
-  return -1;
+/* The text of a header name, a list element, a media type or a date is
+ * kept; one byte past the longest date marks it too long, which also
+ * matches no word (all are shorter). */
+static void keep(et_http_response *r, unsigned char c) {
+  if (r->text_len <= TEXT_MAX)
+    r->text[r->text_len++] = (char)c;
 }
 
-static void advance(et_http_response *r) {
-  if (r->pos < UINT16_MAX)
-    r->pos++;
+static et_str kept(const et_http_response *r) {
+  et_str s = { r->text, r->text_len };
+  return s;
+}
+
+/* Dates keep their inner spaces; in other values a word ends at
+ * whitespace. */
+static bool is_date(uint8_t field) {
+  return field == W_RETRY_AFTER || field == W_DATE;
+}
+
+/* Connection and Transfer-Encoding are comma-separated lists. */
+static bool is_list(uint8_t field) {
+  return field == W_CONNECTION || field == W_TRANSFER_ENCODING;
 }
 
 static bool in_head(uint8_t state) { return state <= S_VALUE; }
 
 static bool in_body(uint8_t state) {
-  return state == S_BODY_LENGTH || state == S_BODY_CLOSE ||
-         state == S_CHUNK_DATA;
+  return state >= S_BODY_LENGTH && state <= S_CHUNK_DATA;
 }
 
 static et_err finish(et_http_response *r) {
@@ -132,8 +140,8 @@ static et_err finish(et_http_response *r) {
   return ET_OK;
 }
 
-/* Forget everything about a message: at init and after a 1xx response.
- * The header byte and line counters run on across messages. */
+/* Forget everything about a message: after a 1xx response. The header
+ * byte and line counters run on across messages. */
 static void start_message(et_http_response *r) {
   memset(r, 0, offsetof(et_http_response, done)); /* the results */
   r->flags = 0;
@@ -143,10 +151,8 @@ static void start_message(et_http_response *r) {
 }
 
 void et_http_response_init(et_http_response *r) {
-  if (r == NULL)
-    return;
-  memset(r, 0, sizeof *r);
-  start_message(r);
+  if (r != NULL)
+    memset(r, 0, sizeof *r);
 }
 
 /* A line end: CR only announces the LF that must follow (checked before
@@ -171,7 +177,7 @@ static et_err status_byte(et_http_response *r, unsigned char c) {
       if (t == '#' ? !is_digit(c) : t == 'x' ? c != '0' && c != '1' : c != (unsigned char)t)
         return ET_E_HTTP_SYNTAX;
       if (t == '#')
-        r->acc = r->acc * 10 + (unsigned)(c - '0');
+        r->acc = (uint32_t)r->acc * 10u + (unsigned)(c - '0'); /* < 1000 */
       if (c == '0' && t == 'x')
         r->flags |= M_HTTP10;
       if (r->pos == sizeof head - 1) {
@@ -194,12 +200,6 @@ static et_err status_byte(et_http_response *r, unsigned char c) {
     return ET_E_HTTP_UNSUPPORTED;
   r->state = S_LINE_START;
   return ET_OK;
-}
-
-static void start_element(et_http_response *r) {
-  r->pos = 0;
-  r->match = 0xff;
-  r->vflags = (uint8_t)(r->vflags & ~(V_STARTED | V_SPACE));
 }
 
 static void start_chunk_line(et_http_response *r) {
@@ -240,7 +240,7 @@ static et_err end_of_headers(et_http_response *r, size_t room) {
 }
 
 static et_err name_byte(et_http_response *r, unsigned char c, size_t room) {
-  int w;
+  enum word w;
   if (r->state == S_LINE_START) {
     et_err e = ET_OK;
     if (c == '\r' || c == '\n')
@@ -251,117 +251,75 @@ static et_err name_byte(et_http_response *r, unsigned char c, size_t room) {
     if (++r->header_count > CONFIG_ET_HTTP_MAX_HEADERS)
       return ET_E_HTTP_TOO_LARGE;
     r->state = S_NAME;
-    r->pos = 0;
-    r->match = 0xff;
+    r->text_len = 0;
   }
   if (is_tchar(c)) {
-    r->match = match_step(r->match, r->pos, c, names, COUNT(names));
-    advance(r);
+    keep(r, c);
     return ET_OK;
   }
   if (c != ':') /* also a line without a colon, or space before it */
     return ET_E_HTTP_SYNTAX;
-  w = matched(r->match, r->pos, names, COUNT(names));
-  r->field = (uint8_t)((r->flags & M_TRAILERS) || w < 0 ? F_OTHER : w + 1);
+  w = lookup(kept(r));
+  r->field = (uint8_t)((r->flags & M_TRAILERS) || w > W_CONTENT_TYPE ? W_NONE : w);
   r->state = S_VALUE;
   r->vflags = 0;
   r->acc = 0;
-  r->date_len = 0;
-  start_element(r);
+  r->text_len = 0;
   return ET_OK;
-}
-
-static const word *words_of(uint8_t field, size_t *n) {
-  if (field == F_CONNECTION) {
-    *n = COUNT(connection_words);
-    return connection_words;
-  }
-  if (field == F_TRANSFER_ENCODING) {
-    *n = COUNT(coding_words);
-    return coding_words;
-  }
-  *n = COUNT(media_words);
-  return media_words;
-}
-
-/* A byte of a word-valued element (list element or media type). */
-static void word_byte(et_http_response *r, unsigned char c) {
-  size_t n;
-  const word *t = words_of(r->field, &n);
-  /* Content after inner whitespace ("clo se") matches no word. */
-  r->match = (r->vflags & V_SPACE) ? 0 : match_step(r->match, r->pos, c, t, n);
-  advance(r);
-  r->vflags |= V_STARTED;
-}
-
-static int word_matched(const et_http_response *r) {
-  size_t n;
-  const word *t = words_of(r->field, &n);
-  return matched(r->match, r->pos, t, n);
 }
 
 /* End of one element of Connection or Transfer-Encoding. Empty elements
  * (", close") are allowed by the list syntax. */
 static et_err end_element(et_http_response *r) {
-  int w = word_matched(r);
-  if (r->vflags & V_STARTED) {
+  if (r->text_len > 0) {
+    enum word w = lookup(kept(r));
     r->vflags |= V_ANY;
-    if (r->field == F_CONNECTION) {
-      if (w == 0)
+    if (r->field == W_CONNECTION) {
+      if (w == W_CLOSE)
         r->close = true;
-      else if (w == 1)
+      else if (w == W_KEEP_ALIVE)
         r->flags |= M_KEEP_ALIVE;
     } else {
-      if (w != 0)
+      if (w != W_CHUNKED)
         return ET_E_HTTP_UNSUPPORTED; /* gzip, deflate, identity... */
       if (r->chunked)
         return ET_E_HTTP_SYNTAX; /* chunked twice */
       r->chunked = true;
     }
   }
-  start_element(r);
+  r->text_len = 0;
+  r->vflags = (uint8_t)(r->vflags & ~(V_STARTED | V_SPACE));
   return ET_OK;
 }
 
-static et_err length_byte(et_http_response *r, unsigned char c) {
-  unsigned d = (unsigned)(c - '0');
+/* A digit of Content-Length or of Retry-After's delta-seconds: false when
+ * c is no digit or follows inner whitespace ("1 2"); the number saturates
+ * at max, *over says it would have passed it. */
+static bool number_byte(et_http_response *r, unsigned char c, uint64_t max,
+                        bool *over) {
   if (!is_digit(c) || (r->vflags & V_SPACE))
-    return ET_E_HTTP_SYNTAX;
-  /* Constant bounds: no 64-bit division helper on small targets. */
-  if (r->acc > UINT64_MAX / 10 ||
-      (r->acc == UINT64_MAX / 10 && d > UINT64_MAX % 10))
-    return ET_E_HTTP_TOO_LARGE;
-  r->acc = r->acc * 10 + d;
-  r->vflags |= V_STARTED;
-  return ET_OK;
+    return false;
+  /* No 64-bit division helper on small targets: see et_u64_push_digit. */
+  *over = !et_u64_push_digit(&r->acc, (char)c, max);
+  if (*over)
+    r->acc = max;
+  return true;
 }
 
-static void delay_byte(et_http_response *r, unsigned char c) {
-  if (!is_digit(c) || (r->vflags & V_SPACE)) {
-    r->vflags |= V_BAD;
-    return;
-  }
-  r->acc = r->acc * 10 + (unsigned)(c - '0');
-  if (r->acc > RETRY_AFTER_MAX) /* saturate: stays small, cannot overflow */
-    r->acc = RETRY_AFTER_MAX;
-  r->vflags |= V_STARTED;
-}
-
-/* The captured value of a date-valued line, trailing whitespace trimmed. */
+/* The kept value of a date-valued line, trailing whitespace trimmed. */
 static bool date_value(et_http_response *r, int64_t *unix_s) {
-  size_t n = r->date_len;
+  et_str s = kept(r);
   if (!CONFIG_ET_RETRY_AFTER_DATE) /* a constant: no date parser linked */
     return false;
-  while (n > 0 && is_ws((unsigned char)r->date[n - 1]))
-    n--;
-  return r->date_len <= ET_HTTP_DATE_MAX &&
-         et_http_date_parse((et_str){ r->date, n }, unix_s) == ET_OK;
+  while (s.n > 0 && is_ws((unsigned char)s.p[s.n - 1]))
+    s.n--;
+  return r->text_len <= TEXT_MAX && et_http_date_parse(s, unix_s) == ET_OK;
 }
 
 static et_err end_value(et_http_response *r) {
   et_err e = ET_OK;
   switch (r->field) {
-  case F_CONTENT_LENGTH:
+  case W_CONTENT_LENGTH:
     if (!(r->vflags & V_STARTED))
       return ET_E_HTTP_SYNTAX;
     if (r->has_content_length && r->content_length != r->acc)
@@ -369,24 +327,24 @@ static et_err end_value(et_http_response *r) {
     r->has_content_length = true;
     r->content_length = r->acc;
     break;
-  case F_RETRY_AFTER:
+  case W_RETRY_AFTER:
     r->has_retry_after = (r->vflags & (V_STARTED | V_BAD)) == V_STARTED;
     r->retry_after_s = r->has_retry_after ? (uint32_t)r->acc : 0;
     r->has_retry_at = !r->has_retry_after && date_value(r, &r->retry_at_s);
     break;
-  case F_DATE:
+  case W_DATE:
     r->has_date = date_value(r, &r->date_s);
     break;
-  case F_CONNECTION:
+  case W_CONNECTION:
     e = end_element(r);
     break;
-  case F_TRANSFER_ENCODING:
+  case W_TRANSFER_ENCODING:
     e = end_element(r);
     if (e == ET_OK && !(r->vflags & V_ANY))
       e = ET_E_HTTP_SYNTAX; /* empty Transfer-Encoding */
     break;
-  case F_CONTENT_TYPE:
-    r->json = (r->vflags & V_STARTED) && word_matched(r) == 0;
+  case W_CONTENT_TYPE:
+    r->json = lookup(kept(r)) == W_JSON;
     break;
   default:
     break;
@@ -396,6 +354,7 @@ static et_err end_value(et_http_response *r) {
 
 static et_err value_byte(et_http_response *r, unsigned char c) {
   et_err e = ET_OK;
+  bool over = false;
   if (c == '\r' || c == '\n') {
     if (!line_end(r, c, &e))
       return e;
@@ -404,37 +363,31 @@ static et_err value_byte(et_http_response *r, unsigned char c) {
   }
   if (is_ctl(c) && c != '\t')
     return ET_E_HTTP_SYNTAX;
-  /* Dates keep their inner spaces: captured from the first non-space
-   * byte; one byte past the longest date marks it too long. */
-  if (CONFIG_ET_RETRY_AFTER_DATE && (r->field == F_RETRY_AFTER || r->field == F_DATE) &&
-      r->date_len <= ET_HTTP_DATE_MAX &&
-      (r->date_len > 0 || !is_ws(c)))
-    r->date[r->date_len++] = (char)c;
+  if (c == ',' && is_list(r->field))
+    return end_element(r);
+  if (c == ';' && r->field == W_CONTENT_TYPE)
+    r->vflags |= V_PARAMS; /* parameters do not change the type */
   if (is_ws(c)) { /* leading whitespace is skipped, trailing trimmed */
-    if (r->vflags & V_STARTED)
+    if (r->vflags & V_STARTED) {
       r->vflags |= V_SPACE;
+      if (is_date(r->field))
+        keep(r, c);
+    }
     return ET_OK;
   }
-  switch (r->field) {
-  case F_CONTENT_LENGTH:
-    return length_byte(r, c);
-  case F_RETRY_AFTER:
-    delay_byte(r, c);
-    break;
-  case F_CONNECTION:
-  case F_TRANSFER_ENCODING:
-    if (c == ',')
-      return end_element(r);
-    word_byte(r, c);
-    break;
-  case F_CONTENT_TYPE:
-    if (c == ';')
-      r->vflags |= V_PARAMS; /* parameters do not change the type */
-    if (!(r->vflags & V_PARAMS))
-      word_byte(r, c);
-    break;
-  default:
-    break;
+  if (!(r->vflags & V_PARAMS)) {
+    if ((r->vflags & V_SPACE) && !is_date(r->field))
+      r->text_len = TEXT_MAX + 1; /* "clo se": no word */
+    keep(r, c);
+  }
+  r->vflags |= V_STARTED;
+  if (r->field == W_CONTENT_LENGTH) {
+    if (!number_byte(r, c, UINT64_MAX, &over))
+      return ET_E_HTTP_SYNTAX;
+    if (over)
+      return ET_E_HTTP_TOO_LARGE;
+  } else if (r->field == W_RETRY_AFTER && !number_byte(r, c, RETRY_AFTER_MAX, &over)) {
+    r->vflags |= V_BAD; /* perhaps a date */
   }
   return ET_OK;
 }
@@ -454,11 +407,11 @@ static et_err end_chunk_size(et_http_response *r, size_t room) {
 
 static et_err chunk_byte(et_http_response *r, unsigned char c, size_t room) {
   et_err e = ET_OK;
+  int v = et_hex_value((char)c);
   if (r->state != S_CHUNK_DATA_END && ++r->line_bytes > CHUNK_LINE_MAX)
     return ET_E_HTTP_TOO_LARGE;
   switch (r->state) {
-  case S_CHUNK_SIZE: {
-    int v = et_hex_value((char)c);
+  case S_CHUNK_SIZE:
     if (v >= 0) {
       if (r->pos >= CHUNK_DIGITS_MAX)
         return ET_E_HTTP_TOO_LARGE;
@@ -468,19 +421,12 @@ static et_err chunk_byte(et_http_response *r, unsigned char c, size_t room) {
     }
     if (r->pos == 0)
       return ET_E_HTTP_SYNTAX;
+    /* fall through - after the digits as after whitespace */
+  case S_CHUNK_BWS:
     if (is_ws(c)) {
       r->state = S_CHUNK_BWS;
       return ET_OK;
     }
-    if (c == ';') {
-      r->state = S_CHUNK_EXT;
-      return ET_OK;
-    }
-    break;
-  }
-  case S_CHUNK_BWS:
-    if (is_ws(c))
-      return ET_OK;
     if (c == ';') {
       r->state = S_CHUNK_EXT;
       return ET_OK;

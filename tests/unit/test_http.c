@@ -222,6 +222,31 @@ static void request_redacted_authorization(void **state) {
   assert_false(contains(out, b.len, "eyJ0"));
 }
 
+/* client_secret_basic: form-encoded user ':' password, in base64 with every
+ * padding length and the '+' that form-encoded text can give ('/' it
+ * cannot: it needs a byte ending in six 1 bits, '?' or DEL). */
+static void basic_line(const char *user, const char *pass, const char *want) {
+  char out[512];
+  et_http_request r = post_request();
+  et_buf b;
+  r.authorization = ET_STR_NULL; /* Basic stands in for it */
+  r.basic_user = et_str_from_cstr(user);
+  r.basic_pass = et_str_from_cstr(pass);
+  r.bearer = ET_STR("not-used-with-basic");
+  et_buf_init(&b, out, sizeof out);
+  assert_int_equal(et_http_request_write(&b, &r), ET_OK);
+  assert_true(contains(out, b.len, want));
+  assert_false(contains(out, b.len, "Bearer"));
+}
+
+static void request_basic_exact(void **state) {
+  (void)state;
+  basic_line("ab", "", "\r\nAuthorization: Basic YWI6\r\n");
+  basic_line("a", "", "\r\nAuthorization: Basic YTo=\r\n");
+  basic_line("a b", "p+/=", "\r\nAuthorization: Basic YSUyMGI6cCUyQiUyRiUzRA==\r\n");
+  basic_line("A", "~", "\r\nAuthorization: Basic QTp+\r\n");
+}
+
 /* ---- response parser --------------------------------------------------- */
 
 #define CAP 512
@@ -565,6 +590,35 @@ static void content_type_json(void **state) {
                      "Content-Type: application/json\r\n", true);
 }
 
+/* Only the first bytes of a name or word are kept (enough for the longest
+ * one looked for): whitespace or text that runs past them must not change
+ * what the value means. */
+#define SP40 "                                        "
+static void words_longer_than_the_kept_text(void **state) {
+  const char *ok11 = "HTTP/1.1 200 OK\r\n";
+  result res;
+  (void)state;
+  /* Whitespace of any length after a word. */
+  connection_value(ok11, "Connection: close" SP40 "\r\n", true);
+  connection_value(ok11, "Connection:" SP40 "close" SP40 ", x\r\n", true);
+  content_type_value("Content-Type: application/json" SP40 ";charset=utf-8\r\n", true);
+  feed_with_line(&res, ok11, "Transfer-Encoding: chunked" SP40 "\r\n", "\r\n0\r\n\r\n");
+  assert_int_equal(res.err, ET_OK);
+  assert_true(res.r.chunked);
+  /* Anything after that whitespace makes another word. */
+  connection_value(ok11, "Connection: close" SP40 "x\r\n", false);
+  content_type_value("Content-Type: application/json" SP40 "x;charset=utf-8\r\n", false);
+  feed_with_line(&res, ok11, "Transfer-Encoding: chunked" SP40 "x\r\n", "\r\n0\r\n\r\n");
+  assert_int_equal(res.err, ET_E_HTTP_UNSUPPORTED);
+  /* Names and words that start like known ones and run past the kept bytes. */
+  connection_value(ok11, "Connection-And-A-Name-Longer-Than-The-Kept-Bytes: close\r\n", false);
+  connection_value(ok11, "Connection: close-and-a-word-longer-than-the-kept-bytes\r\n", false);
+  content_type_value("Content-Type: application/json-and-a-longer-media-type-name\r\n", false);
+  feed_with_line(&res, ok11, "Content-Length-And-A-Name-Longer-Than-Kept: x\r\n", "\r\n");
+  assert_int_equal(res.err, ET_OK);
+  assert_false(res.r.has_content_length);
+}
+
 static void bare_lf_accepted(void **state) {
   result a, b;
   (void)state;
@@ -900,6 +954,7 @@ int main(void) {
     cmocka_unit_test(request_injection_rejected),
     cmocka_unit_test(request_overflow_sticky),
     cmocka_unit_test(request_redacted_authorization),
+    cmocka_unit_test(request_basic_exact),
     cmocka_unit_test(content_length_body),
     cmocka_unit_test(chunked_body_decoded),
     cmocka_unit_test(chunked_with_content_length_is_an_error),
@@ -909,6 +964,7 @@ int main(void) {
     cmocka_unit_test(retry_after),
     cmocka_unit_test(connection_close),
     cmocka_unit_test(content_type_json),
+    cmocka_unit_test(words_longer_than_the_kept_text),
     cmocka_unit_test(bare_lf_accepted),
     cmocka_unit_test(every_split_same_result),
     cmocka_unit_test(in_place_decoding),

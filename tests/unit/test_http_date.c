@@ -196,6 +196,12 @@ static void parser_keeps_retry_after_date_and_date(void **state) {
                  "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT Sun, 06 Nov 1994 08:49:37 GMT\r\n"
                  "Content-Length: 0\r\n\r\n");
   assert_false(r.has_retry_at);
+  /* Inner whitespace is kept as it came: a tab is no space. */
+  r = parse_head("HTTP/1.1 503 x\r\nRetry-After: Sun,\t06 Nov 1994 08:49:37 GMT\r\n"
+                 "Date: \t Sun Nov  6 08:49:37 1994 \t \r\nContent-Length: 0\r\n\r\n");
+  assert_false(r.has_retry_at);
+  assert_true(r.has_date);
+  assert_int_equal(r.date_s, RFC_EXAMPLE);
   /* A date in a trailer is not the answer's. */
   r = parse_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
                  "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");

@@ -125,7 +125,7 @@ extern "C" {
 
 /* Retry-After as an HTTP date (RFC 9110 10.2.3), turned into a delay
  * against the answer's Date header (et_http_date.h). 0 leaves out the
- * date parser (about 1.5 KB on a Cortex-M4): a date is then ignored and
+ * date parser (about 1 KB on a Cortex-M4): a date is then ignored and
  * the usual back-off applies; delta-seconds work either way. */
 #ifndef CONFIG_ET_RETRY_AFTER_DATE
 #define CONFIG_ET_RETRY_AFTER_DATE 1

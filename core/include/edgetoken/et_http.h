@@ -66,22 +66,23 @@ typedef struct et_http_response {
   bool json;                /* Content-Type is application/json (any params) */
   bool done;                /* whole response parsed */
 
-  /* Parser state: private. Nothing from the header section is stored:
-   * names and values are matched and converted byte by byte as they pass. */
+  /* Parser state: private. Nothing from the header section is stored
+   * beyond the short text of the current line: names and values are
+   * matched and converted as they pass. */
   uint8_t state;
   uint8_t field;            /* which known header the current line is */
-  uint8_t match;            /* candidate names/words still matching */
-  uint8_t vflags;           /* value lexer: element started, whitespace... */
+  uint8_t vflags;           /* value lexer: number started, whitespace... */
   uint16_t flags;           /* message-wide: CR seen, HTTP/1.0, trailers... */
-  uint16_t pos;             /* position inside the current token */
+  uint16_t pos;             /* status line or chunk-size digits read */
   uint16_t line_bytes;      /* length of the current chunk-size line */
   uint8_t err;              /* sticky error once failed */
   uint32_t header_bytes;    /* all header sections so far, 1xx included */
   uint32_t header_count;
   uint64_t remaining;       /* body or chunk bytes still expected */
   uint64_t acc;             /* number being read (length, delay, chunk size) */
-  uint8_t date_len;         /* Retry-After or Date value captured so far */
-  char date[ET_HTTP_DATE_MAX + 1];
+  uint8_t text_len;         /* bytes in text (one past the max: too long) */
+  char text[ET_HTTP_DATE_MAX + 1]; /* header name, list element, media
+                                      type or date of the current line */
 } et_http_response;
 
 void et_http_response_init(et_http_response *r);
