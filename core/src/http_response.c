@@ -370,7 +370,9 @@ static et_err value_byte(et_http_response *r, unsigned char c) {
   if (is_ws(c)) { /* leading whitespace is skipped, trailing trimmed */
     if (r->vflags & V_STARTED) {
       r->vflags |= V_SPACE;
-      if (is_date(r->field))
+      /* Inner spaces of a date, never past the longest date: trailing
+       * whitespace is trimmed, and content after it still overflows. */
+      if (is_date(r->field) && r->text_len < TEXT_MAX)
         keep(r, c);
     }
     return ET_OK;

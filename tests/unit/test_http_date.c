@@ -202,6 +202,15 @@ static void parser_keeps_retry_after_date_and_date(void **state) {
   assert_false(r.has_retry_at);
   assert_true(r.has_date);
   assert_int_equal(r.date_s, RFC_EXAMPLE);
+  /* The longest date (RFC 850, 33 bytes): whitespace after it is trimmed,
+   * anything else after it makes the value too long. */
+  r = parse_head("HTTP/1.1 503 x\r\nRetry-After: Wednesday, 09-Nov-94 08:49:37 GMT \t \r\n"
+                 "Content-Length: 0\r\n\r\n");
+  assert_true(r.has_retry_at);
+  assert_int_equal(r.retry_at_s, RFC_EXAMPLE + 3 * 86400);
+  r = parse_head("HTTP/1.1 503 x\r\nRetry-After: Wednesday, 09-Nov-94 08:49:37 GMT  x\r\n"
+                 "Content-Length: 0\r\n\r\n");
+  assert_false(r.has_retry_at);
   /* A date in a trailer is not the answer's. */
   r = parse_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
                  "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
