@@ -42,15 +42,23 @@ static uint64_t sooner(uint64_t until_ms, uint64_t end_ms) {
   return end_ms != 0 && end_ms < until_ms ? end_ms : until_ms;
 }
 
+/* Whether a link's remembered host:port (the kept connection's, or the
+ * held-back one's) is the step's peer. */
+static bool same_peer(const char *host, uint16_t host_len, uint16_t port, et_str to,
+                      uint16_t to_port) {
+  return port == to_port && host_len == to.n && memcmp(host, to.p, to.n) == 0;
+}
+
 /* The connection for a SEND: the kept one when it goes to the same peer,
- * is fresh enough and the request may use it; else a new one. */
+ * is fresh enough and the request may use it; else a new one. left: the
+ * step's time left. */
 static et_err link_open(const et_port *port, et_link *l, const et_step *s, uint64_t now_ms,
-                        bool *reused) {
+                        uint32_t left, bool *reused) {
   uint32_t idle = l->idle_max_ms ? l->idle_max_ms : CONFIG_ET_KEEPALIVE_IDLE_MS;
   et_err e;
   *reused = false;
-  if (s->reuse && l->conn != NULL && l->port == s->port && l->host_len == s->host.n &&
-      memcmp(l->host, s->host.p, s->host.n) == 0 && now_ms - l->last_ms <= idle) {
+  if (s->reuse && l->conn != NULL && same_peer(l->host, l->host_len, l->port, s->host, s->port) &&
+      now_ms - l->last_ms <= idle) {
     *reused = true;
     l->reused++;
     return ET_OK;
@@ -58,7 +66,7 @@ static et_err link_open(const et_port *port, et_link *l, const et_step *s, uint6
   et_link_close(port, l);
   if (s->host.n > sizeof l->host)
     return ET_E_ARG;
-  e = port->open(port->ctx, s->host, s->port, true, ms_left(s->until_ms, now_ms), &l->conn);
+  e = port->open(port->ctx, s->host, s->port, true, left, &l->conn);
   if (e != ET_OK) {
     l->conn = NULL;
     return e;
@@ -104,7 +112,7 @@ static void log_answer(const et_port *port, const et_engine *e) {
 /* "<why>: HTTP 503" after an answer, "<why>: <et_strerror>" after a
  * failure; a planned wait (a poll's slow_down) at info level. */
 static void log_wait(const et_port *port, const et_engine *e, const et_step *s) {
-  char text[80], status[12];
+  char detail[80];
   et_buf b;
   if (s->err == ET_OK) {
     if (s->why != NULL)
@@ -113,18 +121,15 @@ static void log_wait(const et_port *port, const et_engine *e, const et_step *s) 
   }
   if (CONFIG_ET_LOG_LEVEL < ET_LOG_WARN)
     return;
-  et_buf_init(&b, text, sizeof text - 1);
-  et_buf_put_cstr(&b, s->why != NULL ? s->why : "retrying");
-  et_buf_put_cstr(&b, ": ");
-  text[b.overflow ? 0 : b.len] = '\0';
+  et_buf_init(&b, detail, sizeof detail);
   if ((s->err == ET_E_SERVER || s->err == ET_E_THROTTLED) && e->hp.status != 0) {
-    et_buf_init(&b, status, sizeof status);
-    et_buf_put_cstr(&b, "HTTP ");
+    et_buf_put_cstr(&b, ": HTTP ");
     et_buf_put_u64(&b, (uint64_t)e->hp.status);
-    et_log(port, ET_LOG_WARN, text, (et_str){ status, b.len });
   } else {
-    et_log_error(port, ET_LOG_WARN, text, s->err);
+    et_buf_put_cstr(&b, ": ");
+    et_buf_put_cstr(&b, et_strerror(s->err));
   }
+  et_log(port, ET_LOG_WARN, s->why != NULL ? s->why : "retrying", (et_str){ detail, b.len });
 }
 
 static et_err sign(const et_port *port, const et_step *s, size_t *n) {
@@ -154,8 +159,8 @@ static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err er
 static bool held_back(et_engine *e, const et_link *l, const et_step *s, uint64_t now) {
   uint64_t left;
   uint32_t ms;
-  if (l->hold_until_ms <= now || l->hold_port != s->port || l->hold_host_len != s->host.n ||
-      memcmp(l->hold_host, s->host.p, s->host.n) != 0)
+  if (l->hold_until_ms <= now ||
+      !same_peer(l->hold_host, l->hold_host_len, l->hold_port, s->host, s->port))
     return false;
   left = l->hold_until_ms - now;
   ms = left > UINT32_MAX - 999u ? UINT32_MAX - 999u : (uint32_t)left; /* no 64-bit division */
@@ -172,8 +177,7 @@ static void remember(et_link *l, const et_engine *e, uint64_t now) {
   const et_result *r = &e->res;
   et_str h = e->to.host;
   uint32_t s;
-  bool here = l->hold_port == e->to.port && l->hold_host_len == h.n &&
-              memcmp(l->hold_host, h.p, h.n) == 0;
+  bool here = same_peer(l->hold_host, l->hold_host_len, l->hold_port, h, e->to.port);
   if (r->err == ET_OK) {
     if (here)
       l->hold_until_ms = 0;
@@ -214,6 +218,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     uint64_t now = port->mono_ms(port->ctx);
     et_step s;
     et_err err;
+    uint32_t left;
     size_t n = 0;
     if (cancelled(port))
       et_engine_abort(e, ET_E_CANCELLED);
@@ -221,6 +226,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       et_engine_abort(e, ET_E_TIMEOUT);
     s = et_engine_step(e, now);
     s.until_ms = sooner(s.until_ms, end);
+    left = ms_left(s.until_ms, now);
     if (s.close)
       et_link_close(port, link);
     if (s.close || (s.kind != ET_STEP_SEND && s.kind != ET_STEP_RECV))
@@ -232,7 +238,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         break;
       }
       if (!active) {
-        err = link_open(port, link, &s, now, &reused);
+        err = link_open(port, link, &s, now, left, &reused);
         if (err != ET_OK) {
           port_failed = true;
           et_engine_failed(e, err, false);
@@ -241,7 +247,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         active = true;
         log_request(port, e);
       }
-      err = port->send(link->conn, s.data, s.n, &n, ms_left(s.until_ms, now));
+      err = port->send(link->conn, s.data, s.n, &n, left);
       if (err == ET_OK && (n == 0 || n > s.n))
         err = ET_E_IO;
       if (err != ET_OK) {
@@ -253,7 +259,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       et_engine_sent(e, n);
       break;
     case ET_STEP_RECV:
-      err = port->recv(link->conn, s.buf, s.cap, &n, ms_left(s.until_ms, now));
+      err = port->recv(link->conn, s.buf, s.cap, &n, left);
       if (err == ET_OK && (n == 0 || n > s.cap))
         err = ET_E_IO;
       if (err != ET_OK) {
@@ -280,9 +286,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         log_wait(port, e, &s);
         logged_until = s.until_ms;
       }
-      port->sleep_ms(port->ctx, ms_left(s.until_ms, now) > ET_SLEEP_SLICE_MS
-                                    ? ET_SLEEP_SLICE_MS
-                                    : ms_left(s.until_ms, now));
+      port->sleep_ms(port->ctx, left > ET_SLEEP_SLICE_MS ? ET_SLEEP_SLICE_MS : left);
       break;
     case ET_STEP_DONE:
     case ET_STEP_FAIL:

@@ -24,7 +24,7 @@ et_err et_app_authority(const et_app *app, et_str explicit_url, et_authority *to
  * {authority}/{tenant}{endpoint}: checks the app (URL, tenant, client id)
  * and the work area, and sets the request up for et_engine_step (the URL
  * goes into e->res for messages). The flow then sets grant, body,
- * body_arg, send_cred, cred_required and replayable. On failure e->res
+ * body_arg, send_cred and replayable. On failure e->res
  * holds the error and a reason, and e fails at its first step.
  * Errors: ET_E_ARG, ET_E_URL, ET_E_DISABLED. */
 et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
