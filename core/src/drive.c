@@ -42,11 +42,17 @@ static uint64_t sooner(uint64_t until_ms, uint64_t end_ms) {
   return end_ms != 0 && end_ms < until_ms ? end_ms : until_ms;
 }
 
-/* Whether a link's remembered host:port (the kept connection's, or the
- * held-back one's) is the step's peer. */
-static bool same_peer(const char *host, uint16_t host_len, uint16_t port, et_str to,
-                      uint16_t to_port) {
-  return port == to_port && host_len == to.n && memcmp(host, to.p, to.n) == 0;
+/* Whether the link remembers host:port as p (the kept connection's peer,
+ * or the held-back one). */
+static bool is_peer(const et_link_peer *p, et_str host, uint16_t port) {
+  return p->port == port && p->host_len == host.n && memcmp(p->host, host.p, host.n) == 0;
+}
+
+/* Remember host:port as p (host.n <= ET_HOST_MAX, checked by the caller). */
+static void set_peer(et_link_peer *p, et_str host, uint16_t port) {
+  memcpy(p->host, host.p, host.n);
+  p->host_len = (uint16_t)host.n;
+  p->port = port;
 }
 
 /* The connection for a SEND: the kept one when it goes to the same peer,
@@ -57,23 +63,21 @@ static et_err link_open(const et_port *port, et_link *l, const et_step *s, uint6
   uint32_t idle = l->idle_max_ms ? l->idle_max_ms : CONFIG_ET_KEEPALIVE_IDLE_MS;
   et_err e;
   *reused = false;
-  if (s->reuse && l->conn != NULL && same_peer(l->host, l->host_len, l->port, s->host, s->port) &&
+  if (s->reuse && l->conn != NULL && is_peer(&l->peer, s->host, s->port) &&
       now_ms - l->last_ms <= idle) {
     *reused = true;
     l->reused++;
     return ET_OK;
   }
   et_link_close(port, l);
-  if (s->host.n > sizeof l->host)
+  if (s->host.n > sizeof l->peer.host)
     return ET_E_ARG;
   e = port->open(port->ctx, s->host, s->port, true, left, &l->conn);
   if (e != ET_OK) {
     l->conn = NULL;
     return e;
   }
-  memcpy(l->host, s->host.p, s->host.n);
-  l->host_len = (uint16_t)s->host.n;
-  l->port = s->port;
+  set_peer(&l->peer, s->host, s->port);
   l->opened++;
   l->last_ms = now_ms;
   return ET_OK;
@@ -144,6 +148,17 @@ static et_err sign(const et_port *port, const et_step *s, size_t *n) {
   return e;
 }
 
+/* A SEND's or RECV's bytes over c: ET_OK when 0 < *n <= what the step
+ * allows (a port saying otherwise is broken: ET_E_IO). */
+static et_err transfer(const et_port *port, et_conn *c, const et_step *s, uint32_t left,
+                       size_t *n) {
+  bool send = s->kind == ET_STEP_SEND;
+  et_err err = send ? port->send(c, s->data, s->n, n, left) : port->recv(c, s->buf, s->cap, n, left);
+  if (err == ET_OK && (*n == 0 || *n > (send ? s->n : s->cap)))
+    err = ET_E_IO;
+  return err;
+}
+
 /* The connection failed: drop it and tell the engine. */
 static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err err,
                         bool reused, bool eof) {
@@ -160,7 +175,7 @@ static bool held_back(et_engine *e, const et_link *l, const et_step *s, uint64_t
   uint64_t left;
   uint32_t ms;
   if (l->hold_until_ms <= now ||
-      !same_peer(l->hold_host, l->hold_host_len, l->hold_port, s->host, s->port))
+      !is_peer(&l->hold, s->host, s->port))
     return false;
   left = l->hold_until_ms - now;
   ms = left > UINT32_MAX - 999u ? UINT32_MAX - 999u : (uint32_t)left; /* no 64-bit division */
@@ -177,19 +192,17 @@ static void remember(et_link *l, const et_engine *e, uint64_t now) {
   const et_result *r = &e->res;
   et_str h = e->to.host;
   uint32_t s;
-  bool here = same_peer(l->hold_host, l->hold_host_len, l->hold_port, h, e->to.port);
+  bool here = is_peer(&l->hold, h, e->to.port);
   if (r->err == ET_OK) {
     if (here)
       l->hold_until_ms = 0;
     return;
   }
   if (r->http_status == 0 || (r->http_status != 429 && r->retry_after_s == 0) ||
-      h.n > sizeof l->hold_host)
+      h.n > sizeof l->hold.host)
     return;
   s = r->retry_after_s ? r->retry_after_s : et_backoff_ms(r->tries, 0) / 1000u;
-  memcpy(l->hold_host, h.p, h.n);
-  l->hold_host_len = (uint16_t)h.n;
-  l->hold_port = e->to.port;
+  set_peer(&l->hold, h, e->to.port);
   l->hold_until_ms = now + (uint64_t)s * 1000u;
 }
 
@@ -247,25 +260,17 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         active = true;
         log_request(port, e);
       }
-      err = port->send(link->conn, s.data, s.n, &n, left);
-      if (err == ET_OK && (n == 0 || n > s.n))
-        err = ET_E_IO;
+      /* fall through */
+    case ET_STEP_RECV:
+      err = transfer(port, link->conn, &s, left, &n);
       if (err != ET_OK) {
         port_failed = true;
         active = false;
-        conn_failed(port, e, link, err, reused, false);
+        conn_failed(port, e, link, err, reused, s.kind == ET_STEP_RECV && err == ET_E_CLOSED);
         break;
       }
-      et_engine_sent(e, n);
-      break;
-    case ET_STEP_RECV:
-      err = port->recv(link->conn, s.buf, s.cap, &n, left);
-      if (err == ET_OK && (n == 0 || n > s.cap))
-        err = ET_E_IO;
-      if (err != ET_OK) {
-        port_failed = true;
-        active = false;
-        conn_failed(port, e, link, err, reused, err == ET_E_CLOSED);
+      if (s.kind == ET_STEP_SEND) {
+        et_engine_sent(e, n);
         break;
       }
       et_engine_received(e, n);

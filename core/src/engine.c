@@ -494,14 +494,15 @@ static bool stale(et_engine *e, bool reused) {
 }
 
 void et_engine_closed(et_engine *e, bool reused) {
-  et_err err;
-  if (e->state != S_RECV && e->state != S_SEND)
+  /* The end of the stream completes an answer delimited by it; else it is
+   * a failed connection (a kept one may have gone stale). */
+  et_err err = e->state == S_RECV ? et_http_response_eof(&e->hp) : ET_E_CLOSED;
+  if (err != ET_OK) {
+    et_engine_failed(e, err, reused);
     return;
-  if (stale(e, reused))
-    return;
-  err = e->state == S_RECV ? et_http_response_eof(&e->hp) : ET_E_CLOSED;
+  }
   e->close_pending = true;
-  end_attempt(e, err);
+  end_attempt(e, ET_OK);
 }
 
 void et_engine_failed(et_engine *e, et_err err, bool reused) {
