@@ -366,7 +366,7 @@ static void build(et_engine *e, uint64_t now_ms) {
     return;
   }
   e->req_len = b.len; /* the body so far */
-  if (e->sign_start < b.len) {
+  if (CONFIG_ET_CRED_CERTIFICATE && e->sign_start < b.len) { /* an assertion to sign */
     if (w->cap - b.len < ET_ASSERTION_SIG_MAX + ET_B64URL_LEN(ET_ASSERTION_SIG_MAX) + 1) {
       fail(e, ET_E_NOSPACE, ET_TEXT("request body does not fit the workspace buffer"));
       return;
@@ -609,7 +609,7 @@ et_step et_engine_step(et_engine *e, uint64_t now_ms) {
     case S_BUILD:
       build(e, now_ms);
       break;
-    case S_SIGN:
+    case S_SIGN: /* never without CONFIG_ET_CRED_CERTIFICATE (build) */
       s.kind = ET_STEP_SIGN;
       s.data = e->w->buf + e->sign_start;
       s.n = e->req_len - e->sign_start;

@@ -53,10 +53,13 @@ et_str et_engine_body(const et_engine *e);
 et_err et_answer_classify(et_engine *e);
 
 /* The token engines' answer: err as given, or et_answer_classify and on
- * 2xx the token decoded into t->token; then what the flow makes of it
- * (refresh: invalid_grant is ET_E_SIGNIN_REQUIRED; redemption: AADSTS70008
- * is ET_E_EXPIRED). */
+ * 2xx the token decoded into t->token. */
 et_err et_token_answer(et_token_engine *t, et_err err);
+
+/* What a refresh or a code redemption makes of et_token_answer's err:
+ * invalid_grant to a refresh is ET_E_SIGNIN_REQUIRED, AADSTS70008 to a
+ * redemption ET_E_EXPIRED (with e->res.why); anything else as given. */
+et_err et_grant_refused(et_token_engine *t, et_err err);
 
 /* A blocking call's start: the engine's inputs from the port, asking for
  * keep-alive when w keeps a link (or keep_alive says so). ET_E_ARG when
