@@ -230,7 +230,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
   for (;;) {
     uint64_t now = port->mono_ms(port->ctx);
     et_step s;
-    et_err err;
+    et_err err = ET_OK;
     uint32_t left;
     size_t n = 0;
     if (cancelled(port))
@@ -246,24 +246,20 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       active = false; /* the next SEND starts a request */
     switch (s.kind) {
     case ET_STEP_SEND:
-      if (!active && held_back(e, link, &s, now)) {
-        held = true;
-        break;
-      }
-      if (!active) {
-        err = link_open(port, link, &s, now, left, &reused);
-        if (err != ET_OK) {
-          port_failed = true;
-          et_engine_failed(e, err, false);
+    case ET_STEP_RECV:
+      if (s.kind == ET_STEP_SEND && !active) {
+        if (held_back(e, link, &s, now)) {
+          held = true;
           break;
         }
-        active = true;
-        log_request(port, e);
+        err = link_open(port, link, &s, now, left, &reused);
+        active = err == ET_OK;
+        if (active)
+          log_request(port, e);
       }
-      /* fall through */
-    case ET_STEP_RECV:
-      err = transfer(port, link->conn, &s, left, &n);
-      if (err != ET_OK) {
+      if (err == ET_OK)
+        err = transfer(port, link->conn, &s, left, &n);
+      if (err != ET_OK) { /* opening, sending or receiving failed */
         port_failed = true;
         active = false;
         conn_failed(port, e, link, err, reused, s.kind == ET_STEP_RECV && err == ET_E_CLOSED);

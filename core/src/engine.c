@@ -76,11 +76,10 @@ static et_err ready(et_engine *e) {
     et_buf_put_str(&pb, e->res.url_path[i]);
   if (pb.overflow)
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
-  e->path_len = pb.len;
   e->req.host = e->to.host;
   e->req.port = e->to.port;
   e->req.tls = true;
-  e->req.path = (et_str){ e->path, e->path_len };
+  e->req.path = (et_str){ e->path, pb.len };
   e->state = S_BUILD;
   e->res.err = ET_OK;
   return ET_OK;
@@ -266,7 +265,7 @@ static et_err put_assertion(const et_engine *e, et_buf *b, const uint64_t r[2], 
     return et_assertion_begin_aud(b, &app->cred, app->client_id, app->assertion_aud, now_s, jti,
                                   sign_start);
   return et_assertion_begin(b, &app->cred, app->client_id, &e->to,
-                            (et_str){ e->path, e->path_len }, now_s, jti, sign_start);
+                            e->req.path, now_s, jti, sign_start);
 }
 
 /* The form: grant_type, client_id, the flow's fields, the credential.
@@ -671,7 +670,7 @@ void et_engine_describe(const et_engine *e, et_buf *b, bool body) {
     et_buf_put_str(b, e->to.host);
     et_buf_put_char(b, ':');
     et_buf_put_u64(b, e->to.port);
-    et_buf_put(b, e->path, e->path_len);
+    et_buf_put_str(b, e->req.path);
     return;
   }
   b->redact = true;

@@ -129,8 +129,7 @@ struct et_engine {
    * client_secret_basic's user and password filled in by the engine. */
   et_http_request req;
   et_authority to;
-  char path[ET_PATH_MAX];
-  size_t path_len;
+  char path[ET_PATH_MAX];    /* req.path's bytes */
   bool send_cred;           /* append the app's credential to the form */
   bool replayable;          /* see et_retry_decide */
   bool no_form;             /* a GET without a body (discovery) */
