@@ -169,13 +169,12 @@ static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err er
     et_engine_failed(e, err, reused);
 }
 
-/* The step goes to the host the link holds back, and the time has not
- * come: fail it as throttled, nothing sent. */
-static bool held_back(et_engine *e, const et_link *l, const et_step *s, uint64_t now) {
+/* The engine's host is the one the link holds back (here), and the time
+ * has not come: fail it as throttled, nothing sent. */
+static bool held_back(et_engine *e, const et_link *l, bool here, uint64_t now) {
   uint64_t left;
   uint32_t ms;
-  if (l->hold_until_ms <= now ||
-      !is_peer(&l->hold, s->host, s->port))
+  if (!here || l->hold_until_ms <= now)
     return false;
   left = l->hold_until_ms - now;
   ms = left > UINT32_MAX - 999u ? UINT32_MAX - 999u : (uint32_t)left; /* no 64-bit division */
@@ -188,11 +187,10 @@ static bool held_back(et_engine *e, const et_link *l, const et_step *s, uint64_t
 /* After a call: hold its host back when the server throttled it (429, or
  * Retry-After on a failure: the seconds it asked for, else the back-off
  * of the attempts made); a success there lifts the hold. */
-static void remember(et_link *l, const et_engine *e, uint64_t now) {
+static void remember(et_link *l, const et_engine *e, bool here, uint64_t now) {
   const et_result *r = &e->res;
   et_str h = e->to.host;
   uint32_t s;
-  bool here = is_peer(&l->hold, h, e->to.port);
   if (r->err == ET_OK) {
     if (here)
       l->hold_until_ms = 0;
@@ -213,7 +211,7 @@ static bool port_ok(const et_port *port) {
 
 et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
   et_link own;
-  bool active = false, reused = false, port_failed = false, held = false;
+  bool active = false, reused = false, port_failed = false, held = false, hold_here;
   uint64_t logged_until = 0, end = 0;
   if (e == NULL)
     return ET_E_ARG;
@@ -227,6 +225,8 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     memset(&own, 0, sizeof own);
     link = &own;
   }
+  /* Only remember changes the hold, at the end. */
+  hold_here = is_peer(&link->hold, e->to.host, e->to.port);
   for (;;) {
     uint64_t now = port->mono_ms(port->ctx);
     et_step s;
@@ -248,7 +248,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     case ET_STEP_SEND:
     case ET_STEP_RECV:
       if (s.kind == ET_STEP_SEND && !active) {
-        if (held_back(e, link, &s, now)) {
+        if (held_back(e, link, hold_here, now)) {
           held = true;
           break;
         }
@@ -302,7 +302,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       else
         link->last_ms = now;
       if (!held)
-        remember(link, e, now);
+        remember(link, e, hold_here, now);
       return s.kind == ET_STEP_DONE ? ET_OK : s.err;
     }
   }

@@ -248,6 +248,13 @@ static int64_t wall_s(const et_engine *e, uint64_t now_ms) {
   return e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);
 }
 
+/* v's 8 bytes, least significant first (shifts by 8 only: no 64-bit
+ * shift by a variable on 32-bit targets). */
+static void put_le64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++, v >>= 8)
+    p[i] = (uint8_t)v;
+}
+
 /* The client assertion, signed later (the SIGN step): a fresh jti from
  * r[0..2) and the time of this attempt, so a resent assertion is a new
  * one, never a replay. */
@@ -256,8 +263,8 @@ static et_err put_assertion(const et_engine *e, et_buf *b, const uint64_t r[2], 
   const et_app *app = e->app;
   uint8_t jti[16];
   int64_t now_s = b->redact ? 0 : wall_s(e, now_ms);
-  for (int i = 0; i < 16; i++)
-    jti[i] = (uint8_t)(r[i >> 3] >> (8 * (i & 7)));
+  put_le64(jti, r[0]);
+  put_le64(jti + 8, r[1]);
   /* iat/exp from a clock that never got set would be refused anyway. */
   if (now_s <= 0 && !b->redact)
     return ET_E_DISABLED;
