@@ -189,7 +189,7 @@ static bool held_back(et_engine *e, const et_link *l, bool here, uint64_t now) {
  * of the attempts made); a success there lifts the hold. */
 static void remember(et_link *l, const et_engine *e, bool here, uint64_t now) {
   const et_result *r = &e->res;
-  et_str h = e->to.host;
+  et_str h = e->req.host;
   uint32_t s;
   if (r->err == ET_OK) {
     if (here)
@@ -200,7 +200,7 @@ static void remember(et_link *l, const et_engine *e, bool here, uint64_t now) {
       h.n > sizeof l->hold.host)
     return;
   s = r->retry_after_s ? r->retry_after_s : et_backoff_ms(r->tries, 0) / 1000u;
-  set_peer(&l->hold, h, e->to.port);
+  set_peer(&l->hold, h, e->req.port);
   l->hold_until_ms = now + (uint64_t)s * 1000u;
 }
 
@@ -226,7 +226,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     link = &own;
   }
   /* Only remember changes the hold, at the end. */
-  hold_here = is_peer(&link->hold, e->to.host, e->to.port);
+  hold_here = is_peer(&link->hold, e->req.host, e->req.port);
   for (;;) {
     uint64_t now = port->mono_ms(port->ctx);
     et_step s;

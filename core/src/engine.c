@@ -58,13 +58,16 @@ static bool init(et_engine *e, et_work *w, const et_engine_in *in, et_answer_fn 
   return true;
 }
 
-/* The URL's host, port and prefix into e->res (so a failure can name the
- * URL, et_result_url); the caller adds the pieces after the prefix. The
- * request path is all the pieces joined (ready). */
-static et_str *name_url(et_engine *e) {
-  e->res.url_host = e->to.host;
-  e->res.url_port = e->to.port;
-  e->res.url_path[0] = e->to.prefix;
+/* The peer into the request and the URL's host, port and prefix into
+ * e->res (so a failure can name the URL, et_result_url); the caller adds
+ * the pieces after the prefix. The request path is all the pieces joined
+ * (ready). */
+static et_str *name_url(et_engine *e, const et_authority *to) {
+  e->req.host = to->host;
+  e->req.port = to->port;
+  e->res.url_host = to->host;
+  e->res.url_port = to->port;
+  e->res.url_path[0] = to->prefix;
   return e->res.url_path;
 }
 
@@ -76,8 +79,6 @@ static et_err ready(et_engine *e) {
     et_buf_put_str(&pb, e->res.url_path[i]);
   if (pb.overflow)
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
-  e->req.host = e->to.host;
-  e->req.port = e->to.port;
   e->req.tls = true;
   e->req.path = (et_str){ e->path, pb.len };
   e->state = S_BUILD;
@@ -93,10 +94,11 @@ static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
   et_str url = kind == ET_URL_DEVICE ? app->device_endpoint : app->token_endpoint;
   bool explicit_url = url.n > 0;
   et_str ep = et_str_from_cstr(endpoint);
+  et_authority to;
   et_str *piece;
   if (kind == ET_URL_DISCOVERY && !explicit_url)
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("issuer is empty"));
-  switch (et_app_authority(app, url, &e->to)) {
+  switch (et_app_authority(app, url, &to)) {
   case ET_OK:
     break;
   case ET_E_DISABLED:
@@ -111,7 +113,7 @@ static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
                                 : ET_TEXT("endpoint URL must be https://host[:port][/path] "
                                           "(no query, no fragment)"));
   }
-  piece = name_url(e);
+  piece = name_url(e, &to);
   if (!explicit_url) {
     piece[1] = ET_STR("/");
     piece[2] = app->tenant;
@@ -121,7 +123,7 @@ static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
                                                    "common/organizations/consumers"));
   } else if (kind == ET_URL_DISCOVERY) {
     piece[1] = ep;
-  } else if (e->to.prefix.n == 0) {
+  } else if (to.prefix.n == 0) {
     piece[1] = ET_STR("/");
   }
   return ET_OK;
@@ -176,15 +178,16 @@ void et_result_url(const et_result *r, et_buf *out) {
 
 et_err et_engine_setup_raw(et_engine *e, et_work *w, const et_engine_in *in,
                            et_str base_url, et_str path, et_answer_fn answer) {
+  et_authority to;
   if (!init(e, w, in, answer))
     return ET_E_ARG;
   e->raw = true;
   e->req.method = ET_STR("GET");
-  if (base_url.n == 0 || et_authority_parse(base_url, &e->to) != ET_OK)
+  if (base_url.n == 0 || et_authority_parse(base_url, &to) != ET_OK)
     return et_engine_refuse(e, ET_E_URL, ET_TEXT("URL must be https://host[:port][/path]"));
   if (path.n == 0 || path.p == NULL || path.p[0] != '/')
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path must start with '/'"));
-  name_url(e)[1] = path;
+  name_url(e, &to)[1] = path;
   return ready(e);
 }
 
@@ -261,6 +264,7 @@ static void put_le64(uint8_t *p, uint64_t v) {
 static et_err put_assertion(const et_engine *e, et_buf *b, const uint64_t r[2], uint64_t now_ms,
                             size_t *sign_start) {
   const et_app *app = e->app;
+  et_authority to = { e->req.host, e->req.port, e->res.url_path[0] }; /* aud's pieces */
   uint8_t jti[16];
   int64_t now_s = b->redact ? 0 : wall_s(e, now_ms);
   put_le64(jti, r[0]);
@@ -271,8 +275,8 @@ static et_err put_assertion(const et_engine *e, et_buf *b, const uint64_t r[2], 
   if (app->assertion_aud.n > 0)
     return et_assertion_begin_aud(b, &app->cred, app->client_id, app->assertion_aud, now_s, jti,
                                   sign_start);
-  return et_assertion_begin(b, &app->cred, app->client_id, &e->to,
-                            e->req.path, now_s, jti, sign_start);
+  return et_assertion_begin(b, &app->cred, app->client_id, &to, e->req.path, now_s, jti,
+                            sign_start);
 }
 
 /* The form: grant_type, client_id, the flow's fields, the credential.
@@ -662,8 +666,8 @@ et_step et_engine_step(et_engine *e, uint64_t now_ms) {
   s.close = e->close_pending;
   if (s.kind != ET_STEP_DONE && s.kind != ET_STEP_FAIL)
     e->close_pending = false; /* said once; DONE and FAIL repeat it */
-  s.host = e->to.host;
-  s.port = e->to.port;
+  s.host = e->req.host;
+  s.port = e->req.port;
   s.until_ms = s.kind == ET_STEP_WAIT ? e->until_ms : e->deadline_ms;
   return s;
 }
@@ -674,9 +678,9 @@ void et_engine_describe(const et_engine *e, et_buf *b, bool body) {
   if (!body) {
     et_buf_put_str(b, e->req.method);
     et_buf_put_cstr(b, " https://");
-    et_buf_put_str(b, e->to.host);
+    et_buf_put_str(b, e->req.host);
     et_buf_put_char(b, ':');
-    et_buf_put_u64(b, e->to.port);
+    et_buf_put_u64(b, e->req.port);
     et_buf_put_str(b, e->req.path);
     return;
   }

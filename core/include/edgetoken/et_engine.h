@@ -125,10 +125,10 @@ struct et_engine {
   const void *body_arg;
   const char *grant;        /* grant_type, or NULL (device code request) */
   /* The request's head: method, content_type, bearer, extra and
-   * keep_alive from setup and the flow; host, port, path, body length and
-   * client_secret_basic's user and password filled in by the engine. */
+   * keep_alive from setup and the flow; the peer (host, port), path, body
+   * length and client_secret_basic's user and password filled in by the
+   * engine. The URL's prefix is res.url_path[0]. */
   et_http_request req;
-  et_authority to;
   char path[ET_PATH_MAX];    /* req.path's bytes */
   bool send_cred;           /* append the app's credential to the form */
   bool replayable;          /* see et_retry_decide */
