@@ -80,13 +80,13 @@ et_err et_adme_begin(et_adme_engine *e, const et_adme *adme, const et_adme_reque
   e->hdr[0].value = adme->partition;
   if (err != ET_OK)
     return err;
-  e->base.method = rq->method.n > 0 ? rq->method : ET_STR("GET");
-  e->base.content_type = rq->body.n > 0 ? ET_STR("application/json") : (et_str){ NULL, 0 };
+  e->base.req.method = rq->method.n > 0 ? rq->method : ET_STR("GET");
+  e->base.req.content_type = rq->body.n > 0 ? ET_STR("application/json") : (et_str){ NULL, 0 };
   e->base.body = adme_body;
   e->base.body_arg = e;
-  e->base.bearer = bearer;
-  e->base.extra = e->hdr;
-  e->base.n_extra = 1;
+  e->base.req.bearer = bearer;
+  e->base.req.extra = e->hdr;
+  e->base.req.n_extra = 1;
   e->base.timeout_ms = adme->timeout_ms;
   e->base.replayable = !rq->once;
   e->base.keep_answer = true;

@@ -8,6 +8,7 @@ static bool is_path_char(char c) { return et_char_in(c, ET_CHARS_UNRESERVED) || 
 et_err et_authority_parse(et_str url, et_authority *out) {
   static const char scheme[] = "https://";
   size_t i = sizeof scheme - 1, start;
+  bool bracket;
   if (out == NULL)
     return ET_E_ARG;
   if (url.n == 0)
@@ -18,29 +19,26 @@ et_err et_authority_parse(et_str url, et_authority *out) {
   out->port = 443;
   out->prefix = (et_str){ url.p + url.n, 0 };
 
-  if (i < url.n && url.p[i] == '[') {
-    start = ++i;
-    while (i < url.n && et_char_in(url.p[i], ET_CHARS_IPV6))
-      i++;
-    if (i >= url.n || url.p[i] != ']' || i == start)
-      return ET_E_URL;
-    out->host = (et_str){ url.p + start, i - start };
+  /* A name, or an IPv6 literal in brackets. */
+  bracket = i < url.n && url.p[i] == '[';
+  i += bracket;
+  start = i;
+  while (i < url.n && et_char_in(url.p[i], bracket ? ET_CHARS_IPV6 : ET_CHARS_HOST))
     i++;
-  } else {
-    start = i;
-    while (i < url.n && et_char_in(url.p[i], ET_CHARS_HOST))
-      i++;
-    out->host = (et_str){ url.p + start, i - start };
-  }
+  out->host = (et_str){ url.p + start, i - start };
   if (out->host.n == 0 || out->host.n > 253)
+    return ET_E_URL;
+  if (bracket && (i >= url.n || url.p[i++] != ']'))
     return ET_E_URL;
 
   if (i < url.n && url.p[i] == ':') {
+    /* A digit more than 65535 allows stops the port; the path check
+     * below refuses it. */
     size_t p0 = ++i;
-    uint64_t port;
-    while (i < url.n && url.p[i] >= '0' && url.p[i] <= '9')
+    uint64_t port = 0;
+    while (i < url.n && et_u64_push_digit(&port, url.p[i], 65535))
       i++;
-    if (et_str_to_u64((et_str){ url.p + p0, i - p0 }, 65535, &port) != ET_OK || port == 0)
+    if (i == p0 || port == 0)
       return ET_E_URL;
     out->port = (uint16_t)port;
   }

@@ -42,30 +42,42 @@ static uint64_t sooner(uint64_t until_ms, uint64_t end_ms) {
   return end_ms != 0 && end_ms < until_ms ? end_ms : until_ms;
 }
 
+/* Whether the link remembers host:port as p (the kept connection's peer,
+ * or the held-back one). */
+static bool is_peer(const et_link_peer *p, et_str host, uint16_t port) {
+  return p->port == port && p->host_len == host.n && memcmp(p->host, host.p, host.n) == 0;
+}
+
+/* Remember host:port as p (host.n <= ET_HOST_MAX, checked by the caller). */
+static void set_peer(et_link_peer *p, et_str host, uint16_t port) {
+  memcpy(p->host, host.p, host.n);
+  p->host_len = (uint16_t)host.n;
+  p->port = port;
+}
+
 /* The connection for a SEND: the kept one when it goes to the same peer,
- * is fresh enough and the request may use it; else a new one. */
+ * is fresh enough and the request may use it; else a new one. left: the
+ * step's time left. */
 static et_err link_open(const et_port *port, et_link *l, const et_step *s, uint64_t now_ms,
-                        bool *reused) {
+                        uint32_t left, bool *reused) {
   uint32_t idle = l->idle_max_ms ? l->idle_max_ms : CONFIG_ET_KEEPALIVE_IDLE_MS;
   et_err e;
   *reused = false;
-  if (s->reuse && l->conn != NULL && l->port == s->port && l->host_len == s->host.n &&
-      memcmp(l->host, s->host.p, s->host.n) == 0 && now_ms - l->last_ms <= idle) {
+  if (s->reuse && l->conn != NULL && is_peer(&l->peer, s->host, s->port) &&
+      now_ms - l->last_ms <= idle) {
     *reused = true;
     l->reused++;
     return ET_OK;
   }
   et_link_close(port, l);
-  if (s->host.n > sizeof l->host)
+  if (s->host.n > sizeof l->peer.host)
     return ET_E_ARG;
-  e = port->open(port->ctx, s->host, s->port, true, ms_left(s->until_ms, now_ms), &l->conn);
+  e = port->open(port->ctx, s->host, s->port, true, left, &l->conn);
   if (e != ET_OK) {
     l->conn = NULL;
     return e;
   }
-  memcpy(l->host, s->host.p, s->host.n);
-  l->host_len = (uint16_t)s->host.n;
-  l->port = s->port;
+  set_peer(&l->peer, s->host, s->port);
   l->opened++;
   l->last_ms = now_ms;
   return ET_OK;
@@ -104,7 +116,7 @@ static void log_answer(const et_port *port, const et_engine *e) {
 /* "<why>: HTTP 503" after an answer, "<why>: <et_strerror>" after a
  * failure; a planned wait (a poll's slow_down) at info level. */
 static void log_wait(const et_port *port, const et_engine *e, const et_step *s) {
-  char text[80], status[12];
+  char detail[80];
   et_buf b;
   if (s->err == ET_OK) {
     if (s->why != NULL)
@@ -113,18 +125,15 @@ static void log_wait(const et_port *port, const et_engine *e, const et_step *s) 
   }
   if (CONFIG_ET_LOG_LEVEL < ET_LOG_WARN)
     return;
-  et_buf_init(&b, text, sizeof text - 1);
-  et_buf_put_cstr(&b, s->why != NULL ? s->why : "retrying");
-  et_buf_put_cstr(&b, ": ");
-  text[b.overflow ? 0 : b.len] = '\0';
+  et_buf_init(&b, detail, sizeof detail);
   if ((s->err == ET_E_SERVER || s->err == ET_E_THROTTLED) && e->hp.status != 0) {
-    et_buf_init(&b, status, sizeof status);
-    et_buf_put_cstr(&b, "HTTP ");
+    et_buf_put_cstr(&b, ": HTTP ");
     et_buf_put_u64(&b, (uint64_t)e->hp.status);
-    et_log(port, ET_LOG_WARN, text, (et_str){ status, b.len });
   } else {
-    et_log_error(port, ET_LOG_WARN, text, s->err);
+    et_buf_put_cstr(&b, ": ");
+    et_buf_put_cstr(&b, et_strerror(s->err));
   }
+  et_log(port, ET_LOG_WARN, s->why != NULL ? s->why : "retrying", (et_str){ detail, b.len });
 }
 
 static et_err sign(const et_port *port, const et_step *s, size_t *n) {
@@ -139,6 +148,17 @@ static et_err sign(const et_port *port, const et_step *s, size_t *n) {
   return e;
 }
 
+/* A SEND's or RECV's bytes over c: ET_OK when 0 < *n <= what the step
+ * allows (a port saying otherwise is broken: ET_E_IO). */
+static et_err transfer(const et_port *port, et_conn *c, const et_step *s, uint32_t left,
+                       size_t *n) {
+  bool send = s->kind == ET_STEP_SEND;
+  et_err err = send ? port->send(c, s->data, s->n, n, left) : port->recv(c, s->buf, s->cap, n, left);
+  if (err == ET_OK && (*n == 0 || *n > (send ? s->n : s->cap)))
+    err = ET_E_IO;
+  return err;
+}
+
 /* The connection failed: drop it and tell the engine. */
 static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err err,
                         bool reused, bool eof) {
@@ -149,13 +169,12 @@ static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err er
     et_engine_failed(e, err, reused);
 }
 
-/* The step goes to the host the link holds back, and the time has not
- * come: fail it as throttled, nothing sent. */
-static bool held_back(et_engine *e, const et_link *l, const et_step *s, uint64_t now) {
+/* The engine's host is the one the link holds back (here), and the time
+ * has not come: fail it as throttled, nothing sent. */
+static bool held_back(et_engine *e, const et_link *l, bool here, uint64_t now) {
   uint64_t left;
   uint32_t ms;
-  if (l->hold_until_ms <= now || l->hold_port != s->port || l->hold_host_len != s->host.n ||
-      memcmp(l->hold_host, s->host.p, s->host.n) != 0)
+  if (!here || l->hold_until_ms <= now)
     return false;
   left = l->hold_until_ms - now;
   ms = left > UINT32_MAX - 999u ? UINT32_MAX - 999u : (uint32_t)left; /* no 64-bit division */
@@ -168,24 +187,20 @@ static bool held_back(et_engine *e, const et_link *l, const et_step *s, uint64_t
 /* After a call: hold its host back when the server throttled it (429, or
  * Retry-After on a failure: the seconds it asked for, else the back-off
  * of the attempts made); a success there lifts the hold. */
-static void remember(et_link *l, const et_engine *e, uint64_t now) {
+static void remember(et_link *l, const et_engine *e, bool here, uint64_t now) {
   const et_result *r = &e->res;
-  et_str h = e->to.host;
+  et_str h = e->req.host;
   uint32_t s;
-  bool here = l->hold_port == e->to.port && l->hold_host_len == h.n &&
-              memcmp(l->hold_host, h.p, h.n) == 0;
   if (r->err == ET_OK) {
     if (here)
       l->hold_until_ms = 0;
     return;
   }
   if (r->http_status == 0 || (r->http_status != 429 && r->retry_after_s == 0) ||
-      h.n > sizeof l->hold_host)
+      h.n > sizeof l->hold.host)
     return;
   s = r->retry_after_s ? r->retry_after_s : et_backoff_ms(r->tries, 0) / 1000u;
-  memcpy(l->hold_host, h.p, h.n);
-  l->hold_host_len = (uint16_t)h.n;
-  l->hold_port = e->to.port;
+  set_peer(&l->hold, h, e->req.port);
   l->hold_until_ms = now + (uint64_t)s * 1000u;
 }
 
@@ -196,7 +211,7 @@ static bool port_ok(const et_port *port) {
 
 et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
   et_link own;
-  bool active = false, reused = false, port_failed = false, held = false;
+  bool active = false, reused = false, port_failed = false, held = false, hold_here;
   uint64_t logged_until = 0, end = 0;
   if (e == NULL)
     return ET_E_ARG;
@@ -210,10 +225,13 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     memset(&own, 0, sizeof own);
     link = &own;
   }
+  /* Only remember changes the hold, at the end. */
+  hold_here = is_peer(&link->hold, e->req.host, e->req.port);
   for (;;) {
     uint64_t now = port->mono_ms(port->ctx);
     et_step s;
-    et_err err;
+    et_err err = ET_OK;
+    uint32_t left;
     size_t n = 0;
     if (cancelled(port))
       et_engine_abort(e, ET_E_CANCELLED);
@@ -221,45 +239,34 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       et_engine_abort(e, ET_E_TIMEOUT);
     s = et_engine_step(e, now);
     s.until_ms = sooner(s.until_ms, end);
+    left = ms_left(s.until_ms, now);
     if (s.close)
       et_link_close(port, link);
     if (s.close || (s.kind != ET_STEP_SEND && s.kind != ET_STEP_RECV))
       active = false; /* the next SEND starts a request */
     switch (s.kind) {
     case ET_STEP_SEND:
-      if (!active && held_back(e, link, &s, now)) {
-        held = true;
-        break;
-      }
-      if (!active) {
-        err = link_open(port, link, &s, now, &reused);
-        if (err != ET_OK) {
-          port_failed = true;
-          et_engine_failed(e, err, false);
+    case ET_STEP_RECV:
+      if (s.kind == ET_STEP_SEND && !active) {
+        if (held_back(e, link, hold_here, now)) {
+          held = true;
           break;
         }
-        active = true;
-        log_request(port, e);
+        err = link_open(port, link, &s, now, left, &reused);
+        active = err == ET_OK;
+        if (active)
+          log_request(port, e);
       }
-      err = port->send(link->conn, s.data, s.n, &n, ms_left(s.until_ms, now));
-      if (err == ET_OK && (n == 0 || n > s.n))
-        err = ET_E_IO;
-      if (err != ET_OK) {
+      if (err == ET_OK)
+        err = transfer(port, link->conn, &s, left, &n);
+      if (err != ET_OK) { /* opening, sending or receiving failed */
         port_failed = true;
         active = false;
-        conn_failed(port, e, link, err, reused, false);
+        conn_failed(port, e, link, err, reused, s.kind == ET_STEP_RECV && err == ET_E_CLOSED);
         break;
       }
-      et_engine_sent(e, n);
-      break;
-    case ET_STEP_RECV:
-      err = port->recv(link->conn, s.buf, s.cap, &n, ms_left(s.until_ms, now));
-      if (err == ET_OK && (n == 0 || n > s.cap))
-        err = ET_E_IO;
-      if (err != ET_OK) {
-        port_failed = true;
-        active = false;
-        conn_failed(port, e, link, err, reused, err == ET_E_CLOSED);
+      if (s.kind == ET_STEP_SEND) {
+        et_engine_sent(e, n);
         break;
       }
       et_engine_received(e, n);
@@ -280,9 +287,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         log_wait(port, e, &s);
         logged_until = s.until_ms;
       }
-      port->sleep_ms(port->ctx, ms_left(s.until_ms, now) > ET_SLEEP_SLICE_MS
-                                    ? ET_SLEEP_SLICE_MS
-                                    : ms_left(s.until_ms, now));
+      port->sleep_ms(port->ctx, left > ET_SLEEP_SLICE_MS ? ET_SLEEP_SLICE_MS : left);
       break;
     case ET_STEP_DONE:
     case ET_STEP_FAIL:
@@ -297,7 +302,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       else
         link->last_ms = now;
       if (!held)
-        remember(link, e, now);
+        remember(link, e, hold_here, now);
       return s.kind == ET_STEP_DONE ? ET_OK : s.err;
     }
   }

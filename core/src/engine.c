@@ -39,26 +39,66 @@ static uint64_t rnd(et_engine *e) {
   return e->rng[1] + y;
 }
 
-static uint64_t load64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++)
-    v = v << 8 | p[i];
-  return v;
+/* What both setups share: e failing with ET_E_ARG until set up, the
+ * caller's inputs taken. false when w or in is unusable. */
+static bool init(et_engine *e, et_work *w, const et_engine_in *in, et_answer_fn answer) {
+  memset(e, 0, sizeof *e);
+  e->state = S_FAIL;
+  e->res.err = ET_E_ARG;
+  if (w == NULL || w->buf == NULL || w->cap == 0 || in == NULL)
+    return false;
+  e->w = w;
+  e->answer = answer;
+  e->req.keep_alive = in->keep_alive;
+  e->begin_ms = in->now_ms;
+  e->begin_unix_s = in->unix_s;
+  for (size_t i = 0; i < sizeof in->seed; i++) /* big-endian, 8 bytes a word */
+    e->rng[i >> 3] = e->rng[i >> 3] << 8 | in->seed[i];
+  e->rng[0] |= 1u; /* never the all-zero state */
+  return true;
+}
+
+/* The peer into the request and the URL's host, port and prefix into
+ * e->res (so a failure can name the URL, et_result_url); the caller adds
+ * the pieces after the prefix. The request path is all the pieces joined
+ * (ready). */
+static et_str *name_url(et_engine *e, const et_authority *to) {
+  e->req.host = to->host;
+  e->req.port = to->port;
+  e->res.url_host = to->host;
+  e->res.url_port = to->port;
+  e->res.url_path[0] = to->prefix;
+  return e->res.url_path;
+}
+
+/* Ready for the first step once the path fits. */
+static et_err ready(et_engine *e) {
+  et_buf pb;
+  et_buf_init(&pb, e->path, sizeof e->path);
+  for (size_t i = 0; i < 4; i++)
+    et_buf_put_str(&pb, e->res.url_path[i]);
+  if (pb.overflow)
+    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
+  e->req.tls = true;
+  e->req.path = (et_str){ e->path, pb.len };
+  e->state = S_BUILD;
+  e->res.err = ET_OK;
+  return ET_OK;
 }
 
 /* Where the request goes: the app's explicit URL of this kind, parsed
  * like an authority (its path is the whole request path), or Entra's
- * {authority}/{tenant}{endpoint}. The pieces also go into e->res, so a
- * failure can name the URL (et_result_url). */
+ * {authority}/{tenant}{endpoint}. */
 static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
                         const char *endpoint) {
-  et_buf pb;
   et_str url = kind == ET_URL_DEVICE ? app->device_endpoint : app->token_endpoint;
   bool explicit_url = url.n > 0;
   et_str ep = et_str_from_cstr(endpoint);
+  et_authority to;
+  et_str *piece;
   if (kind == ET_URL_DISCOVERY && !explicit_url)
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("issuer is empty"));
-  switch (et_app_authority(app, url, &e->to)) {
+  switch (et_app_authority(app, url, &to)) {
   case ET_OK:
     break;
   case ET_E_DISABLED:
@@ -73,35 +113,19 @@ static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
                                 : ET_TEXT("endpoint URL must be https://host[:port][/path] "
                                           "(no query, no fragment)"));
   }
-  e->res.url_host = e->to.host;
-  e->res.url_port = e->to.port;
-  e->res.url_path[0] = e->to.prefix;
-  et_buf_init(&pb, e->path, sizeof e->path);
-  et_buf_put_str(&pb, e->to.prefix);
-  if (explicit_url) {
-    if (kind == ET_URL_DISCOVERY) {
-      et_buf_put_str(&pb, ep);
-      e->res.url_path[1] = ep;
-    } else if (pb.len == 0) {
-      et_buf_put_char(&pb, '/');
-      e->res.url_path[1] = ET_STR("/");
-    }
-    e->token_path_off = 0;
-  } else {
-    e->res.url_path[1] = ET_STR("/");
-    e->res.url_path[2] = app->tenant;
-    e->res.url_path[3] = ep;
+  piece = name_url(e, &to);
+  if (!explicit_url) {
+    piece[1] = ET_STR("/");
+    piece[2] = app->tenant;
+    piece[3] = ep;
     if (et_tenant_check(app->tenant) != ET_OK)
       return et_engine_refuse(e, ET_E_ARG, ET_TEXT("tenant must be a GUID, a domain name or "
                                                    "common/organizations/consumers"));
-    et_buf_put_char(&pb, '/');
-    et_buf_put_str(&pb, app->tenant);
-    e->token_path_off = pb.len;
-    et_buf_put_str(&pb, ep);
+  } else if (kind == ET_URL_DISCOVERY) {
+    piece[1] = ep;
+  } else if (to.prefix.n == 0) {
+    piece[1] = ET_STR("/");
   }
-  if (pb.overflow)
-    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
-  e->path_len = pb.len;
   return ET_OK;
 }
 
@@ -109,22 +133,11 @@ et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
                        const et_engine_in *in, et_url_kind kind, const char *endpoint,
                        et_answer_fn answer) {
   et_err err;
-  memset(e, 0, sizeof *e);
-  e->state = S_FAIL;
-  e->res.err = ET_E_ARG;
-  if (app == NULL || w == NULL || w->buf == NULL || w->cap == 0 || in == NULL ||
-      endpoint == NULL)
+  if (!init(e, w, in, answer) || app == NULL || endpoint == NULL)
     return ET_E_ARG;
   e->app = app;
-  e->w = w;
-  e->answer = answer;
-  e->method = ET_STR("POST");
-  e->content_type = ET_STR("application/x-www-form-urlencoded");
-  e->keep_alive = in->keep_alive;
-  e->begin_ms = in->now_ms;
-  e->begin_unix_s = in->unix_s;
-  e->rng[0] = load64(in->seed) | 1u; /* never the all-zero state */
-  e->rng[1] = load64(in->seed + 8);
+  e->req.method = ET_STR("POST");
+  e->req.content_type = ET_STR("application/x-www-form-urlencoded");
   err = setup_url(e, app, kind, endpoint);
   if (err != ET_OK)
     return err;
@@ -136,13 +149,11 @@ et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
                             ET_TEXT("client_secret_basic is compiled out "
                                     "(CONFIG_ET_CRED_SECRET_BASIC)"));
   if (kind == ET_URL_DISCOVERY) {
-    e->method = ET_STR("GET");
-    e->content_type = ET_STR_NULL;
+    e->req.method = ET_STR("GET");
+    e->req.content_type = ET_STR_NULL;
     e->no_form = true;
   }
-  e->state = S_BUILD;
-  e->res.err = ET_OK;
-  return ET_OK;
+  return ready(e);
 }
 
 void et_result_url(const et_result *r, et_buf *out) {
@@ -167,38 +178,17 @@ void et_result_url(const et_result *r, et_buf *out) {
 
 et_err et_engine_setup_raw(et_engine *e, et_work *w, const et_engine_in *in,
                            et_str base_url, et_str path, et_answer_fn answer) {
-  et_buf pb;
-  memset(e, 0, sizeof *e);
-  e->state = S_FAIL;
-  e->res.err = ET_E_ARG;
-  if (w == NULL || w->buf == NULL || w->cap == 0 || in == NULL)
+  et_authority to;
+  if (!init(e, w, in, answer))
     return ET_E_ARG;
-  e->w = w;
-  e->answer = answer;
   e->raw = true;
-  e->method = ET_STR("GET");
-  e->keep_alive = in->keep_alive;
-  e->begin_ms = in->now_ms;
-  e->begin_unix_s = in->unix_s;
-  e->rng[0] = load64(in->seed) | 1u;
-  e->rng[1] = load64(in->seed + 8);
-  if (base_url.n == 0 || et_authority_parse(base_url, &e->to) != ET_OK)
+  e->req.method = ET_STR("GET");
+  if (base_url.n == 0 || et_authority_parse(base_url, &to) != ET_OK)
     return et_engine_refuse(e, ET_E_URL, ET_TEXT("URL must be https://host[:port][/path]"));
   if (path.n == 0 || path.p == NULL || path.p[0] != '/')
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path must start with '/'"));
-  e->res.url_host = e->to.host;
-  e->res.url_port = e->to.port;
-  e->res.url_path[0] = e->to.prefix;
-  e->res.url_path[1] = path;
-  et_buf_init(&pb, e->path, sizeof e->path);
-  et_buf_put_str(&pb, e->to.prefix);
-  et_buf_put_str(&pb, path);
-  if (pb.overflow)
-    return et_engine_refuse(e, ET_E_ARG, ET_TEXT("request path too long"));
-  e->path_len = pb.len;
-  e->state = S_BUILD;
-  e->res.err = ET_OK;
-  return ET_OK;
+  name_url(e, &to)[1] = path;
+  return ready(e);
 }
 
 et_err et_engine_refuse(et_engine *e, et_err err, const char *why) {
@@ -233,12 +223,15 @@ static void stop(et_engine *e, et_err err, const char *why) {
     e->res.why = why;
 }
 
-/* The workspace is about to be reused: res.oauth's spans point into it,
+/* The next attempt reuses the workspace: res.oauth's spans point into it,
  * and a stale one would keep judge from wiping a later answer. */
-static void reuse_buf(et_engine *e) {
+/* The next request waits until until_ms, in a wiped workspace. */
+static void wait_until(et_engine *e, uint64_t until_ms) {
   et_wipe(e->w->buf, e->w->cap);
   memset(&e->res.oauth, 0, sizeof e->res.oauth);
   memset(&e->res.osdu, 0, sizeof e->res.osdu);
+  e->state = S_WAIT;
+  e->until_ms = until_ms;
 }
 
 static void fail(et_engine *e, et_err err, const char *why) {
@@ -252,12 +245,46 @@ static bool basic_auth(const et_engine *e) {
          e->app->client_auth == ET_AUTH_BASIC;
 }
 
+/* The wall clock at now_ms (0 when the caller gave none at begin, or
+ * the time did not move on from there). */
+static int64_t wall_s(const et_engine *e, uint64_t now_ms) {
+  return e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);
+}
+
+/* v's 8 bytes, least significant first (shifts by 8 only: no 64-bit
+ * shift by a variable on 32-bit targets). */
+static void put_le64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++, v >>= 8)
+    p[i] = (uint8_t)v;
+}
+
+/* The client assertion, signed later (the SIGN step): a fresh jti from
+ * r[0..2) and the time of this attempt, so a resent assertion is a new
+ * one, never a replay. */
+static et_err put_assertion(const et_engine *e, et_buf *b, const uint64_t r[2], uint64_t now_ms,
+                            size_t *sign_start) {
+  const et_app *app = e->app;
+  et_authority to = { e->req.host, e->req.port, e->res.url_path[0] }; /* aud's pieces */
+  uint8_t jti[16];
+  int64_t now_s = b->redact ? 0 : wall_s(e, now_ms);
+  put_le64(jti, r[0]);
+  put_le64(jti + 8, r[1]);
+  /* iat/exp from a clock that never got set would be refused anyway. */
+  if (now_s <= 0 && !b->redact)
+    return ET_E_DISABLED;
+  if (app->assertion_aud.n > 0)
+    return et_assertion_begin_aud(b, &app->cred, app->client_id, app->assertion_aud, now_s, jti,
+                                  sign_start);
+  return et_assertion_begin(b, &app->cred, app->client_id, &to, e->req.path, now_s, jti,
+                            sign_start);
+}
+
 /* The form: grant_type, client_id, the flow's fields, the credential.
- * *sign_start is where an assertion's signing input begins (b->len when
- * there is nothing to sign). jti and now_s: the assertion's, when there
- * is one. */
-static et_err put_form(const et_engine *e, et_buf *b, const uint8_t jti[16],
-                       int64_t now_s, size_t *sign_start) {
+ * *sign_start is where an assertion's signing input begins (SIZE_MAX when
+ * there is nothing to sign). r and now_ms: the assertion's jti and time,
+ * when there is one. */
+static et_err put_form(const et_engine *e, et_buf *b, const uint64_t r[2], uint64_t now_ms,
+                       size_t *sign_start) {
   const et_app *app = e->app;
   et_err err;
   *sign_start = SIZE_MAX;
@@ -280,14 +307,9 @@ static et_err put_form(const et_engine *e, et_buf *b, const uint8_t jti[16],
       et_form_append_secret(b, "client_secret", app->cred.secret);
     return ET_OK;
   case ET_CRED_CERTIFICATE:
-    /* iat/exp from a clock that never got set would be refused anyway. */
-    if (now_s <= 0 && !b->redact)
-      return ET_E_DISABLED;
-    if (app->assertion_aud.n > 0)
-      return et_assertion_begin_aud(b, &app->cred, app->client_id, app->assertion_aud, now_s,
-                                    jti, sign_start);
-    return et_assertion_begin(b, &app->cred, app->client_id, &e->to,
-                              (et_str){ e->path, e->path_len }, now_s, jti, sign_start);
+    /* Without certificates: no assertion code at all. */
+    return CONFIG_ET_CRED_CERTIFICATE ? put_assertion(e, b, r, now_ms, sign_start)
+                                      : ET_E_DISABLED;
   case ET_CRED_NONE:
     return ET_OK;
   }
@@ -304,35 +326,23 @@ static uint32_t attempt_timeout(const et_engine *e) {
  * after the body moved up by its size. */
 static et_err put_head(et_engine *e, size_t blen) {
   et_work *w = e->w;
-  et_http_request hr;
+  et_http_request *hr = &e->req;
   et_buf head;
   et_err err;
-  memset(&hr, 0, sizeof hr);
-  hr.method = e->method;
-  hr.host = e->to.host;
-  hr.port = e->to.port;
-  hr.tls = true;
-  hr.path = (et_str){ e->path, e->path_len };
-  hr.content_type = e->content_type;
-  hr.authorization = e->authorization;
-  hr.bearer = e->bearer;
-  hr.extra = e->extra;
-  hr.n_extra = e->n_extra;
-  hr.body_len = blen;
-  hr.keep_alive = e->keep_alive;
+  hr->body_len = blen;
   if (basic_auth(e)) {
-    hr.basic_user = e->app->client_id;
-    hr.basic_pass = e->app->cred.secret;
+    hr->basic_user = e->app->client_id;
+    hr->basic_pass = e->app->cred.secret;
   }
   et_buf_init(&head, NULL, 0);
-  err = et_http_request_write(&head, &hr);
+  err = et_http_request_write(&head, hr);
   if (err != ET_OK)
     return err;
   if (head.len > w->cap - blen)
     return ET_E_NOSPACE;
   memmove(w->buf + head.len, w->buf, blen);
   et_buf_init(&head, (char *)w->buf, head.len);
-  err = et_http_request_write(&head, &hr);
+  err = et_http_request_write(&head, hr);
   e->req_len = head.len + blen;
   e->req_sent = 0;
   return err;
@@ -349,20 +359,14 @@ static void build(et_engine *e, uint64_t now_ms) {
   et_work *w = e->w;
   et_buf b;
   et_err err;
-  uint8_t jti[16];
-  uint64_t r0 = rnd(e), r1 = rnd(e);
-  /* A fresh jti and the time of this attempt: a resent assertion is a new
-   * one, never a replay. */
-  int64_t now_s = e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);
-  for (int i = 0; i < 8; i++) {
-    jti[i] = (uint8_t)(r0 >> (8 * i));
-    jti[8 + i] = (uint8_t)(r1 >> (8 * i));
-  }
+  uint64_t r[2];
+  r[0] = rnd(e);
+  r[1] = rnd(e);
   e->attempt++;
   e->attempt_ms = now_ms;
   e->deadline_ms = now_ms + attempt_timeout(e);
   et_buf_init(&b, (char *)w->buf, w->cap);
-  err = put_form(e, &b, jti, now_s, &e->sign_start);
+  err = put_form(e, &b, r, now_ms, &e->sign_start);
   if (err == ET_OK)
     err = et_buf_status(&b);
   if (err != ET_OK) {
@@ -372,7 +376,7 @@ static void build(et_engine *e, uint64_t now_ms) {
     return;
   }
   e->req_len = b.len; /* the body so far */
-  if (e->sign_start < b.len) {
+  if (CONFIG_ET_CRED_CERTIFICATE && e->sign_start < b.len) { /* an assertion to sign */
     if (w->cap - b.len < ET_ASSERTION_SIG_MAX + ET_B64URL_LEN(ET_ASSERTION_SIG_MAX) + 1) {
       fail(e, ET_E_NOSPACE, ET_TEXT("request body does not fit the workspace buffer"));
       return;
@@ -444,7 +448,7 @@ static size_t parse(et_engine *e, const uint8_t *in, size_t n) {
     return used;
   /* Bytes after the answer belong to no request: the connection cannot
    * carry another one. */
-  if (used < n || e->hp.close || !e->keep_alive)
+  if (used < n || e->hp.close || !e->req.keep_alive)
     e->close_pending = true;
   end_attempt(e, ET_OK);
   return used;
@@ -500,14 +504,15 @@ static bool stale(et_engine *e, bool reused) {
 }
 
 void et_engine_closed(et_engine *e, bool reused) {
-  et_err err;
-  if (e->state != S_RECV && e->state != S_SEND)
+  /* The end of the stream completes an answer delimited by it; else it is
+   * a failed connection (a kept one may have gone stale). */
+  et_err err = e->state == S_RECV ? et_http_response_eof(&e->hp) : ET_E_CLOSED;
+  if (err != ET_OK) {
+    et_engine_failed(e, err, reused);
     return;
-  if (stale(e, reused))
-    return;
-  err = e->state == S_RECV ? et_http_response_eof(&e->hp) : ET_E_CLOSED;
+  }
   e->close_pending = true;
-  end_attempt(e, err);
+  end_attempt(e, ET_OK);
 }
 
 void et_engine_failed(et_engine *e, et_err err, bool reused) {
@@ -534,7 +539,7 @@ static bool retry_after(const et_engine *e, uint64_t now_ms, uint32_t *s) {
   if (!CONFIG_ET_RETRY_AFTER_DATE || hp->has_retry_after || !hp->has_retry_at)
     return hp->has_retry_after;
   if (e->begin_unix_s > 0)
-    now_s = e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);
+    now_s = wall_s(e, now_ms);
   return et_http_date_delay(hp->retry_at_s, hp->has_date, hp->date_s, now_s,
                             RETRY_AFTER_CAP_S, s);
 }
@@ -563,9 +568,7 @@ static void judge(et_engine *e, uint64_t now_ms) {
   a.jitter = (uint16_t)rnd(e);
   r = et_retry_decide(&a, &delay);
   if (r == ET_RETRY_AFTER) {
-    reuse_buf(e);
-    e->state = S_WAIT;
-    e->until_ms = now_ms + delay;
+    wait_until(e, now_ms + delay);
     e->wait_err = err != ET_OK ? err
                   : e->hp.status == 429 || a.has_retry_after ? ET_E_THROTTLED
                                                                  : ET_E_SERVER;
@@ -580,9 +583,7 @@ static void judge(et_engine *e, uint64_t now_ms) {
   e->wait_why = NULL;
   err = e->answer(e, err, now_ms, &again);
   if (err == ET_OK && again != 0) {
-    reuse_buf(e);
-    e->state = S_WAIT;
-    e->until_ms = again;
+    wait_until(e, again);
     e->attempt = 0;
     e->stale_retried = false;
     e->res.why = NULL;
@@ -610,84 +611,77 @@ static void judge(et_engine *e, uint64_t now_ms) {
   memset(&e->res.osdu, 0, sizeof e->res.osdu);
 }
 
-static et_step make(et_engine *e, et_step_kind kind) {
-  et_step s;
-  memset(&s, 0, sizeof s);
-  s.kind = kind;
-  s.close = e->close_pending;
-  if (kind != ET_STEP_DONE && kind != ET_STEP_FAIL)
-    e->close_pending = false; /* said once; DONE and FAIL repeat it */
-  s.host = e->to.host;
-  s.port = e->to.port;
-  s.until_ms = e->deadline_ms;
-  return s;
-}
-
 et_step et_engine_step(et_engine *e, uint64_t now_ms) {
   et_step s;
-  for (;;) {
+  memset(&s, 0, sizeof s);
+  while (s.kind == 0) { /* until a state asks something of the caller */
     switch (e->state) {
     case S_BUILD:
       build(e, now_ms);
-      continue;
-    case S_SIGN:
-      s = make(e, ET_STEP_SIGN);
+      break;
+    case S_SIGN: /* never without CONFIG_ET_CRED_CERTIFICATE (build) */
+      s.kind = ET_STEP_SIGN;
       s.data = e->w->buf + e->sign_start;
       s.n = e->req_len - e->sign_start;
       s.buf = e->w->buf + e->w->cap - ET_ASSERTION_SIG_MAX;
       s.cap = ET_ASSERTION_SIG_MAX;
       s.alg = e->app->cred.alg;
-      return s;
+      break;
     case S_SEND:
     case S_RECV:
       if (now_ms >= e->deadline_ms) {
         end_attempt(e, ET_E_TIMEOUT);
-        continue;
-      }
-      if (e->state == S_SEND) {
-        s = make(e, ET_STEP_SEND);
+      } else if (e->state == S_SEND) {
+        s.kind = ET_STEP_SEND;
         s.reuse = e->replayable && !e->stale_retried;
         s.data = e->w->buf + e->req_sent;
         s.n = e->req_len - e->req_sent;
       } else {
-        s = make(e, ET_STEP_RECV);
+        s.kind = ET_STEP_RECV;
         s.buf = recv_window(e, &s.cap);
       }
-      return s;
+      break;
     case S_JUDGE:
       judge(e, now_ms);
-      continue;
+      break;
     case S_WAIT:
       if (now_ms >= e->until_ms) {
         e->state = S_BUILD;
-        continue;
+        break;
       }
-      s = make(e, ET_STEP_WAIT);
-      s.until_ms = e->until_ms;
+      s.kind = ET_STEP_WAIT;
       s.err = e->wait_err;
       s.why = e->wait_why;
-      return s;
+      break;
     case S_DONE:
-      return make(e, ET_STEP_DONE);
+      s.kind = ET_STEP_DONE;
+      break;
     default:
-      s = make(e, ET_STEP_FAIL);
+      s.kind = ET_STEP_FAIL;
       s.err = e->res.err;
       s.why = e->res.why;
-      return s;
+      break;
     }
   }
+  s.close = e->close_pending;
+  if (s.kind != ET_STEP_DONE && s.kind != ET_STEP_FAIL)
+    e->close_pending = false; /* said once; DONE and FAIL repeat it */
+  s.host = e->req.host;
+  s.port = e->req.port;
+  s.until_ms = s.kind == ET_STEP_WAIT ? e->until_ms : e->deadline_ms;
+  return s;
 }
 
 void et_engine_describe(const et_engine *e, et_buf *b, bool body) {
-  static const uint8_t unused_jti[16];
+  static const uint64_t unused_jti[2];
   size_t ignored;
   if (!body) {
-    et_buf_put_str(b, e->method);
+    et_buf_put_str(b, e->req.method);
     et_buf_put_cstr(b, " https://");
-    et_buf_put_str(b, e->to.host);
+    et_buf_put_str(b, e->req.host);
     et_buf_put_char(b, ':');
-    et_buf_put_u64(b, e->to.port);
-    et_buf_put(b, e->path, e->path_len);
+    et_buf_put_u64(b, e->req.port);
+    et_buf_put_str(b, e->req.path);
     return;
   }
   b->redact = true;

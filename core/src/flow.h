@@ -24,16 +24,17 @@ et_err et_app_authority(const et_app *app, et_str explicit_url, et_authority *to
  * {authority}/{tenant}{endpoint}: checks the app (URL, tenant, client id)
  * and the work area, and sets the request up for et_engine_step (the URL
  * goes into e->res for messages). The flow then sets grant, body,
- * body_arg, send_cred, cred_required and replayable. On failure e->res
- * holds the error and a reason, and e fails at its first step.
+ * body_arg, send_cred and replayable. On failure e->res holds the error
+ * and a reason, and e fails at its first step.
  * Errors: ET_E_ARG, ET_E_URL, ET_E_DISABLED. */
 et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
                        const et_engine_in *in, et_url_kind kind,
                        const char *endpoint, et_answer_fn answer);
 
 /* Start e on a request to base_url (https://host[:port][/prefix]) + path
- * that is no token endpoint's form: e->raw is set; the caller sets method,
- * content_type, body, bearer, extra. Errors: ET_E_ARG, ET_E_URL. */
+ * that is no token endpoint's form: e->raw is set; the caller sets
+ * req.method, req.content_type, req.bearer, req.extra and body. Errors:
+ * ET_E_ARG, ET_E_URL. */
 et_err et_engine_setup_raw(et_engine *e, et_work *w, const et_engine_in *in,
                            et_str base_url, et_str path, et_answer_fn answer);
 
@@ -53,10 +54,13 @@ et_str et_engine_body(const et_engine *e);
 et_err et_answer_classify(et_engine *e);
 
 /* The token engines' answer: err as given, or et_answer_classify and on
- * 2xx the token decoded into t->token; then what the flow makes of it
- * (refresh: invalid_grant is ET_E_SIGNIN_REQUIRED; redemption: AADSTS70008
- * is ET_E_EXPIRED). */
+ * 2xx the token decoded into t->token. */
 et_err et_token_answer(et_token_engine *t, et_err err);
+
+/* What a refresh or a code redemption makes of et_token_answer's err:
+ * invalid_grant to a refresh is ET_E_SIGNIN_REQUIRED, AADSTS70008 to a
+ * redemption ET_E_EXPIRED (with e->res.why); anything else as given. */
+et_err et_grant_refused(et_token_engine *t, et_err err);
 
 /* A blocking call's start: the engine's inputs from the port, asking for
  * keep-alive when w keeps a link (or keep_alive says so). ET_E_ARG when

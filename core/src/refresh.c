@@ -21,7 +21,8 @@ static et_err refresh_fields(const void *arg, et_buf *b) {
 
 static et_err refresh_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
   (void)now_ms, (void)again_ms;
-  return et_token_answer((et_token_engine *)e, err);
+  et_token_engine *t = (et_token_engine *)e;
+  return et_grant_refused(t, et_token_answer(t, err));
 }
 
 static bool in_workspace(et_str s, const et_work *w) {

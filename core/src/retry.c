@@ -7,11 +7,14 @@
 #define SLOW_DOWN_MS 5000u
 #define BACKOFF_CAP_SHIFT 10u
 
+/* ms and up to a quarter more: ms/4 * jitter/65536, no 64-bit division. */
+static uint32_t plus_jitter(uint32_t ms, uint16_t jitter) {
+  return ms + (uint32_t)(((uint64_t)(ms / 4u) * jitter) >> 16);
+}
+
 uint32_t et_backoff_ms(uint32_t attempt, uint16_t jitter) {
   uint32_t shift = attempt == 0 ? 0 : attempt - 1;
-  uint32_t base = 1000u << (shift > BACKOFF_CAP_SHIFT ? BACKOFF_CAP_SHIFT : shift);
-  /* base/4 * jitter/65536: at most a quarter more, no 64-bit division. */
-  return base + (uint32_t)(((uint64_t)(base / 4u) * jitter) >> 16);
+  return plus_jitter(1000u << (shift > BACKOFF_CAP_SHIFT ? BACKOFF_CAP_SHIFT : shift), jitter);
 }
 
 /* An unknown host or a refused connection (the origin's or the proxy's)
@@ -26,7 +29,7 @@ static bool retried(et_err e) {
 /* What the server asked plus up to a quarter more, within the longest
  * wait: a fleet throttled in the same second spreads out on its way back. */
 static uint32_t jittered_wait(uint32_t ms, uint16_t jitter) {
-  uint32_t d = ms + (uint32_t)(((uint64_t)(ms / 4u) * jitter) >> 16);
+  uint32_t d = plus_jitter(ms, jitter);
   return d > CONFIG_ET_RETRY_MAX_WAIT_MS ? CONFIG_ET_RETRY_MAX_WAIT_MS : d;
 }
 

@@ -40,17 +40,20 @@ static bool has_code(const et_oauth_error *err, uint32_t code) {
 
 et_err et_token_answer(et_token_engine *t, et_err err) {
   et_engine *e = &t->base;
-  bool invalid_grant;
   if (err == ET_OK)
     err = et_answer_classify(e);
-  if (err == ET_OK) {
-    err = et_token_decode((char *)e->w->buf, e->body_len, e->w->tok, e->w->ntok, &t->token,
-                          &e->res.why);
-    if (err != ET_OK)
-      memset(&t->token, 0, sizeof t->token);
+  if (err != ET_OK)
     return err;
-  }
-  invalid_grant = err == ET_E_OAUTH && et_str_eq(e->res.oauth.error, ET_STR("invalid_grant"));
+  err = et_token_decode((char *)e->w->buf, e->body_len, e->w->tok, e->w->ntok, &t->token,
+                        &e->res.why);
+  if (err != ET_OK)
+    memset(&t->token, 0, sizeof t->token);
+  return err;
+}
+
+et_err et_grant_refused(et_token_engine *t, et_err err) {
+  et_engine *e = &t->base;
+  bool invalid_grant = err == ET_E_OAUTH && et_str_eq(e->res.oauth.error, ET_STR("invalid_grant"));
   /* invalid_grant is the server's final word on a refresh token, whatever
    * the AADSTS code (expired, revoked, inactive, MFA or consent needed):
    * only a new sign-in helps. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The small helpers the decoders share: et_hex_value, et_ascii_lower,
  * et_char_in and the table-driven et_json_decode; and the error codes'
- * texts and their one classifier, et_err_is_transient. */
+ * texts and their one classifier, et_err_is_transient; et_log's lines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +145,77 @@ static void transient_errors_are_exactly_these(void **state) {
   assert_false(et_err_is_transient(ET_E__COUNT));
 }
 
+/* What et_log handed the port's hook last. */
+typedef struct logged {
+  char line[400];
+  size_t n;
+  int calls;
+  et_level lvl;
+} logged;
+
+static void keep_line(void *ctx, et_level lvl, const char *msg, size_t n) {
+  logged *l = ctx;
+  assert_true(n <= sizeof l->line);
+  memcpy(l->line, msg, n);
+  l->n = n;
+  l->lvl = lvl;
+  l->calls++;
+}
+
+static void log_joins_text_and_detail_and_cuts_visibly(void **state) {
+  logged l;
+  et_port port;
+  char text[200], detail[200];
+  (void)state;
+  memset(&l, 0, sizeof l);
+  memset(&port, 0, sizeof port);
+  port.ctx = &l;
+  port.log = keep_line;
+  memset(text, 't', sizeof text);
+  memset(detail, 'd', sizeof detail);
+
+  (et_log)(&port, ET_LOG_WARN, "retrying", ET_STR(": HTTP 503"));
+  assert_int_equal(l.calls, 1);
+  assert_int_equal(l.lvl, ET_LOG_WARN);
+  assert_int_equal(l.n, strlen("retrying: HTTP 503"));
+  assert_memory_equal(l.line, "retrying: HTTP 503", l.n);
+
+  (et_log)(&port, ET_LOG_WARN, "no detail", ET_STR_NULL);
+  assert_int_equal(l.n, strlen("no detail"));
+  assert_memory_equal(l.line, "no detail", l.n);
+
+  /* 100 + 60 bytes fit a 160-byte line exactly; one more is cut. */
+  text[100] = '\0';
+  (et_log)(&port, ET_LOG_WARN, text, (et_str){ detail, 60 });
+  assert_int_equal(l.n, 160);
+  assert_int_equal(l.line[159], 'd');
+  (et_log)(&port, ET_LOG_WARN, text, (et_str){ detail, 61 });
+  assert_int_equal(l.n, 160);
+  assert_memory_equal(l.line, text, 100);
+  assert_memory_equal(l.line + 100, detail, 57);
+  assert_memory_equal(l.line + 157, "...", 3);
+
+  /* A text with no room for "..." is logged alone, whole. */
+  text[100] = 't';
+  text[157] = '\0';
+  (et_log)(&port, ET_LOG_WARN, text, (et_str){ detail, 5 });
+  assert_int_equal(l.n, 157);
+  assert_memory_equal(l.line, text, 157);
+  text[157] = 't';
+  text[156] = '\0';
+  (et_log)(&port, ET_LOG_WARN, text, (et_str){ detail, 5 });
+  assert_int_equal(l.n, 160);
+  assert_memory_equal(l.line + 156, "d...", 4);
+
+  /* Above CONFIG_ET_LOG_LEVEL, or without a hook: nothing. */
+  l.calls = 0;
+  (et_log)(&port, (et_level)(CONFIG_ET_LOG_LEVEL + 1), "dropped", ET_STR_NULL);
+  port.log = NULL;
+  (et_log)(&port, ET_LOG_ERROR, "dropped", ET_STR_NULL);
+  (et_log)(NULL, ET_LOG_ERROR, "dropped", ET_STR_NULL);
+  assert_int_equal(l.calls, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(hex_value_of_every_byte),
@@ -154,6 +225,7 @@ int main(void) {
     cmocka_unit_test(json_decode_says_what_is_wrong),
     cmocka_unit_test(every_error_has_its_own_text),
     cmocka_unit_test(transient_errors_are_exactly_these),
+    cmocka_unit_test(log_joins_text_and_detail_and_cuts_visibly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

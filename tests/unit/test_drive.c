@@ -94,7 +94,7 @@ static void link_is_replaced_when_idle_or_elsewhere(void **state) {
   assert_int_equal(s.opens, 3);
   assert_int_equal(s.closes, 2);
   assert_int_equal(s.reuses, 0);
-  assert_int_equal(link.host_len, strlen("login.example.org"));
+  assert_int_equal(link.peer.host_len, strlen("login.example.org"));
   et_link_close(&p, &link);
 }
 

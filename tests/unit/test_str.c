@@ -129,6 +129,15 @@ static void authority_forms(void **state) {
   assert_true(et_str_eq(a.host, ET_STR("::1")));
   assert_int_equal(a.port, 9);
   assert_true(et_str_eq(a.prefix, ET_STR("/emu/v1")));
+
+  /* Leading zeros read as the number they spell; the largest port. */
+  assert_int_equal(et_authority_parse(ET_STR("https://h:00065535/p"), &a), ET_OK);
+  assert_int_equal(a.port, 65535);
+  assert_true(et_str_eq(a.prefix, ET_STR("/p")));
+  assert_int_equal(et_authority_parse(ET_STR("https://[fe80::1]:1"), &a), ET_OK);
+  assert_true(et_str_eq(a.host, ET_STR("fe80::1")));
+  assert_int_equal(a.port, 1);
+  assert_int_equal(a.prefix.n, 0);
 }
 
 static void authority_rejects(void **state) {
@@ -138,6 +147,9 @@ static void authority_rejects(void **state) {
     "https://host:", "https://host:12a", "https://user@host", "https://host?x=1",
     "https://host/a?b", "https://host/a#b", "https://ho st", "https://[::1",
     "https://[]", "https://host/%2e%2e", "ftp://host", "https:/host", "login.microsoftonline.com",
+    /* ports: more digits than 65535 allows, leading zeros to nothing, none */
+    "https://host:99999", "https://host:655350", "https://host:00000", "https://[::1]:",
+    "https://[::1]:70000/x", "https://[::1]x", "https://[host]", "https://host:+1",
   };
   et_authority a;
   (void)state;

@@ -124,32 +124,25 @@ struct et_engine {
   et_body_fn body;          /* the flow's own form fields */
   const void *body_arg;
   const char *grant;        /* grant_type, or NULL (device code request) */
-  et_str method;
-  et_str content_type;
-  et_authority to;
-  char path[ET_PATH_MAX];
-  size_t path_len;
-  size_t token_path_off;    /* where the endpoint starts in path (aud) */
-  bool cred_required;       /* a public client cannot make this request */
+  /* The request's head: method, content_type, bearer, extra and
+   * keep_alive from setup and the flow; the peer (host, port), path, body
+   * length and client_secret_basic's user and password filled in by the
+   * engine. The URL's prefix is res.url_path[0]. */
+  et_http_request req;
+  char path[ET_PATH_MAX];    /* req.path's bytes */
   bool send_cred;           /* append the app's credential to the form */
   bool replayable;          /* see et_retry_decide */
-  bool keep_alive;
   bool no_form;             /* a GET without a body (discovery) */
   /* Requests other than a token endpoint's form (et_adme_begin): the body
    * is body's alone (no grant, client id or credential), the head carries
-   * authorization and extra, and a refused answer stays in the workspace
+   * req.bearer and req.extra, and a refused answer stays in the workspace
    * for the caller (keep_answer). */
   bool raw;
   bool keep_answer;
-  et_str authorization;
-  et_str bearer;            /* Authorization: Bearer <bearer> */
-  const et_http_header *extra;
-  size_t n_extra;
   uint32_t timeout_ms;      /* per attempt when app is NULL (0: default) */
 
   uint8_t state;
   bool close_pending;       /* next step carries close */
-  bool reused;              /* the driver said the connection was reused */
   bool stale_retried;       /* this attempt was already resent once */
   uint32_t attempt;         /* attempts in the current series */
   uint64_t rng[2];

@@ -15,6 +15,13 @@ extern "C" {
 /* Longest host name a kept connection remembers (RFC 1035's 253). */
 #define ET_HOST_MAX 253
 
+/* A host:port an et_link remembers. */
+typedef struct et_link_peer {
+  uint16_t port;
+  uint16_t host_len;
+  char host[ET_HOST_MAX];
+} et_link_peer;
+
 /* A connection kept open between requests to one host (HTTP keep-alive),
  * owned by the caller (static, stack or pool) and zeroed before first use.
  * The drivers (et_drive and every blocking flow) reuse it for the next
@@ -27,9 +34,7 @@ typedef struct et_link {
   uint32_t idle_max_ms;     /* 0: CONFIG_ET_KEEPALIVE_IDLE_MS */
   uint32_t opened;          /* connections opened through this link */
   uint32_t reused;          /* requests sent on an already open connection */
-  uint16_t port;
-  uint16_t host_len;
-  char host[ET_HOST_MAX];
+  et_link_peer peer;        /* where conn goes */
   /* Throttle memory: the last host:port whose call ended throttled (a 429,
    * or any failure whose last answer carried Retry-After) and the
    * port->mono_ms before which nothing more goes to it. A call through
@@ -38,9 +43,7 @@ typedef struct et_link {
    * is sent, so a caller's loop cannot hammer a throttling server. A call
    * that succeeds there clears it. */
   uint64_t hold_until_ms;
-  uint16_t hold_port;
-  uint16_t hold_host_len;
-  char hold_host[ET_HOST_MAX];
+  et_link_peer hold;
 } et_link;
 
 /* All memory a call may use, owned by the caller (static, stack or pool):
