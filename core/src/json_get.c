@@ -43,17 +43,17 @@ static bool plain(const et_json *j, const jsmntok_t *t) {
  * text. Decoding never lengthens, so a shorter raw text cannot match. */
 static bool key_eq(const et_json *j, int idx, const char *key, size_t klen) {
   const jsmntok_t *t = &j->tok[idx];
-  et_str s = et_json_raw(j, idx);
+  const char *s = j->text + t->start;
+  size_t n = (size_t)(t->end - t->start), i = 0, k = 0;
   bool is_plain = plain(j, t);
-  size_t i = 0, k = 0;
-  if (t->type != JSMN_STRING || s.n < klen)
+  if (t->type != JSMN_STRING || n < klen)
     return false;
-  while (i < s.n) {
+  while (i < n) {
     char piece[4];
     size_t m = 1;
-    if (is_plain || s.p[i] != '\\')
-      piece[0] = s.p[i++];
-    else if ((m = et_json_unescape_one(s.p, s.n, &i, piece, 0)) == 0)
+    if (is_plain || s[i] != '\\')
+      piece[0] = s[i++];
+    else if ((m = et_json_unescape_one(s, n, &i, piece, 0)) == 0)
       return false;
     for (size_t q = 0; q < m; q++, k++)
       if (k == klen || piece[q] != key[k])
@@ -69,39 +69,37 @@ int et_json_get(const et_json *j, int obj, const char *key) {
     return -1;
   klen = strlen(key);
   n = j->tok[obj].size;
-  i = obj + 1;
-  /* i is a key (in range) whenever its value i + 1 is: said for the analyzers. */
-  for (int m = 0; m < n && in_range(j, i) && in_range(j, i + 1); m++) {
+  /* Keys are at obj + 1 and after each member's value. */
+  for (i = obj + 1; n-- > 0 && (size_t)i + 1 < j->ntok; i = et_json_skip(j, i + 1))
     if (key_eq(j, i, key, klen))
       return i + 1;
-    i = et_json_skip(j, i + 1);
-  }
   return -1;
 }
 
 et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out) {
   const jsmntok_t *t;
-  et_str s;
+  const char *s;
   uint64_t v = 0;
-  size_t i = 0;
+  size_t n, i = 0;
   bool is_plain;
   if (!in_range(j, idx) || out == NULL)
     return ET_E_JSON_FIELD;
   t = &j->tok[idx];
-  s = et_json_raw(j, idx);
+  s = j->text + t->start;
+  n = (size_t)(t->end - t->start);
   is_plain = plain(j, t);
   /* Digits only: rules out signs, fractions, exponents, literals, spaces,
    * containers and the empty string. A string is read decoded, so the
    * answer is the same before and after et_json_string ("\u0035" is 5
    * either way). */
-  if ((t->type != JSMN_PRIMITIVE && t->type != JSMN_STRING) || s.n == 0)
+  if ((t->type != JSMN_PRIMITIVE && t->type != JSMN_STRING) || n == 0)
     return ET_E_JSON_FIELD;
-  while (i < s.n) {
-    unsigned long c = (unsigned char)s.p[i];
+  while (i < n) {
+    unsigned long c = (unsigned char)s[i];
     size_t m = 1;
     /* An escape counts as the code unit it stands for: only \u0030 to
      * \u0039 are digits. */
-    if (!is_plain && c == '\\' && (m = et_json_escape(s.p, s.n, i, &c)) == 0)
+    if (!is_plain && c == '\\' && (m = et_json_escape(s, n, i, &c)) == 0)
       return ET_E_JSON_FIELD;
     if (c > '9' || !et_u64_push_digit(&v, (char)c, max))
       return ET_E_JSON_FIELD;

@@ -65,21 +65,23 @@ size_t et_json_unescape_one(const char *s, size_t n, size_t *i, char *dst, size_
   return put_utf8(dst, w, cp);
 }
 
-/* Decode src[0..n) into dst (NULL: only check and measure); the bytes
- * are known to be >= 0x20. The plain runs between backslashes are found
- * with memchr and moved whole, so a string without escapes costs one
- * memchr. */
+/* Decode src[0..n) into dst (NULL: only check and measure). */
 static et_err decode(const char *src, size_t n, char *dst, size_t *n_out) {
   size_t i = 0, w = 0;
   while (i < n) {
-    const char *bs = memchr(src + i, '\\', n - i);
-    size_t end = bs != NULL ? (size_t)(bs - src) : n;
-    if (dst != NULL && dst + w != src + i)
-      memmove(dst + w, src + i, end - i);
-    w += end - i;
-    i = end;
-    if (i < n && (w = et_json_unescape_one(src, n, &i, dst, w)) == 0)
-      return ET_E_JSON_SYNTAX;
+    unsigned char c = (unsigned char)src[i];
+    if (c == '\\') {
+      w = et_json_unescape_one(src, n, &i, dst, w);
+      if (w == 0)
+        return ET_E_JSON_SYNTAX;
+    } else {
+      if (c < 0x20)
+        return ET_E_JSON_SYNTAX; /* values stay safe C text */
+      if (dst != NULL)
+        dst[w] = (char)c;
+      w++;
+      i++;
+    }
   }
   *n_out = w;
   return ET_OK;
@@ -88,16 +90,13 @@ static et_err decode(const char *src, size_t n, char *dst, size_t *n_out) {
 et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out) {
   if ((src == NULL && n > 0) || n_out == NULL)
     return ET_E_ARG;
-  for (size_t k = 0; k < n; k++)
-    if ((unsigned char)src[k] < 0x20)
-      return ET_E_JSON_SYNTAX; /* a validated document has none */
   return decode(src, n, dst, n_out);
 }
 
 et_err et_json_string(et_json *j, int idx, et_str *out) {
   jsmntok_t *t;
   char *s;
-  size_t n, m;
+  size_t n;
   et_err e;
 
   if (j == NULL || out == NULL || idx < 0 || (size_t)idx >= j->ntok ||
@@ -107,19 +106,19 @@ et_err et_json_string(et_json *j, int idx, et_str *out) {
   s = j->text + t->start;
   n = (size_t)(t->end - t->start);
   /* An undecoded token ends at its closing quote, a decoded one at a NUL
-   * (validation keeps NUL out of the document). */
+   * (validation keeps NUL out of the document). A string without a
+   * backslash (one memchr) is its own decoding. */
   if (j->text[t->end] != '\0') {
-    /* Check the escapes before writing so a bad one leaves the text
-     * intact; validation already checked every other byte. Escapes always
-     * shrink, so m == n means there are none and nothing to move. */
-    e = decode(s, n, NULL, &m);
-    if (e != ET_OK)
-      return e;
-    if (m != n)
-      (void)decode(s, n, s, &m);
-    s[m] = '\0';
-    t->end = t->start + (int)m;
-    n = m;
+    if (memchr(s, '\\', n) != NULL) {
+      /* Check the escapes before writing so a bad one leaves the text
+       * intact. */
+      e = decode(s, n, NULL, &n);
+      if (e != ET_OK)
+        return e;
+      (void)decode(s, (size_t)(t->end - t->start), s, &n);
+    }
+    s[n] = '\0';
+    t->end = t->start + (int)n;
   }
   out->p = s;
   out->n = n;
