@@ -34,13 +34,15 @@ et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
   for (size_t k = 0; k < plan->n_fields; k++) {
     const et_json_str_field *f = &plan->fields[k];
     et_str *s = (et_str *)((char *)out + f->off);
+    const char *wrong;
     e = et_json_member_string(j, 0, f->key, s);
-    if (e == ET_E_JSON_FIELD)
-      return fail(e, why, ET_TEXT(f->why_type));
+    wrong = e == ET_E_JSON_FIELD ? ET_TEXT(f->why_type) : ET_TEXT(f->why_escape);
+    if (e == ET_OK && f->required && s->n == 0) {
+      e = ET_E_JSON_FIELD;
+      wrong = ET_TEXT(f->why_missing);
+    }
     if (e != ET_OK)
-      return fail(e, why, ET_TEXT(f->why_escape));
-    if (f->required && s->n == 0)
-      return fail(ET_E_JSON_FIELD, why, ET_TEXT(f->why_missing));
+      return fail(e, why, wrong);
   }
   return ET_OK;
 }

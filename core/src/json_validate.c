@@ -58,10 +58,13 @@ static size_t scan_string(const char *s, size_t len, size_t k) {
   }
 }
 
+/* The scanners below read without bounds checks: the validator has made
+ * sure the text ends with the root's '}', which stops every one of them. */
+
 /* Past one or more digits at s[k], or 0 if there is none. */
-static size_t digits(const char *s, size_t len, size_t k) {
+static size_t digits(const char *s, size_t k) {
   size_t d = k;
-  while (d < len && is_digit(s[d]))
+  while (is_digit(s[d]))
     d++;
   return d > k ? d : 0;
 }
@@ -69,35 +72,37 @@ static size_t digits(const char *s, size_t len, size_t k) {
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at s[k]: returns the
  * index past it, or 0. What follows is checked by the caller's NEXT state,
  * so "01" fails there. */
-static size_t scan_number(const char *s, size_t len, size_t k) {
+static size_t scan_number(const char *s, size_t k) {
   k += s[k] == '-';
-  if (k < len && s[k] == '0')
+  if (s[k] == '0')
     k++;
-  else if ((k = digits(s, len, k)) == 0)
+  else if ((k = digits(s, k)) == 0)
     return 0;
-  if (k < len && s[k] == '.' && (k = digits(s, len, k + 1)) == 0)
+  if (s[k] == '.' && (k = digits(s, k + 1)) == 0)
     return 0;
-  if (k < len && (s[k] | 0x20) == 'e') {
+  if ((s[k] | 0x20) == 'e') {
     k++;
-    if (k < len && (s[k] == '+' || s[k] == '-'))
-      k++;
-    k = digits(s, len, k);
+    k += s[k] == '+' || s[k] == '-';
+    k = digits(s, k);
   }
   return k;
 }
 
-/* A string, number or literal at s[k]: the index past it, or 0 ("truex"
- * fails in the caller's NEXT state). */
-static size_t scan_scalar(const char *s, size_t len, size_t k) {
-  char c = s[k];
-  if (c == '"')
-    return scan_string(s, len, k);
-  if (c == 't' || c == 'f' || c == 'n') {
-    const char *w = c == 't' ? "true" : c == 'f' ? "false" : "null";
-    size_t n = c == 'f' ? 5 : 4;
-    return len - k >= n && memcmp(s + k, w, n) == 0 ? k + n : 0;
+/* A number or literal at s[k]: the index past it, or 0 ("truex" fails in
+ * the caller's NEXT state). A literal is compared byte by byte, so the
+ * first byte that differs stops the reading. */
+static size_t scan_word(const char *s, size_t k) {
+  const char *w;
+  switch (s[k]) {
+  case 't': w = "true"; break;
+  case 'f': w = "false"; break;
+  case 'n': w = "null"; break;
+  default: return scan_number(s, k);
   }
-  return scan_number(s, len, k);
+  for (; *w != '\0'; w++, k++)
+    if (s[k] != *w)
+      return 0;
+  return k;
 }
 
 et_err et_json_validate(const char *text, size_t len) {
@@ -110,12 +115,18 @@ et_err et_json_validate(const char *text, size_t len) {
 
   if (text == NULL)
     return ET_E_ARG;
+  /* Trailing space is fine; then the text must end with the root's '}',
+   * and is read up to it (len becomes its end). */
+  while (len > 0 && is_ws(text[len - 1]))
+    len--;
+  if (len == 0 || text[len - 1] != '}')
+    return ET_E_JSON_SYNTAX;
   for (;;) {
     unsigned need, next;
-    while (i < len && is_ws(text[i]))
-      i++;
-    if (i >= len) /* the root closed, or an open container was not */
+    if (i == len) /* the root closed, or an open container was not */
       return stack == 0 && prev == VALUE ? ET_OK : ET_E_JSON_SYNTAX;
+    while (is_ws(text[i]))
+      i++;
     char c = text[i];
     bool in_object = stack & 1;
     if (stack == 0 && c != '{')
@@ -134,10 +145,14 @@ et_err et_json_validate(const char *text, size_t len) {
       next = COLON;
       i++;
     } else {
+      /* A key (only a string) or a value. */
+      bool key = in_object && prev != COLON;
       need = OPEN | COMMA | COLON;
-      if (in_object && prev != COLON) {
-        i = c == '"' ? scan_string(text, len, i) : 0;
-        next = KEY;
+      next = key ? KEY : VALUE;
+      if (c == '"') {
+        i = scan_string(text, len, i);
+      } else if (key) {
+        return ET_E_JSON_SYNTAX;
       } else if (c == '{' || c == '[') {
         if (stack >> (ET_JSON_MAX_DEPTH - 1))
           return ET_E_JSON_SYNTAX;
@@ -145,8 +160,7 @@ et_err et_json_validate(const char *text, size_t len) {
         next = OPEN;
         i++;
       } else {
-        i = scan_scalar(text, len, i);
-        next = VALUE;
+        i = scan_word(text, i);
       }
     }
     /* i is past the root's '{', so 0 is a failed scan. */

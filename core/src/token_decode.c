@@ -39,6 +39,13 @@ static const struct {
   NUM_FIELD("refresh_in", refresh_in),
 };
 
+/* The numbers are the struct's last members, and nothing else is there:
+ * et_token_decode sets them all at once. */
+typedef char numbers_end_et_token[sizeof(et_token) - offsetof(et_token, expires_in) ==
+                                          sizeof num_fields / sizeof num_fields[0] * sizeof(int64_t)
+                                      ? 1
+                                      : -1];
+
 static et_err fail(et_err e, const char **why, const char *text) {
   if (why != NULL)
     *why = text;
@@ -55,9 +62,10 @@ et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
     *why = NULL;
   if (out == NULL)
     return ET_E_ARG;
-  memset(out, 0, sizeof *out);
-  for (k = 0; k < sizeof num_fields / sizeof num_fields[0]; k++)
-    *(int64_t *)((char *)out + num_fields[k].off) = ET_ABSENT;
+  /* The strings empty; the numbers, which end the struct, all ET_ABSENT
+   * (-1: every bit set). */
+  memset(out, 0, offsetof(et_token, expires_in));
+  memset(&out->expires_in, 0xFF, sizeof *out - offsetof(et_token, expires_in));
 
   e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
   if (e != ET_OK)
