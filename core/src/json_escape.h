@@ -20,4 +20,7 @@ size_t et_json_escape(const char *s, size_t n, size_t i, unsigned long *cu);
  * \u0000 (*i unchanged). */
 size_t et_json_unescape_one(const char *s, size_t n, size_t *i, char *dst, size_t w);
 
+/* Token idx of j, or NULL when j is NULL or idx out of range. */
+jsmntok_t *et_json_tok(const et_json *j, int idx);
+
 #endif

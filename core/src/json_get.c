@@ -5,15 +5,15 @@
 
 #include <string.h>
 
-static bool in_range(const et_json *j, int idx) {
-  return j != NULL && idx >= 0 && (size_t)idx < j->ntok;
+jsmntok_t *et_json_tok(const et_json *j, int idx) {
+  return j != NULL && idx >= 0 && (size_t)idx < j->ntok ? &j->tok[idx] : NULL;
 }
 
 int et_json_skip(const et_json *j, int idx) {
   /* Each token owes its `size` children (a key owes its value): count the
    * debt down instead of recursing. */
   size_t owed = 1, i;
-  if (!in_range(j, idx))
+  if (et_json_tok(j, idx) == NULL)
     return -1;
   for (i = (size_t)idx; owed > 0 && i < j->ntok; i++) {
     int size = j->tok[i].size;
@@ -24,8 +24,8 @@ int et_json_skip(const et_json *j, int idx) {
 
 et_str et_json_raw(const et_json *j, int idx) {
   et_str s = ET_STR_NULL;
-  if (in_range(j, idx)) {
-    const jsmntok_t *t = &j->tok[idx];
+  const jsmntok_t *t = et_json_tok(j, idx);
+  if (t != NULL) {
     s.p = j->text + t->start;
     s.n = (size_t)(t->end - t->start);
   }
@@ -65,10 +65,11 @@ static bool key_eq(const et_json *j, int idx, const char *key, size_t klen) {
 int et_json_get(const et_json *j, int obj, const char *key) {
   size_t klen;
   int i, n;
-  if (!in_range(j, obj) || key == NULL || j->tok[obj].type != JSMN_OBJECT)
+  const jsmntok_t *o = et_json_tok(j, obj);
+  if (o == NULL || key == NULL || o->type != JSMN_OBJECT)
     return -1;
   klen = strlen(key);
-  n = j->tok[obj].size;
+  n = o->size;
   /* Keys are at obj + 1 and after each member's value. */
   for (i = obj + 1; n-- > 0 && (size_t)i + 1 < j->ntok; i = et_json_skip(j, i + 1))
     if (key_eq(j, i, key, klen))
@@ -82,9 +83,9 @@ et_err et_json_uint(const et_json *j, int idx, uint64_t max, uint64_t *out) {
   uint64_t v = 0;
   size_t n, i = 0;
   bool is_plain;
-  if (!in_range(j, idx) || out == NULL)
+  t = et_json_tok(j, idx);
+  if (t == NULL || out == NULL)
     return ET_E_JSON_FIELD;
-  t = &j->tok[idx];
   s = j->text + t->start;
   n = (size_t)(t->end - t->start);
   is_plain = plain(j, t);

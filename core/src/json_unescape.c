@@ -47,20 +47,17 @@ static size_t put_utf8(char *dst, size_t w, unsigned long cp) {
 size_t et_json_unescape_one(const char *s, size_t n, size_t *i, char *dst, size_t w) {
   unsigned long cp, lo;
   size_t m = et_json_escape(s, n, *i, &cp);
-  if (m == 6) {
-    /* \u0000, a low surrogate first, or a high one without a low next. */
-    if (cp == 0 || (cp & 0xFC00) == 0xDC00)
+  /* A surrogate must be a high one with a low one next: together one code
+   * point. */
+  if (m == 6 && cp - 0xD800 < 0x800) {
+    if (cp >= 0xDC00 || n - *i < 12 || s[*i + 6] != '\\' ||
+        et_json_escape(s, n, *i + 6, &lo) != 6 || lo - 0xDC00 >= 0x400)
       return 0;
-    if ((cp & 0xFC00) == 0xD800) {
-      if (n - *i < 12 || s[*i + 6] != '\\' || et_json_escape(s, n, *i + 6, &lo) != 6 ||
-          (lo & 0xFC00) != 0xDC00)
-        return 0;
-      cp = 0x10000ul + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-      m = 12;
-    }
+    cp = 0x10000ul + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    m = 12;
   }
-  if (m == 0)
-    return 0;
+  if (m == 0 || cp == 0)
+    return 0; /* not an escape, or \u0000 */
   *i += m;
   return put_utf8(dst, w, cp);
 }
@@ -99,10 +96,9 @@ et_err et_json_string(et_json *j, int idx, et_str *out) {
   size_t n;
   et_err e;
 
-  if (j == NULL || out == NULL || idx < 0 || (size_t)idx >= j->ntok ||
-      j->tok[idx].type != JSMN_STRING)
+  t = et_json_tok(j, idx);
+  if (t == NULL || out == NULL || t->type != JSMN_STRING)
     return ET_E_JSON_FIELD;
-  t = &j->tok[idx];
   s = j->text + t->start;
   n = (size_t)(t->end - t->start);
   /* An undecoded token ends at its closing quote, a decoded one at a NUL
