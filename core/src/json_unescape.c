@@ -8,16 +8,18 @@
 #include <string.h>
 
 size_t et_json_escape(const char *s, size_t n, size_t i, unsigned long *cu) {
-  static const char from[8] = "\"\\/bfnrt", to[8] = "\"\\/\b\f\n\r\t";
-  const char *f;
+  /* Each one-letter escape, then what it stands for. */
+  static const char pairs[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
   if (n - i < 2)
     return 0;
   if (s[i + 1] != 'u') {
-    f = memchr(from, s[i + 1], sizeof from);
-    if (f == NULL)
-      return 0;
-    *cu = (unsigned char)to[f - from];
-    return 2;
+    for (const char *p = pairs; *p != '\0'; p += 2) {
+      if (*p == s[i + 1]) {
+        *cu = (unsigned char)p[1];
+        return 2;
+      }
+    }
+    return 0;
   }
   if (n - i < 6)
     return 0;
