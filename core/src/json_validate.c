@@ -123,11 +123,12 @@ et_err et_json_validate(const char *text, size_t len) {
     return ET_E_JSON_SYNTAX;
   for (;;) {
     unsigned need, next;
-    if (i == len) /* the root closed, or an open container was not */
-      return stack == 0 && prev == VALUE ? ET_OK : ET_E_JSON_SYNTAX;
+    if (i == len) /* the last '}' closed the root, or an inner container */
+      return stack == 0 ? ET_OK : ET_E_JSON_SYNTAX;
     while (is_ws(text[i]))
       i++;
-    char c = text[i];
+    size_t at = i++; /* most things are one byte long */
+    char c = text[at];
     bool in_object = stack & 1;
     if (stack == 0 && c != '{')
       return ET_E_JSON_SYNTAX; /* the root is an object, then only space */
@@ -135,22 +136,19 @@ et_err et_json_validate(const char *text, size_t len) {
       need = OPEN | VALUE;
       stack >>= 1;
       next = VALUE;
-      i++;
     } else if (c == ',') {
       need = VALUE;
       next = COMMA;
-      i++;
     } else if (c == ':') {
       need = KEY;
       next = COLON;
-      i++;
     } else {
       /* A key (only a string) or a value. */
       bool key = in_object && prev != COLON;
       need = OPEN | COMMA | COLON;
       next = key ? KEY : VALUE;
       if (c == '"') {
-        i = scan_string(text, len, i);
+        i = scan_string(text, len, at);
       } else if (key) {
         return ET_E_JSON_SYNTAX;
       } else if (c == '{' || c == '[') {
@@ -158,9 +156,8 @@ et_err et_json_validate(const char *text, size_t len) {
           return ET_E_JSON_SYNTAX;
         stack = stack << 1 | (c == '{');
         next = OPEN;
-        i++;
       } else {
-        i = scan_word(text, i);
+        i = scan_word(text, at);
       }
     }
     /* i is past the root's '{', so 0 is a failed scan. */
