@@ -38,16 +38,14 @@ static bool plain(const et_json *j, const jsmntok_t *t) {
   return t->type != JSMN_STRING || j->text[t->end] == '\0';
 }
 
-/* Token idx (a string) equals key[0..klen) once decoded, a piece at a
+/* Key token idx equals key[0..klen) once decoded, a piece at a
  * time (a plain byte, or an escape as its UTF-8), without modifying the
  * text. */
 static bool key_eq(const et_json *j, int idx, const char *key, size_t klen) {
   const jsmntok_t *t = &j->tok[idx];
   const char *s = j->text + t->start;
   size_t n = (size_t)(t->end - t->start), i = 0, k = 0;
-  bool is_plain = plain(j, t);
-  if (t->type != JSMN_STRING)
-    return false;
+  bool is_plain = plain(j, t); /* keys are strings: validated text */
   while (i < n) {
     char piece[4];
     size_t m = 1;

@@ -284,6 +284,9 @@ static void test_token_budget(void **state) {
   assert_int_equal(d.j.ntok, 0);
   assert_int_equal(parse_n(&d, s, sizeof s - 1, 1), ET_E_JSON_TOKENS);
   assert_int_equal(parse_n(&d, s, sizeof s - 1, 0), ET_E_JSON_TOKENS);
+  /* A capacity beyond jsmn's int count is clamped, not truncated. */
+  assert_int_equal(parse_n(&d, s, sizeof s - 1, SIZE_MAX), ET_OK);
+  assert_int_equal(d.j.ntok, 9);
   /* Bad syntax is reported as such even after the tokens ran out. */
   assert_int_equal(parse_n(&d, "{\"a\":[1,2,3],}", 15, 2), ET_E_JSON_SYNTAX);
   /* A reused token array and parser state do not leak between parses. */
