@@ -23,9 +23,9 @@ et_err et_json_parse(et_json *j, char *text, size_t len, jsmntok_t *tok,
   j->len = 0;
   j->tok = tok;
   j->ntok = 0;
-  if (text == NULL || tok == NULL || len >= (size_t)INT_MAX)
+  if (tok == NULL || len >= (size_t)INT_MAX)
     return ET_E_ARG;
-  e = et_json_validate(text, len);
+  e = et_json_validate(text, len); /* ET_E_ARG for a NULL text */
   if (e != ET_OK)
     return e;
   if (cap > (size_t)INT_MAX)

@@ -13,34 +13,27 @@ et_err et_json_member_string(et_json *j, int obj, const char *key,
   return idx < 0 ? ET_OK : et_json_string(j, idx, out);
 }
 
-static et_err fail(et_err e, const char **why, const char *text) {
-  if (why != NULL)
-    *why = text;
-  return e;
-}
-
 et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
                       size_t cap, const et_json_plan *plan, void *out,
                       const char **why) {
-  et_err e;
-  if (why != NULL)
-    *why = NULL;
-  if (plan == NULL || out == NULL)
-    return ET_E_ARG;
-  e = et_json_parse(j, text, len, tok, cap);
-  if (e != ET_OK)
-    return fail(e, why,
-                e == ET_E_JSON_TOKENS ? ET_TEXT(plan->why_tokens) : ET_TEXT(plan->why_syntax));
-  for (size_t k = 0; k < plan->n_fields; k++) {
-    const et_json_str_field *f = &plan->fields[k];
-    et_str *s = (et_str *)((char *)out + f->off);
-    e = et_json_member_string(j, 0, f->key, s);
-    if (e == ET_E_JSON_FIELD)
-      return fail(e, why, ET_TEXT(f->why_type));
+  const char *wrong = NULL; /* the text for *why if e is not ET_OK */
+  et_err e = ET_E_ARG;
+  if (plan != NULL && out != NULL) {
+    e = et_json_parse(j, text, len, tok, cap);
     if (e != ET_OK)
-      return fail(e, why, ET_TEXT(f->why_escape));
-    if (f->required && s->n == 0)
-      return fail(ET_E_JSON_FIELD, why, ET_TEXT(f->why_missing));
+      wrong = e == ET_E_JSON_TOKENS ? ET_TEXT(plan->why_tokens) : ET_TEXT(plan->why_syntax);
+    for (size_t k = 0; e == ET_OK && k < plan->n_fields; k++) {
+      const et_json_str_field *f = &plan->fields[k];
+      et_str *s = (et_str *)((char *)out + f->off);
+      e = et_json_member_string(j, 0, f->key, s);
+      wrong = e == ET_E_JSON_FIELD ? ET_TEXT(f->why_type) : ET_TEXT(f->why_escape);
+      if (e == ET_OK && f->required && s->n == 0) {
+        e = ET_E_JSON_FIELD;
+        wrong = ET_TEXT(f->why_missing);
+      }
+    }
   }
-  return ET_OK;
+  if (why != NULL)
+    *why = e == ET_OK ? NULL : wrong;
+  return e;
 }

@@ -3,22 +3,34 @@
  * document's string tokens decoded in place. Every escape is at least as
  * long as what it decodes to (\n 2 -> 1, \uXXXX 6 -> at most 3, a surrogate
  * pair 12 -> 4), so writing never overtakes reading and dst may equal src. */
-#include "edgetoken/et_json.h"
+#include "json_escape.h"
 
 #include <string.h>
 
-/* The code unit of "\uXXXX" at s[i], or -1. */
-static long read_u(const char *s, size_t n, size_t i) {
-  long v = 0;
-  if (n - i < 6 || s[i] != '\\' || s[i + 1] != 'u')
-    return -1;
-  for (size_t k = 2; k < 6; k++) {
-    int h = et_hex_value(s[i + k]);
-    if (h < 0)
-      return -1;
-    v = v * 16 + h;
+size_t et_json_escape(const char *s, size_t n, size_t i, unsigned long *cu) {
+  /* Each one-letter escape, then what it stands for. */
+  static const char pairs[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+  if (n - i < 2)
+    return 0;
+  if (s[i + 1] != 'u') {
+    for (const char *p = pairs; *p != '\0'; p += 2) {
+      if (*p == s[i + 1]) {
+        *cu = (unsigned char)p[1];
+        return 2;
+      }
+    }
+    return 0;
   }
-  return v;
+  if (n - i < 6)
+    return 0;
+  *cu = 0;
+  for (size_t k = i + 2; k < i + 6; k++) {
+    int h = et_hex_value(s[k]);
+    if (h < 0)
+      return 0;
+    *cu = *cu * 16 + (unsigned)h;
+  }
+  return 6;
 }
 
 /* cp as UTF-8 at dst[w] (dst NULL: only measured); returns the end. The
@@ -34,63 +46,40 @@ static size_t put_utf8(char *dst, size_t w, unsigned long cp) {
   return w + m;
 }
 
-/* Decode the escape at src[*i] (a backslash); returns the new write index,
- * or (size_t)-1 on a bad escape. */
-static size_t unescape_one(const char *src, size_t n, size_t *i, char *dst,
-                           size_t w) {
-  static const char from[] = "\"\\/bfnrt";
-  static const char to[] = "\"\\/\b\f\n\r\t";
-  long hi, lo;
-  if (*i + 1 >= n)
-    return (size_t)-1;
-  if (src[*i + 1] != 'u') {
-    for (size_t k = 0; k < sizeof from - 1; k++) {
-      if (src[*i + 1] == from[k]) {
-        if (dst != NULL)
-          dst[w] = to[k];
-        *i += 2;
-        return w + 1;
-      }
-    }
-    return (size_t)-1;
+size_t et_json_unescape_one(const char *s, size_t n, size_t *i, char *dst, size_t w) {
+  unsigned long cp, lo;
+  size_t m = et_json_escape(s, n, *i, &cp);
+  /* A surrogate must be a high one with a low one next: together one code
+   * point. */
+  if (m == 6 && cp - 0xD800 < 0x800) {
+    if (cp >= 0xDC00 || n - *i < 12 || s[*i + 6] != '\\' ||
+        et_json_escape(s, n, *i + 6, &lo) != 6 || lo - 0xDC00 >= 0x400)
+      return 0;
+    cp = 0x10000ul + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    m = 12;
   }
-  hi = read_u(src, n, *i);
-  if (hi <= 0 || (hi >= 0xDC00 && hi <= 0xDFFF))
-    return (size_t)-1; /* bad hex, \u0000, or a low surrogate first */
-  if (hi < 0xD800 || hi > 0xDBFF) {
-    *i += 6;
-    return put_utf8(dst, w, (unsigned long)hi);
-  }
-  lo = read_u(src, n, *i + 6);
-  if (lo < 0xDC00 || lo > 0xDFFF)
-    return (size_t)-1; /* a high surrogate needs a low one next */
-  *i += 12;
-  return put_utf8(dst, w,
-                  0x10000ul + (((unsigned long)hi - 0xD800) << 10) +
-                      ((unsigned long)lo - 0xDC00));
+  if (m == 0 || cp == 0)
+    return 0; /* not an escape, or \u0000 */
+  *i += m;
+  return put_utf8(dst, w, cp);
 }
 
-/* Decode src[0..n) into dst (NULL: only check and measure). The plain
- * runs between backslashes are found with memchr and moved whole, so a
- * string without escapes costs one memchr. raw_checked: the bytes are
- * known to be >= 0x20 (a validated document), so runs are not checked. */
-static et_err decode(const char *src, size_t n, char *dst, size_t *n_out,
-                     bool raw_checked) {
+/* Decode src[0..n) into dst (NULL: only check and measure). */
+static et_err decode(const char *src, size_t n, char *dst, size_t *n_out) {
   size_t i = 0, w = 0;
   while (i < n) {
-    const char *bs = memchr(src + i, '\\', n - i);
-    size_t end = bs != NULL ? (size_t)(bs - src) : n;
-    for (size_t k = i; !raw_checked && k < end; k++)
-      if ((unsigned char)src[k] < 0x20)
+    unsigned char c = (unsigned char)src[i];
+    if (c == '\\') {
+      w = et_json_unescape_one(src, n, &i, dst, w);
+      if (w == 0)
         return ET_E_JSON_SYNTAX;
-    if (dst != NULL && dst + w != src + i)
-      memmove(dst + w, src + i, end - i);
-    w += end - i;
-    i = end;
-    if (i < n) {
-      w = unescape_one(src, n, &i, dst, w);
-      if (w == (size_t)-1)
-        return ET_E_JSON_SYNTAX;
+    } else {
+      if (c < 0x20)
+        return ET_E_JSON_SYNTAX; /* values stay safe C text */
+      if (dst != NULL)
+        dst[w] = (char)c;
+      w++;
+      i++;
     }
   }
   *n_out = w;
@@ -100,35 +89,34 @@ static et_err decode(const char *src, size_t n, char *dst, size_t *n_out,
 et_err et_json_unescape(const char *src, size_t n, char *dst, size_t *n_out) {
   if ((src == NULL && n > 0) || n_out == NULL)
     return ET_E_ARG;
-  return decode(src, n, dst, n_out, false);
+  return decode(src, n, dst, n_out);
 }
 
 et_err et_json_string(et_json *j, int idx, et_str *out) {
   jsmntok_t *t;
   char *s;
-  size_t n, m;
+  size_t n;
   et_err e;
 
-  if (j == NULL || out == NULL || idx < 0 || (size_t)idx >= j->ntok ||
-      j->tok[idx].type != JSMN_STRING)
+  t = et_json_tok(j, idx);
+  if (t == NULL || out == NULL || t->type != JSMN_STRING)
     return ET_E_JSON_FIELD;
-  t = &j->tok[idx];
   s = j->text + t->start;
   n = (size_t)(t->end - t->start);
   /* An undecoded token ends at its closing quote, a decoded one at a NUL
-   * (validation keeps NUL out of the document). */
+   * (validation keeps NUL out of the document). A string without a
+   * backslash (one memchr) is its own decoding. */
   if (j->text[t->end] != '\0') {
-    /* Check the escapes before writing so a bad one leaves the text
-     * intact; validation already checked every other byte. Escapes always
-     * shrink, so m == n means there are none and nothing to move. */
-    e = decode(s, n, NULL, &m, true);
-    if (e != ET_OK)
-      return e;
-    if (m != n)
-      (void)decode(s, n, s, &m, true);
-    s[m] = '\0';
-    t->end = t->start + (int)m;
-    n = m;
+    if (memchr(s, '\\', n) != NULL) {
+      /* Check the escapes before writing so a bad one leaves the text
+       * intact. */
+      e = decode(s, n, NULL, &n);
+      if (e != ET_OK)
+        return e;
+      (void)decode(s, (size_t)(t->end - t->start), s, &n);
+    }
+    s[n] = '\0';
+    t->end = t->start + (int)n;
   }
   out->p = s;
   out->n = n;

@@ -3,19 +3,14 @@
  * {"a"}, {"a":1,} and {"a":1 "b":2} and stops at a NUL byte, so the text is
  * checked here first, by a loop over the bytes: no recursion, the open
  * containers kept one bit each (1 = object) in a 32-bit stack. */
-#include "edgetoken/et_json.h"
+#include "json_escape.h"
 
 #include <stdint.h>
 #include <string.h>
 
-typedef enum {
-  EXPECT_VALUE,        /* after ':' or a comma in an array */
-  EXPECT_VALUE_OR_END, /* just after '[' */
-  EXPECT_KEY,          /* after a comma in an object */
-  EXPECT_KEY_OR_END,   /* just after '{' */
-  EXPECT_COLON,        /* after a key */
-  EXPECT_NEXT          /* after a value: ',' or the closing bracket */
-} expect;
+/* What the last thing read was, one bit each so that what may come next
+ * is a mask. */
+enum { OPEN = 1, COMMA = 2, COLON = 4, KEY = 8, VALUE = 16 };
 
 static bool is_ws(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -34,12 +29,13 @@ static bool word_ends_run(size_t w) {
   return ((q - ones) | (b - ones) | (w - ones * 0x20)) & ~w & (ones * 0x80);
 }
 
-/* s[*i] is the opening quote; on success *i is just past the closing one.
- * Plain bytes go a word at a time; the rest one by one. */
-static bool scan_string(const char *s, size_t len, size_t *i) {
-  size_t k = *i + 1;
+/* s[k] is the opening quote; returns the index just past the closing one,
+ * or 0. Plain bytes go a word at a time; the rest one by one. */
+static size_t scan_string(const char *s, size_t len, size_t k) {
+  k++;
   for (;;) {
     size_t w;
+    unsigned long cu;
     while (len - k >= sizeof w) {
       memcpy(&w, s + k, sizeof w); /* any alignment */
       if (word_ends_run(w))
@@ -47,172 +43,126 @@ static bool scan_string(const char *s, size_t len, size_t *i) {
       k += sizeof w;
     }
     if (k >= len)
-      break;
+      return 0;
     unsigned char c = (unsigned char)s[k];
-    if (c == '"') {
-      *i = k + 1;
-      return true;
-    }
+    if (c == '"')
+      return k + 1;
     if (c < 0x20)
-      return false;
-    if (c != '\\') {
+      return 0;
+    if (c != '\\')
       k++;
-      continue;
-    }
-    if (k + 1 >= len)
-      return false;
-    switch (s[k + 1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
-    case 't':
-      k += 2;
-      break;
-    case 'u':
-      if (len - k < 6)
-        return false;
-      for (size_t h = k + 2; h < k + 6; h++)
-        if (et_hex_value(s[h]) < 0)
-          return false;
-      k += 6;
-      break;
-    default:
-      return false;
-    }
+    else if ((w = et_json_escape(s, len, k, &cu)) == 0)
+      return 0;
+    else
+      k += w;
   }
-  return false;
 }
 
-static size_t skip_digits(const char *s, size_t len, size_t k) {
-  while (k < len && is_digit(s[k]))
+/* The scanners below read without bounds checks: the validator has made
+ * sure the text ends with the root's '}', which stops every one of them. */
+
+/* Past one or more digits at s[k], or 0 if there is none. */
+static size_t digits(const char *s, size_t k) {
+  size_t d = k;
+  while (is_digit(s[d]))
+    d++;
+  return d > k ? d : 0;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at s[k]: returns the
+ * index past it, or 0. What follows is checked by the caller's NEXT state,
+ * so "01" fails there. */
+static size_t scan_number(const char *s, size_t k) {
+  k += s[k] == '-';
+  if (s[k] == '0')
     k++;
+  else if ((k = digits(s, k)) == 0)
+    return 0;
+  if (s[k] == '.' && (k = digits(s, k + 1)) == 0)
+    return 0;
+  if ((s[k] | 0x20) == 'e') {
+    k++;
+    k += s[k] == '+' || s[k] == '-';
+    k = digits(s, k);
+  }
   return k;
 }
 
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? starting at *i. */
-static bool scan_number(const char *s, size_t len, size_t *i) {
-  size_t k = *i, d;
-  if (k < len && s[k] == '-')
-    k++;
-  if (k >= len || !is_digit(s[k]))
-    return false;
-  k = (s[k] == '0') ? k + 1 : skip_digits(s, len, k);
-  if (k < len && s[k] == '.') {
-    d = skip_digits(s, len, k + 1);
-    if (d == k + 1)
-      return false;
-    k = d;
+/* A number or literal at s[k]: the index past it, or 0 ("truex" fails in
+ * the caller's NEXT state). A literal is compared byte by byte, so the
+ * first byte that differs stops the reading. */
+static size_t scan_word(const char *s, size_t k) {
+  const char *w;
+  switch (s[k]) {
+  case 't': w = "true"; break;
+  case 'f': w = "false"; break;
+  case 'n': w = "null"; break;
+  default: return scan_number(s, k);
   }
-  if (k < len && (s[k] == 'e' || s[k] == 'E')) {
-    k++;
-    if (k < len && (s[k] == '+' || s[k] == '-'))
-      k++;
-    d = skip_digits(s, len, k);
-    if (d == k)
-      return false;
-    k = d;
-  }
-  *i = k;
-  return true;
-}
-
-static bool scan_word(const char *s, size_t len, size_t *i, const char *w,
-                      size_t n) {
-  for (size_t k = 0; k < n; k++)
-    if (*i + k >= len || s[*i + k] != w[k])
-      return false;
-  *i += n;
-  return true;
-}
-
-/* A string, number or literal at *i. What follows is checked by the
- * caller's EXPECT_NEXT state, so "truex" and "01" fail there. */
-static bool scan_scalar(const char *s, size_t len, size_t *i) {
-  switch (s[*i]) {
-  case '"': return scan_string(s, len, i);
-  case 't': return scan_word(s, len, i, "true", 4);
-  case 'f': return scan_word(s, len, i, "false", 5);
-  case 'n': return scan_word(s, len, i, "null", 4);
-  default: return scan_number(s, len, i);
-  }
+  for (; *w != '\0'; w++, k++)
+    if (s[k] != *w)
+      return 0;
+  return k;
 }
 
 et_err et_json_validate(const char *text, size_t len) {
-  uint32_t objects = 0; /* bit d set: container at depth d+1 is an object */
-  unsigned depth = 0;
-  expect st = EXPECT_VALUE;
+  /* One bit per open container, 1 = object, the innermost in bit 0. The
+   * root is always an object, so a stack of 0 means no container is open
+   * and the root's bit ends up in bit 31 at the deepest nesting. */
+  uint32_t stack = 0;
+  unsigned prev = COLON; /* the root is a value */
   size_t i = 0;
 
   if (text == NULL)
     return ET_E_ARG;
-  while (i < len && is_ws(text[i]))
-    i++;
-  if (i >= len || text[i] != '{')
+  /* Trailing space is fine; then the text must end with the root's '}',
+   * and is read up to it (len becomes its end). */
+  while (len > 0 && is_ws(text[len - 1]))
+    len--;
+  if (len == 0 || text[len - 1] != '}')
     return ET_E_JSON_SYNTAX;
   for (;;) {
-    while (i < len && is_ws(text[i]))
+    unsigned need, next;
+    if (i == len) /* the last '}' closed the root, or an inner container */
+      return stack == 0 ? ET_OK : ET_E_JSON_SYNTAX;
+    while (is_ws(text[i]))
       i++;
-    if (i >= len)
-      return ET_E_JSON_SYNTAX; /* an open container was not closed */
-    char c = text[i];
-    bool close = false;
-    switch (st) {
-    case EXPECT_VALUE_OR_END:
-    case EXPECT_VALUE:
-      if (c == ']' && st == EXPECT_VALUE_OR_END) {
-        close = true;
+    size_t at = i++; /* most things are one byte long */
+    char c = text[at];
+    bool in_object = stack & 1;
+    if (stack == 0 && c != '{')
+      return ET_E_JSON_SYNTAX; /* the root is an object, then only space */
+    if (c == (in_object ? '}' : ']')) {
+      need = OPEN | VALUE;
+      stack >>= 1;
+      next = VALUE;
+    } else if (c == ',') {
+      need = VALUE;
+      next = COMMA;
+    } else if (c == ':') {
+      need = KEY;
+      next = COLON;
+    } else {
+      /* A key (only a string) or a value. */
+      bool key = in_object && prev != COLON;
+      need = OPEN | COMMA | COLON;
+      next = key ? KEY : VALUE;
+      if (c == '"') {
+        i = scan_string(text, len, at);
+      } else if (key) {
+        return ET_E_JSON_SYNTAX;
       } else if (c == '{' || c == '[') {
-        if (depth == ET_JSON_MAX_DEPTH)
+        if (stack >> (ET_JSON_MAX_DEPTH - 1))
           return ET_E_JSON_SYNTAX;
-        if (c == '{')
-          objects |= (uint32_t)1 << depth;
-        else
-          objects &= ~((uint32_t)1 << depth);
-        depth++;
-        i++;
-        st = c == '{' ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
+        stack = stack << 1 | (c == '{');
+        next = OPEN;
       } else {
-        if (!scan_scalar(text, len, &i))
-          return ET_E_JSON_SYNTAX;
-        st = EXPECT_NEXT;
+        i = scan_word(text, at);
       }
-      break;
-    case EXPECT_KEY_OR_END:
-    case EXPECT_KEY:
-      if (c == '}' && st == EXPECT_KEY_OR_END) {
-        close = true;
-      } else {
-        if (c != '"' || !scan_string(text, len, &i))
-          return ET_E_JSON_SYNTAX;
-        st = EXPECT_COLON;
-      }
-      break;
-    case EXPECT_COLON:
-      if (c != ':')
-        return ET_E_JSON_SYNTAX;
-      i++;
-      st = EXPECT_VALUE;
-      break;
-    case EXPECT_NEXT: {
-      bool in_object = (objects >> (depth - 1)) & 1u;
-      if (c == ',') {
-        i++;
-        st = in_object ? EXPECT_KEY : EXPECT_VALUE;
-      } else if (c == (in_object ? '}' : ']')) {
-        close = true;
-      } else {
-        return ET_E_JSON_SYNTAX;
-      }
-      break;
     }
-    }
-    if (close) {
-      i++;
-      depth--;
-      if (depth == 0)
-        break;
-      st = EXPECT_NEXT;
-    }
+    /* i is past the root's '{', so 0 is a failed scan. */
+    if (!(prev & need) || i == 0)
+      return ET_E_JSON_SYNTAX;
+    prev = next;
   }
-  while (i < len && is_ws(text[i]))
-    i++;
-  return i == len ? ET_OK : ET_E_JSON_SYNTAX;
 }

@@ -4,6 +4,7 @@
 #include "edgetoken/et_token.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const et_json_str_field str_fields[] = {
   ET_JSON_REQUIRED(et_oauth_error, "error", error),
@@ -51,19 +52,13 @@ et_err et_oauth_error_decode(char *body, size_t len, jsmntok_t *tok,
                              const char **why) {
   et_json j;
   et_err e;
-  size_t k;
   int idx;
 
   if (why != NULL)
     *why = NULL;
   if (out == NULL)
     return ET_E_ARG;
-  /* Zero what we decode; http_status and retry_after_s are the caller's. */
-  for (k = 0; k < sizeof str_fields / sizeof str_fields[0]; k++)
-    *(et_str *)((char *)out + str_fields[k].off) = ET_STR_NULL;
-  for (k = 0; k < CONFIG_ET_MAX_ERROR_CODES; k++)
-    out->error_codes[k] = 0;
-  out->n_error_codes = 0;
+  memset(out, 0, sizeof *out);
 
   e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
   if (e != ET_OK)

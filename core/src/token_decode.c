@@ -20,24 +20,29 @@ static const et_json_plan plan = {
            "token response: more JSON tokens than the workspace has")
 };
 
-/* The static texts for *why are built from the key at compile time. */
-#define NUM_FIELD(key, member)                                             \
-  { key, offsetof(et_token, member)                                       \
-    ET_TEXTS(key ": expected a number or digit string") }
+/* The numbers, in et_token's order: they are its last members, and
+ * nothing else is there (checked below), so they are set and read by
+ * index. With CONFIG_ET_ERROR_TEXT, *why's texts are built from the key at
+ * compile time. */
+#define NUM_FIELD(key) { key ET_TEXTS(key ": expected a number or digit string") }
 
 static const struct {
   const char *key;
-  uint16_t off;
 #if CONFIG_ET_ERROR_TEXT
   const char *why;
 #endif
 } num_fields[] = {
-  NUM_FIELD("expires_in", expires_in),
-  NUM_FIELD("ext_expires_in", ext_expires_in),
-  NUM_FIELD("expires_on", expires_on),
-  NUM_FIELD("not_before", not_before),
-  NUM_FIELD("refresh_in", refresh_in),
+  NUM_FIELD("expires_in"),
+  NUM_FIELD("ext_expires_in"),
+  NUM_FIELD("expires_on"),
+  NUM_FIELD("not_before"),
+  NUM_FIELD("refresh_in"),
 };
+
+typedef char numbers_end_et_token[sizeof(et_token) - offsetof(et_token, expires_in) ==
+                                          sizeof num_fields / sizeof num_fields[0] * sizeof(int64_t)
+                                      ? 1
+                                      : -1];
 
 static et_err fail(et_err e, const char **why, const char *text) {
   if (why != NULL)
@@ -50,14 +55,17 @@ et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
   et_json j;
   et_err e;
   size_t k;
+  int64_t *nums;
 
   if (why != NULL)
     *why = NULL;
   if (out == NULL)
     return ET_E_ARG;
-  memset(out, 0, sizeof *out);
-  for (k = 0; k < sizeof num_fields / sizeof num_fields[0]; k++)
-    *(int64_t *)((char *)out + num_fields[k].off) = ET_ABSENT;
+  nums = (int64_t *)(void *)((char *)out + offsetof(et_token, expires_in));
+  /* The strings empty; the numbers, which end the struct, all ET_ABSENT
+   * (-1: every bit set). */
+  memset(out, 0, offsetof(et_token, expires_in));
+  memset(nums, 0xFF, sizeof *out - offsetof(et_token, expires_in));
 
   e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
   if (e != ET_OK)
@@ -72,7 +80,7 @@ et_err et_token_decode(char *body, size_t len, jsmntok_t *tok, size_t ntok,
       continue;
     if (et_json_uint(&j, idx, INT64_MAX, &v) != ET_OK)
       return fail(ET_E_JSON_FIELD, why, ET_TEXT(num_fields[k].why));
-    *(int64_t *)((char *)out + num_fields[k].off) = (int64_t)v;
+    nums[k] = (int64_t)v;
   }
   return ET_OK;
 }

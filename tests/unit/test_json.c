@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -49,6 +50,8 @@ static void test_accepts_valid(void **state) {
     "{\"\":\"\"}",
     "{\"a\" : 1 , \"b\" : [ 1 , 2 ] }",
     "{\"u\":\"\xc3\xa9\"}",
+    "{\"a\":[1,{\"b\":[]},-0.5e-7,true,null]} \t\r\n",
+    "{\"a\":\"}\",\"b\":\"\\u007d\"}",
   };
   (void)state;
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -141,6 +144,26 @@ static void test_rejects_invalid(void **state) {
     "{'a':1}",
     "{\"a\":1}\xef",
     "\xef\xbb\xbf{}",
+    /* The text ends with the root's '}', which every scanner stops at. */
+    "}",
+    " }",
+    "{\"a\":t}",
+    "{\"a\":fals}",
+    "{\"a\":nulll}",
+    "{\"a\":1.e1}",
+    "{\"a\":1e+}",
+    "{\"a\":-0.}",
+    "{\"a\":\"}",
+    "{\"a\":\"\\u12}",
+    "{\"a\":\"\\}",
+    "{\"a\":{}",
+    "{\"a\":[{}",
+    "{\"a\":[]}]}",
+    "{}]}",
+    "{},{}",
+    "{} }",
+    "{\"a\":1} x}",
+    "{\"a\":1}\t{\"b\":2}",
   };
   (void)state;
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -148,6 +171,35 @@ static void test_rejects_invalid(void **state) {
     print_message("case %zu: %s\n", i, bad[i]);
     assert_int_equal(parse(&d, bad[i]), ET_E_JSON_SYNTAX);
     assert_int_equal(d.j.ntok, 0);
+  }
+}
+
+/* The validator reads nothing past the text: each text is checked in a
+ * heap block of exactly its size (AddressSanitizer in the asan build,
+ * valgrind otherwise, catch a read past it). */
+static void test_validate_exact_buffer(void **state) {
+  static const char *const texts[] = {
+    "{}", "{\"a\":1}", "{\"a\":-12.5e+3}", "{\"a\":true}", "{\"a\":false}",
+    "{\"a\":null}", "{\"a\":\"x\\u00e9\"}", "{\"a\":[1,[2]]} \n",
+    "{\"a\":1", "{\"a\":tru", "{\"a\":-", "{\"a\":1e", "{\"a\":\"x",
+    "{\"a\":\"\\u00", "{\"a\":\"\\", "{\"a\":fals", "{\"a\":nu", "{\"a\" ",
+  };
+  static const et_err want[] = {
+    ET_OK, ET_OK, ET_OK, ET_OK, ET_OK, ET_OK, ET_OK, ET_OK,
+    ET_E_JSON_SYNTAX, ET_E_JSON_SYNTAX, ET_E_JSON_SYNTAX, ET_E_JSON_SYNTAX,
+    ET_E_JSON_SYNTAX, ET_E_JSON_SYNTAX, ET_E_JSON_SYNTAX, ET_E_JSON_SYNTAX,
+    ET_E_JSON_SYNTAX, ET_E_JSON_SYNTAX,
+  };
+  (void)state;
+  assert_int_equal(sizeof texts / sizeof texts[0], sizeof want / sizeof want[0]);
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    size_t n = strlen(texts[i]);
+    char *p = malloc(n);
+    assert_non_null(p);
+    memcpy(p, texts[i], n);
+    print_message("case %zu: %s\n", i, texts[i]);
+    assert_int_equal(et_json_validate(p, n), want[i]);
+    free(p);
   }
 }
 
@@ -232,6 +284,9 @@ static void test_token_budget(void **state) {
   assert_int_equal(d.j.ntok, 0);
   assert_int_equal(parse_n(&d, s, sizeof s - 1, 1), ET_E_JSON_TOKENS);
   assert_int_equal(parse_n(&d, s, sizeof s - 1, 0), ET_E_JSON_TOKENS);
+  /* A capacity beyond jsmn's int count is clamped, not truncated. */
+  assert_int_equal(parse_n(&d, s, sizeof s - 1, SIZE_MAX), ET_OK);
+  assert_int_equal(d.j.ntok, 9);
   /* Bad syntax is reported as such even after the tokens ran out. */
   assert_int_equal(parse_n(&d, "{\"a\":[1,2,3],}", 15, 2), ET_E_JSON_SYNTAX);
   /* A reused token array and parser state do not leak between parses. */
@@ -501,7 +556,8 @@ static void test_uint(void **state) {
                 "\"spt\":\"5 \",\"t\":true,\"nul\":null,\"obj\":{},"
                 "\"arr\":[1],\"esc\":\"\\u0031\\u0032\",\"badesc\":\"1\\ud800\",\"negz\":-0,"
                 "\"big\":18446744073709551615,\"bigger\":18446744073709551616,"
-                "\"szero\":\"0\"}"),
+                "\"szero\":\"0\",\"wide\":\"\\u0135\",\"slash\":\"1\\/2\","
+                "\"nulc\":\"\\u0000\",\"bs\":\"\\\\u0035\"}"),
       ET_OK);
   assert_int_equal(et_json_uint(&d.j, et_json_get(&d.j, 0, "zero"),
                                 UINT32_MAX, &v), ET_OK);
@@ -533,6 +589,9 @@ static void test_uint(void **state) {
   static const char *const bad[] = {
     "empty", "neg", "sneg", "frac", "exp", "sp", "spt", "t", "nul", "obj",
     "arr", "badesc", "negz", "missing",
+    /* Escapes stand for code units: U+0135 is no digit, though its low
+     * byte is '5'; nor are "\/", "\u0000" or an escaped backslash. */
+    "wide", "slash", "nulc", "bs",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     v = 77;
@@ -549,6 +608,11 @@ static void test_uint(void **state) {
   assert_int_equal(et_json_string(&d.j, esc, &s), ET_OK);
   assert_int_equal(et_json_uint(&d.j, esc, UINT64_MAX, &v), ET_OK);
   assert_int_equal(v, 12);
+  /* "\\u0035" decodes to the six bytes \u0035, which read as they are. */
+  int bs = et_json_get(&d.j, 0, "bs");
+  assert_int_equal(et_json_string(&d.j, bs, &s), ET_OK);
+  assert_int_equal(s.n, 6);
+  assert_int_equal(et_json_uint(&d.j, bs, UINT64_MAX, &v), ET_E_JSON_FIELD);
   /* max smaller than a single digit. */
   assert_int_equal(et_json_uint(&d.j, et_json_get(&d.j, 0, "s"), 2, &v),
                    ET_E_JSON_FIELD);
@@ -570,6 +634,7 @@ int main(void) {
     cmocka_unit_test(test_tokens_match_jsmn),
     cmocka_unit_test(test_rejects_invalid),
     cmocka_unit_test(test_rejects_nul),
+    cmocka_unit_test(test_validate_exact_buffer),
     cmocka_unit_test(test_bad_args),
     cmocka_unit_test(test_nesting),
     cmocka_unit_test(test_token_budget),
