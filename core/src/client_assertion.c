@@ -50,22 +50,6 @@ static void put_json_str(et_buf *b, et_str v) {
   et_buf_put_char(b, '"');
 }
 
-/* "alg", "typ" and the certificate thumbprint the authority looks up:
- * x5t#S256, or x5t (SHA-1) with RS256 for older authorities (ADFS) that
- * know certificates by SHA-1 only. */
-static void put_header(et_buf *b, const et_cred *c) {
-  static const char algs[][6] = { "RS256", "PS256", "ES256" }; /* by et_sig_alg */
-  bool sha1 = c->alg == ET_SIG_RS256;
-  et_buf_put_cstr(b, "{\"alg\":\"");
-  et_buf_put_cstr(b, algs[c->alg]);
-  et_buf_put_cstr(b, sha1 ? "\",\"typ\":\"JWT\",\"x5t\":\"" : "\",\"typ\":\"JWT\",\"x5t#S256\":\"");
-  if (sha1)
-    et_b64url_encode(b, c->x5t_sha1, sizeof c->x5t_sha1);
-  else
-    et_b64url_encode(b, c->x5t_s256, sizeof c->x5t_s256);
-  et_buf_put_cstr(b, "\"}");
-}
-
 /* A version 4 GUID from 16 random bytes, as Entra's own ids look. */
 static void put_jti(et_buf *b, const uint8_t jti[16]) {
   for (size_t i = 0; i < 16; i++) {
@@ -90,30 +74,70 @@ static bool aud_ok(et_str s) {
   return true;
 }
 
-static void put_claims(et_buf *b, et_str client_id, const et_authority *to, et_str path,
-                       int64_t now_s, const uint8_t jti[16]) {
-  uint64_t now = now_s < 0 ? 0 : (uint64_t)now_s;
-  et_buf_put_cstr(b, "{\"aud\":\"");
-  if (to != NULL) /* else path is the whole aud (et_assertion_begin_aud) */
-    et_url_origin(b, to->host, to->port);
-  et_buf_put_str(b, path);
-  et_buf_put_cstr(b, "\",\"iss\":");
-  put_json_str(b, client_id);
-  et_buf_put_cstr(b, ",\"sub\":");
-  put_json_str(b, client_id);
-  et_buf_put_cstr(b, ",\"jti\":\"");
-  put_jti(b, jti);
-  et_buf_put_cstr(b, "\",\"nbf\":");
-  et_buf_put_u64(b, now);
-  et_buf_put_cstr(b, ",\"iat\":");
-  et_buf_put_u64(b, now);
-  et_buf_put_cstr(b, ",\"exp\":");
-  et_buf_put_u64(b, now + ET_ASSERTION_LIFETIME_S);
-  et_buf_put_char(b, '}');
+/* What the header's and the claims' holes are filled with. */
+typedef struct jwt_parts {
+  const et_cred *cred;
+  et_str client_id;
+  const et_authority *to; /* NULL: path is the whole aud (et_assertion_begin_aud) */
+  et_str path;
+  uint64_t now;
+  const uint8_t *jti;
+} jwt_parts;
+
+/* Header: "alg", "typ" and the certificate thumbprint the authority looks
+ * up: x5t#S256, or x5t (SHA-1) with RS256 for older authorities (ADFS)
+ * that know certificates by SHA-1 only. Holes: \1 alg, \2 "#S256" unless
+ * SHA-1, \3 the thumbprint. */
+static const char header[] = "{\"alg\":\"\1\",\"typ\":\"JWT\",\"x5t\2\":\"\3\"}";
+
+/* Claims. Holes: \4 aud, \5 client_id as a JSON string, \6 the jti GUID,
+ * \7 now, \10 now + ET_ASSERTION_LIFETIME_S. */
+static const char claims[] =
+    "{\"aud\":\"\4\",\"iss\":\5,\"sub\":\5,\"jti\":\"\6\",\"nbf\":\7,\"iat\":\7,\"exp\":\10}";
+
+/* JSON text from a template: its characters, and the parts in its holes. */
+static void put_json(et_buf *b, const char *t, const jwt_parts *j) {
+  static const char algs[][6] = { "RS256", "PS256", "ES256" }; /* by et_sig_alg */
+  bool sha1 = j->cred->alg == ET_SIG_RS256;
+  for (; *t != '\0'; t++) {
+    switch (*t) {
+    case '\1':
+      et_buf_put_cstr(b, algs[j->cred->alg]);
+      break;
+    case '\2':
+      if (!sha1)
+        et_buf_put_cstr(b, "#S256");
+      break;
+    case '\3':
+      if (sha1)
+        et_b64url_encode(b, j->cred->x5t_sha1, sizeof j->cred->x5t_sha1);
+      else
+        et_b64url_encode(b, j->cred->x5t_s256, sizeof j->cred->x5t_s256);
+      break;
+    case '\4':
+      if (j->to != NULL)
+        et_url_origin(b, j->to->host, j->to->port);
+      et_buf_put_str(b, j->path);
+      break;
+    case '\5':
+      put_json_str(b, j->client_id);
+      break;
+    case '\6':
+      put_jti(b, j->jti);
+      break;
+    case '\7':
+    case '\10':
+      et_buf_put_u64(b, j->now + (*t == '\10' ? ET_ASSERTION_LIFETIME_S : 0));
+      break;
+    default:
+      et_buf_put_char(b, *t);
+    }
+  }
 }
 
 static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_authority *to,
                     et_str path, int64_t now_s, const uint8_t jti[16], size_t *sign_start) {
+  jwt_parts j = { cred, client_id, to, path, now_s < 0 ? 0 : (uint64_t)now_s, jti };
   size_t part;
   if (b == NULL || cred == NULL || jti == NULL || sign_start == NULL ||
       cred->kind != ET_CRED_CERTIFICATE || client_id.n == 0 ||
@@ -130,11 +154,11 @@ static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_a
   /* base64url and '.' are unreserved in a form: no percent-encoding. */
   et_form_append(b, "client_assertion", ET_STR_NULL);
   *sign_start = part = b->len;
-  put_header(b, cred);
+  put_json(b, header, &j);
   encode_from(b, part);
   et_buf_put_char(b, '.');
   part = b->len;
-  put_claims(b, client_id, to, path, now_s, jti);
+  put_json(b, claims, &j);
   encode_from(b, part);
   return et_buf_status(b);
 }
