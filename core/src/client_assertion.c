@@ -50,15 +50,16 @@ static void put_json_str(et_buf *b, et_str v) {
   et_buf_put_char(b, '"');
 }
 
-/* A version 4 GUID from 16 random bytes, as Entra's own ids look. */
+/* A version 4 GUID from 16 random bytes, as Entra's own ids look: a dash
+ * before bytes 4, 6, 8 and 10 (bits of 0x550). */
 static void put_jti(et_buf *b, const uint8_t jti[16]) {
-  for (size_t i = 0; i < 16; i++) {
-    uint8_t v = jti[i];
+  for (unsigned i = 0; i < 16; i++) {
+    unsigned v = jti[i];
     if (i == 6)
-      v = (uint8_t)((v & 0x0f) | 0x40);
+      v = (v & 0x0f) | 0x40; /* version 4 */
     else if (i == 8)
-      v = (uint8_t)((v & 0x3f) | 0x80);
-    if (i == 4 || i == 6 || i == 8 || i == 10)
+      v = (v & 0x3f) | 0x80; /* RFC 4122 variant */
+    if (0x550u >> i & 1)
       et_buf_put_char(b, '-');
     et_buf_put_char(b, hex[v >> 4]);
     et_buf_put_char(b, hex[v & 15]);
