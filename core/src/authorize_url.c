@@ -5,11 +5,25 @@
 
 #include "edgetoken/et_form.h"
 #include "flow.h"
+#include "url_origin.h"
 
 #if CONFIG_ET_FLOW_AUTH_CODE
-static void put_optional(et_buf *b, size_t start, const char *key, et_str v) {
-  if (v.n > 0)
-    et_form_append_from(b, start, key, v);
+/* The query's parameters in order; an empty value leaves its key out (the
+ * required ones were checked by the caller). */
+static void put_query(et_buf *out, size_t q, const et_app *app, const et_authorize_params *p) {
+  static const char *const keys[] = {
+    "client_id", "response_type", "redirect_uri",   "response_mode",
+    "scope",     "state",         "code_challenge", "code_challenge_method",
+    "prompt",    "login_hint",    "domain_hint",    "sso_reload",
+  };
+  const et_str vals[] = {
+    app->client_id, ET_STR("code"), p->redirect_uri, ET_STR("query"), p->scope, p->state,
+    p->code_challenge, p->code_challenge.n > 0 ? ET_STR("S256") : ET_STR_NULL,
+    p->prompt, p->login_hint, p->domain_hint, p->sso_reload ? ET_STR("true") : ET_STR_NULL,
+  };
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (vals[i].n > 0)
+      et_form_append_from(out, q, keys[i], vals[i]);
 }
 
 et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
@@ -17,7 +31,7 @@ et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
   et_authority to;
   et_err err;
   size_t q;
-  bool ipv6 = false, explicit_url;
+  bool explicit_url;
   if (app == NULL || p == NULL || out == NULL)
     return ET_E_ARG;
   explicit_url = app->authorize_endpoint.n > 0;
@@ -28,19 +42,8 @@ et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
   if ((!explicit_url && et_tenant_check(app->tenant) != ET_OK) || app->client_id.n == 0 ||
       p->redirect_uri.n == 0 || p->scope.n == 0 || p->state.n == 0)
     return ET_E_ARG;
-  for (size_t i = 0; i < to.host.n; i++)
-    ipv6 |= to.host.p[i] == ':';
 
-  et_buf_put_cstr(out, "https://");
-  if (ipv6)
-    et_buf_put_char(out, '[');
-  et_buf_put_str(out, to.host);
-  if (ipv6)
-    et_buf_put_char(out, ']');
-  if (to.port != 443) {
-    et_buf_put_char(out, ':');
-    et_buf_put_u64(out, to.port);
-  }
+  et_url_origin(out, to.host, to.port);
   et_buf_put_str(out, to.prefix);
   if (explicit_url) {
     et_buf_put_cstr(out, to.prefix.n > 0 ? "?" : "/?");
@@ -50,21 +53,7 @@ et_err et_authorize_url(const et_app *app, const et_authorize_params *p,
     et_buf_put_cstr(out, "/oauth2/v2.0/authorize?");
   }
   q = out->len;
-  et_form_append_from(out, q, "client_id", app->client_id);
-  et_form_append_from(out, q, "response_type", ET_STR("code"));
-  et_form_append_from(out, q, "redirect_uri", p->redirect_uri);
-  et_form_append_from(out, q, "response_mode", ET_STR("query"));
-  et_form_append_from(out, q, "scope", p->scope);
-  et_form_append_from(out, q, "state", p->state);
-  if (p->code_challenge.n > 0) {
-    et_form_append_from(out, q, "code_challenge", p->code_challenge);
-    et_form_append_from(out, q, "code_challenge_method", ET_STR("S256"));
-  }
-  put_optional(out, q, "prompt", p->prompt);
-  put_optional(out, q, "login_hint", p->login_hint);
-  put_optional(out, q, "domain_hint", p->domain_hint);
-  if (p->sso_reload)
-    et_form_append_from(out, q, "sso_reload", ET_STR("true"));
+  put_query(out, q, app, p);
   return et_buf_status(out);
 }
 #else

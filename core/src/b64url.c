@@ -2,7 +2,9 @@
 /* base64url, no padding: the alphabet of JWTs and PKCE. */
 #include "edgetoken/et_b64url.h"
 
-static const char alphabet[] =
+#include "b64url_alphabet.h"
+
+const char et_b64url_alphabet[65] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 void et_b64url_encode(et_buf *b, const uint8_t *p, size_t n) {
@@ -12,8 +14,8 @@ void et_b64url_encode(et_buf *b, const uint8_t *p, size_t n) {
     size_t left = n - i;
     uint32_t v = (uint32_t)p[i] << 16 | (left > 1 ? (uint32_t)p[i + 1] << 8 : 0) |
                  (left > 2 ? p[i + 2] : 0);
-    char q[4] = { alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63],
-                  alphabet[v & 63] };
+    char q[4] = { et_b64url_alphabet[v >> 18], et_b64url_alphabet[(v >> 12) & 63],
+                  et_b64url_alphabet[(v >> 6) & 63], et_b64url_alphabet[v & 63] };
     et_buf_put(b, q, left > 2 ? 4 : left + 1);
   }
 }

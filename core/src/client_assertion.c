@@ -1,117 +1,69 @@
 /* SPDX-License-Identifier: MIT */
 /* The client assertion JWT, written straight into the request body: its
- * header and claims are base64url-encoded as they are produced (through a
- * 3-byte carry), so the signing input is a region of the body itself. */
+ * header and claims are written as JSON text, then base64url-encoded in
+ * place (encode_from), so the signing input is a region of the body itself. */
 #include "edgetoken/et_assertion.h"
 
 #include "edgetoken/et_b64url.h"
 #include "edgetoken/et_form.h"
+#include "url_origin.h"
+
+#include <string.h>
 
 #if CONFIG_ET_CRED_CERTIFICATE
 
-/* base64url of a stream of JSON text: whole 3-byte groups go out at once,
- * the rest waits in carry. */
-typedef struct b64_stream {
-  et_buf *out;
-  uint8_t carry[3];
-  size_t n;
-} b64_stream;
-
 static const char hex[] = "0123456789abcdef";
 
-static void put(b64_stream *s, const char *p, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    s->carry[s->n++] = (uint8_t)p[i];
-    if (s->n == 3) {
-      et_b64url_encode(s->out, s->carry, 3);
-      s->n = 0;
-    }
+/* base64url-encode what b holds from start on, in place. The JSON text is
+ * moved to the free end of b first, then encoded forward: the output (4
+ * characters per 3 bytes) never reaches a byte still to be read while the
+ * whole fits, and when it does not fit, b overflows anyway. So header and
+ * claims are written with the plain et_buf calls. */
+static void encode_from(et_buf *b, size_t start) {
+  size_t n = b->len - start;
+  const char *text;
+  if (b->overflow)
+    return;
+  b->len = start;
+  if (b->p == NULL) { /* counting mode: only the length */
+    b->len += ET_B64URL_LEN(n);
+    return;
   }
-}
-
-static void put_cstr(b64_stream *s, const char *p) {
-  put(s, p, et_str_from_cstr(p).n);
-}
-
-static void finish(b64_stream *s) {
-  et_b64url_encode(s->out, s->carry, s->n);
-  s->n = 0;
+  text = memmove(b->p + b->cap - n, b->p + start, n);
+  et_b64url_encode(b, (const uint8_t *)text, n);
 }
 
 /* A JSON string value: quotes, backslashes and control bytes escaped. */
-static void put_json_str(b64_stream *s, et_str v) {
-  put(s, "\"", 1);
+static void put_json_str(et_buf *b, et_str v) {
+  et_buf_put_char(b, '"');
   for (size_t i = 0; i < v.n; i++) {
     unsigned char c = (unsigned char)v.p[i];
-    if (c == '"' || c == '\\') {
-      char esc[2] = { '\\', (char)c };
-      put(s, esc, 2);
-    } else if (c < 0x20) {
-      char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-      put(s, esc, 6);
-    } else {
-      put(s, (const char *)&c, 1);
+    if (c == '"' || c == '\\')
+      et_buf_put_char(b, '\\');
+    if (c < 0x20) {
+      et_buf_put_cstr(b, "\\u00");
+      et_buf_put_char(b, hex[c >> 4]);
+      c = (unsigned char)hex[c & 15];
     }
+    et_buf_put_char(b, (char)c);
   }
-  put(s, "\"", 1);
+  et_buf_put_char(b, '"');
 }
 
-static void put_u64(b64_stream *s, uint64_t v) {
-  char digits[24];
-  et_buf d;
-  et_buf_init(&d, digits, sizeof digits);
-  et_buf_put_u64(&d, v);
-  put(s, digits, d.len);
-}
-
-/* "alg", "typ" and the certificate thumbprint the authority looks up:
- * x5t#S256, or x5t (SHA-1) with RS256 for older authorities (ADFS) that
- * know certificates by SHA-1 only. */
-static et_err put_header(b64_stream *s, const et_cred *c) {
-  static const char algs[][6] = { "RS256", "PS256", "ES256" }; /* by et_sig_alg */
-  char thumb[ET_B64URL_LEN(32)];
-  bool sha1 = c->alg == ET_SIG_RS256;
-  et_buf t;
-  if ((unsigned)c->alg > ET_SIG_ES256)
-    return ET_E_ARG;
-  et_buf_init(&t, thumb, sizeof thumb);
-  if (sha1)
-    et_b64url_encode(&t, c->x5t_sha1, sizeof c->x5t_sha1);
-  else
-    et_b64url_encode(&t, c->x5t_s256, sizeof c->x5t_s256);
-  put_cstr(s, "{\"alg\":\"");
-  put(s, algs[c->alg], 5);
-  put_cstr(s, sha1 ? "\",\"typ\":\"JWT\",\"x5t\":\"" : "\",\"typ\":\"JWT\",\"x5t#S256\":\"");
-  put(s, thumb, t.len);
-  put_cstr(s, "\"}");
-  return ET_OK;
-}
-
-/* A version 4 GUID from 16 random bytes, as Entra's own ids look. */
-static void put_jti(b64_stream *s, const uint8_t jti[16]) {
-  char g[36];
-  size_t k = 0;
-  for (size_t i = 0; i < 16; i++) {
-    uint8_t v = jti[i];
+/* A version 4 GUID from 16 random bytes, as Entra's own ids look: a dash
+ * before bytes 4, 6, 8 and 10 (bits of 0x550). */
+static void put_jti(et_buf *b, const uint8_t jti[16]) {
+  for (unsigned i = 0; i < 16; i++) {
+    unsigned v = jti[i];
     if (i == 6)
-      v = (uint8_t)((v & 0x0f) | 0x40);
+      v = (v & 0x0f) | 0x40; /* version 4 */
     else if (i == 8)
-      v = (uint8_t)((v & 0x3f) | 0x80);
-    if (i == 4 || i == 6 || i == 8 || i == 10)
-      g[k++] = '-';
-    g[k++] = hex[v >> 4];
-    g[k++] = hex[v & 15];
+      v = (v & 0x3f) | 0x80; /* RFC 4122 variant */
+    if (0x550u >> i & 1)
+      et_buf_put_char(b, '-');
+    et_buf_put_char(b, hex[v >> 4]);
+    et_buf_put_char(b, hex[v & 15]);
   }
-  put(s, "\"", 1);
-  put(s, g, sizeof g);
-  put(s, "\"", 1);
-}
-
-static bool has_char(et_str s, char c) {
-  for (size_t i = 0; i < s.n; i++)
-    if (s.p[i] == c)
-      return true;
-  return false;
 }
 
 /* Host and path go into aud unescaped: they may hold only URL characters
@@ -123,44 +75,71 @@ static bool aud_ok(et_str s) {
   return true;
 }
 
-static void put_claims(b64_stream *s, et_str client_id, const et_authority *to,
-                       et_str path, int64_t now_s, const uint8_t jti[16]) {
-  uint64_t now = now_s < 0 ? 0 : (uint64_t)now_s;
-  put_cstr(s, "{\"aud\":\"");
-  if (to == NULL) {
-    put(s, path.p, path.n); /* the whole aud (et_assertion_begin_aud) */
-  } else if (put_cstr(s, "https://"), has_char(to->host, ':')) {
-    put(s, "[", 1);
-    put(s, to->host.p, to->host.n);
-    put(s, "]", 1);
-  } else {
-    put(s, to->host.p, to->host.n);
+/* What the header's and the claims' holes are filled with. */
+typedef struct jwt_parts {
+  const et_cred *cred;
+  et_str client_id;
+  const et_authority *to; /* NULL: path is the whole aud (et_assertion_begin_aud) */
+  et_str path;
+  uint64_t now;
+  const uint8_t *jti;
+} jwt_parts;
+
+/* Header: "alg", "typ" and the certificate thumbprint the authority looks
+ * up: x5t#S256, or x5t (SHA-1) with RS256 for older authorities (ADFS)
+ * that know certificates by SHA-1 only. Holes: \1 alg, \2 "#S256" unless
+ * SHA-1, \3 the thumbprint. */
+static const char header[] = "{\"alg\":\"\1\",\"typ\":\"JWT\",\"x5t\2\":\"\3\"}";
+
+/* Claims. Holes: \4 aud, \5 client_id as a JSON string, \6 the jti GUID,
+ * \7 now, \10 now + ET_ASSERTION_LIFETIME_S. */
+static const char claims[] =
+    "{\"aud\":\"\4\",\"iss\":\5,\"sub\":\5,\"jti\":\"\6\",\"nbf\":\7,\"iat\":\7,\"exp\":\10}";
+
+/* JSON text from a template: its characters, and the parts in its holes. */
+static void put_json(et_buf *b, const char *t, const jwt_parts *j) {
+  static const char algs[][6] = { "RS256", "PS256", "ES256" }; /* by et_sig_alg */
+  bool sha1 = j->cred->alg == ET_SIG_RS256;
+  for (; *t != '\0'; t++) {
+    switch (*t) {
+    case '\1':
+      et_buf_put_cstr(b, algs[j->cred->alg]);
+      break;
+    case '\2':
+      if (!sha1)
+        et_buf_put_cstr(b, "#S256");
+      break;
+    case '\3':
+      if (sha1)
+        et_b64url_encode(b, j->cred->x5t_sha1, sizeof j->cred->x5t_sha1);
+      else
+        et_b64url_encode(b, j->cred->x5t_s256, sizeof j->cred->x5t_s256);
+      break;
+    case '\4':
+      if (j->to != NULL)
+        et_url_origin(b, j->to->host, j->to->port);
+      et_buf_put_str(b, j->path);
+      break;
+    case '\5':
+      put_json_str(b, j->client_id);
+      break;
+    case '\6':
+      put_jti(b, j->jti);
+      break;
+    case '\7':
+    case '\10':
+      et_buf_put_u64(b, j->now + (*t == '\10' ? ET_ASSERTION_LIFETIME_S : 0));
+      break;
+    default:
+      et_buf_put_char(b, *t);
+    }
   }
-  if (to != NULL && to->port != 443) {
-    put(s, ":", 1);
-    put_u64(s, to->port);
-  }
-  if (to != NULL)
-    put(s, path.p, path.n);
-  put_cstr(s, "\",\"iss\":");
-  put_json_str(s, client_id);
-  put_cstr(s, ",\"sub\":");
-  put_json_str(s, client_id);
-  put_cstr(s, ",\"jti\":");
-  put_jti(s, jti);
-  put_cstr(s, ",\"nbf\":");
-  put_u64(s, now);
-  put_cstr(s, ",\"iat\":");
-  put_u64(s, now);
-  put_cstr(s, ",\"exp\":");
-  put_u64(s, now + ET_ASSERTION_LIFETIME_S);
-  put_cstr(s, "}");
 }
 
 static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_authority *to,
                     et_str path, int64_t now_s, const uint8_t jti[16], size_t *sign_start) {
-  b64_stream s;
-  et_err e;
+  jwt_parts j = { cred, client_id, to, path, now_s < 0 ? 0 : (uint64_t)now_s, jti };
+  size_t part;
   if (b == NULL || cred == NULL || jti == NULL || sign_start == NULL ||
       cred->kind != ET_CRED_CERTIFICATE || client_id.n == 0 ||
       (to != NULL && !aud_ok(to->host)) || !aud_ok(path) || (to == NULL && path.n == 0))
@@ -171,18 +150,17 @@ static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_a
     *sign_start = b->len;
     return ET_OK;
   }
+  if ((unsigned)cred->alg > ET_SIG_ES256)
+    return ET_E_ARG;
   /* base64url and '.' are unreserved in a form: no percent-encoding. */
   et_form_append(b, "client_assertion", ET_STR_NULL);
-  *sign_start = b->len;
-  s.out = b;
-  s.n = 0;
-  e = put_header(&s, cred);
-  if (e != ET_OK)
-    return e;
-  finish(&s);
+  *sign_start = part = b->len;
+  put_json(b, header, &j);
+  encode_from(b, part);
   et_buf_put_char(b, '.');
-  put_claims(&s, client_id, to, path, now_s, jti);
-  finish(&s);
+  part = b->len;
+  put_json(b, claims, &j);
+  encode_from(b, part);
   return et_buf_status(b);
 }
 

@@ -16,8 +16,20 @@ static et_err poll_fields(const void *arg, et_buf *b) {
   return ET_OK;
 }
 
-static bool oauth_is(const et_engine *e, et_err err, const char *code) {
-  return err == ET_E_OAUTH && et_str_eq(e->res.oauth.error, et_str_from_cstr(code));
+/* The OAuth errors a poll answers itself (RFC 8628 section 3.5). */
+enum { PENDING, SLOW_DOWN, DECLINED, EXPIRED, OTHER };
+static const char *const poll_errors[] = { "authorization_pending", "slow_down",
+                                           "authorization_declined", "expired_token" };
+
+/* Which of poll_errors err is; OTHER for any other error. */
+static int poll_error(const et_engine *e, et_err err) {
+  int k = 0;
+  if (err == ET_E_OAUTH)
+    while (k < OTHER && !et_str_eq(e->res.oauth.error, et_str_from_cstr(poll_errors[k])))
+      k++;
+  else
+    k = OTHER;
+  return k;
 }
 
 /* Another poll at *again_ms, unless the code expires first. */
@@ -40,19 +52,20 @@ static et_err poll_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *a
   p->last_failed = false;
   if (err == ET_OK)
     return ET_OK;
-  if (oauth_is(e, err, "authorization_pending"))
+  switch (poll_error(e, err)) {
+  case PENDING:
     return poll_again(p, now_ms, ET_POLL_PENDING, again_ms);
-  if (oauth_is(e, err, "slow_down")) {
+  case SLOW_DOWN:
     e->wait_why = ET_TEXT("the server asked to slow down: polling 5 s slower");
     return poll_again(p, now_ms, ET_POLL_SLOW_DOWN, again_ms);
-  }
-  if (oauth_is(e, err, "authorization_declined")) {
+  case DECLINED:
     e->res.why = ET_TEXT("the user declined the sign-in");
     return ET_E_DECLINED;
-  }
-  if (oauth_is(e, err, "expired_token")) {
+  case EXPIRED:
     e->res.why = ET_TEXT("the device code expired before the sign-in was completed");
     return ET_E_EXPIRED;
+  default:
+    break;
   }
   /* The network, an overloaded or throttling server: the code stays good
    * until it expires. */

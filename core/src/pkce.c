@@ -5,15 +5,15 @@
 
 #include "edgetoken/et_b64url.h"
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+#include "b64url_alphabet.h"
 
 et_err et_random_text(const et_port *port, char *out, size_t n) {
   et_err e;
   if (port == NULL || port->random == NULL || out == NULL)
     return ET_E_ARG;
-  /* Draw into out itself, then map each byte's low 6 bits: 256 is a
-   * multiple of 64, so every character is equally likely. */
+  /* Draw into out itself, then map each byte's low 6 bits to the
+   * base64url alphabet: 256 is a multiple of 64, so every character is
+   * equally likely. */
   e = port->random(port->ctx, (uint8_t *)out, n);
   if (e != ET_OK) {
     et_wipe(out, n);
@@ -21,7 +21,7 @@ et_err et_random_text(const et_port *port, char *out, size_t n) {
     return e;
   }
   for (size_t i = 0; i < n; i++)
-    out[i] = alphabet[(unsigned char)out[i] & 63];
+    out[i] = et_b64url_alphabet[(unsigned char)out[i] & 63];
   out[n] = '\0';
   return ET_OK;
 }

@@ -99,6 +99,23 @@ static void appends_after_existing_text(void **state) {
                       strlen("open https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id="));
 }
 
+/* Each optional parameter stands alone: one given leaves the others out,
+ * and no code_challenge_method goes without a challenge. */
+static void one_option_alone(void **state) {
+  et_app a = app_with(NULL, "common");
+  et_authorize_params p = params();
+  (void)state;
+  p.login_hint = ET_STR("bob");
+  check_url(&a, &p,
+            "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?" Q_BASE
+            "&login_hint=bob");
+  p.login_hint = ET_STR_NULL;
+  p.sso_reload = true;
+  check_url(&a, &p,
+            "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?" Q_BASE
+            "&sso_reload=true");
+}
+
 static void refuses_bad_input(void **state) {
   et_app a = app_with(NULL, "contoso");
   et_authorize_params p = params();
@@ -167,6 +184,7 @@ int main(void) {
     cmocka_unit_test(full_url_with_pkce_and_options),
     cmocka_unit_test(ipv6_authority_and_odd_values),
     cmocka_unit_test(appends_after_existing_text),
+    cmocka_unit_test(one_option_alone),
     cmocka_unit_test(refuses_bad_input),
     cmocka_unit_test(too_small_buffer_is_nospace),
     cmocka_unit_test(adme_scope),

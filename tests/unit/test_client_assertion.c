@@ -362,6 +362,81 @@ static void test_every_short_buffer_is_refused(void **state) {
   assert_int_equal(et_assertion_finish(NULL, (const uint8_t *)"x", 1), ET_E_ARG);
 }
 
+/* The JWT is encoded in place at the end of the buffer: a buffer that
+ * holds it exactly gets the same bytes as a roomy one, a byte less is
+ * refused, and counting mode (p == NULL) gives the same length. */
+static void test_exact_fit_and_counting_mode(void **state) {
+  static const uint8_t jti[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+  static const char *const ids[] = { "11111111-2222-3333-4444-555555555555", "a\"b\\c\n",
+                                     "x", "xy", "xyz" };
+  char roomy[2048], tight[2048];
+  signing s;
+  et_authority to;
+  (void)state;
+  signing_init(&s, ET_SIG_PS256);
+  assert_int_equal(et_authority_parse(ET_STR("https://[::1]:9000/adfs"), &to), ET_OK);
+  for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+    et_str id = et_str_from_cstr(ids[k]);
+    et_buf b;
+    size_t start, start2, n;
+    et_buf_init(&b, roomy, sizeof roomy);
+    assert_int_equal(et_assertion_begin(&b, &s.app.cred, id, &to, ET_STR("/t/oauth2/token"),
+                                        NOW, jti, &start),
+                     ET_OK);
+    n = b.len;
+    et_buf_init(&b, NULL, 0);
+    assert_int_equal(et_assertion_begin(&b, &s.app.cred, id, &to, ET_STR("/t/oauth2/token"),
+                                        NOW, jti, &start2),
+                     ET_OK);
+    assert_int_equal(b.len, n);
+    assert_int_equal(start2, start);
+    for (size_t cap = n - 40; cap <= n; cap++) {
+      memset(tight, '#', sizeof tight);
+      et_buf_init(&b, tight, cap);
+      assert_int_equal(et_assertion_begin(&b, &s.app.cred, id, &to, ET_STR("/t/oauth2/token"),
+                                          NOW, jti, &start2),
+                       cap < n ? ET_E_NOSPACE : ET_OK);
+    }
+    assert_int_equal(b.len, n);
+    assert_memory_equal(tight, roomy, n);
+    /* aud given whole takes the same path. */
+    et_buf_init(&b, roomy, sizeof roomy);
+    assert_int_equal(et_assertion_begin_aud(&b, &s.app.cred, id, ET_STR("https://issuer.example"),
+                                            NOW, jti, &start),
+                     ET_OK);
+    n = b.len;
+    et_buf_init(&b, tight, n);
+    assert_int_equal(et_assertion_begin_aud(&b, &s.app.cred, id, ET_STR("https://issuer.example"),
+                                            NOW, jti, &start2),
+                     ET_OK);
+    assert_memory_equal(tight, roomy, n);
+  }
+  /* The claims decode to the JSON text expected, brackets and port included
+   * (the path passed in is the whole path: the engine puts the prefix in). */
+  {
+    et_buf b;
+    size_t start;
+    uint8_t json[512];
+    size_t jn;
+    const char *dot;
+    et_buf_init(&b, roomy, sizeof roomy);
+    assert_int_equal(et_assertion_begin(&b, &s.app.cred, ET_STR("c\x01"), &to,
+                                        ET_STR("/t/oauth2/token"), NOW, jti, &start),
+                     ET_OK);
+    dot = memchr(roomy + start, '.', b.len - start);
+    assert_non_null(dot);
+    assert_int_equal(et_b64url_decode((et_str){ dot + 1, (size_t)(roomy + b.len - dot - 1) },
+                                      json, sizeof json, &jn),
+                     ET_OK);
+    static const char want[] =
+        "{\"aud\":\"https://[::1]:9000/t/oauth2/token\",\"iss\":\"c\\u0001\","
+        "\"sub\":\"c\\u0001\",\"jti\":\"01020304-0506-4708-890a-0b0c0d0e0f10\","
+        "\"nbf\":1700000000,\"iat\":1700000000,\"exp\":1700000600}";
+    assert_int_equal(jn, sizeof want - 1);
+    assert_memory_equal(json, want, jn);
+  }
+}
+
 static void test_signer_failures(void **state) {
   signing s;
   (void)state;
@@ -860,6 +935,7 @@ int main(void) {
     cmocka_unit_test(test_each_assertion_gets_a_new_jti),
     cmocka_unit_test(test_redact_mode_signs_nothing),
     cmocka_unit_test(test_every_short_buffer_is_refused),
+    cmocka_unit_test(test_exact_fit_and_counting_mode),
     cmocka_unit_test(test_signer_failures),
     cmocka_unit_test(test_engine_asks_for_a_signature),
     cmocka_unit_test(test_engine_sign_failures),
