@@ -8,6 +8,7 @@
  * no second buffer is needed. Once sent, the request is wiped and the
  * answer is parsed in place into the same buffer. */
 #include "flow.h"
+#include "url_origin.h"
 
 #include "edgetoken/et_assertion.h"
 #include "edgetoken/et_b64url.h"
@@ -157,21 +158,9 @@ et_err et_engine_setup(et_engine *e, const et_app *app, et_work *w,
 }
 
 void et_result_url(const et_result *r, et_buf *out) {
-  bool ipv6 = false;
   if (r == NULL || out == NULL || r->url_host.n == 0)
     return;
-  for (size_t i = 0; i < r->url_host.n; i++)
-    ipv6 |= r->url_host.p[i] == ':';
-  et_buf_put_cstr(out, "https://");
-  if (ipv6)
-    et_buf_put_char(out, '[');
-  et_buf_put_str(out, r->url_host);
-  if (ipv6)
-    et_buf_put_char(out, ']');
-  if (r->url_port != 443) {
-    et_buf_put_char(out, ':');
-    et_buf_put_u64(out, r->url_port);
-  }
+  et_url_origin(out, r->url_host, r->url_port);
   for (size_t i = 0; i < 4; i++)
     et_buf_put_str(out, r->url_path[i]);
 }

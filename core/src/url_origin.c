@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The scheme, host and port of the URLs core writes (authorize URL, an
- * assertion's aud): one writer, so they all bracket IPv6 the same way. */
+ * assertion's aud, et_result_url): one writer, so they all bracket IPv6
+ * the same way. */
 #include "url_origin.h"
 
 void et_url_origin(et_buf *b, et_str host, uint16_t port) {
