@@ -202,12 +202,17 @@ static void parser_keeps_retry_after_date_and_date(void **state) {
   assert_false(r.has_retry_at);
   assert_true(r.has_date);
   assert_int_equal(r.date_s, RFC_EXAMPLE);
-  /* The longest date (RFC 850, 33 bytes): whitespace after it is trimmed,
-   * anything else after it makes the value too long. */
+  /* Whitespace after a date is trimmed however long the two are together
+   * (the longest date, RFC 850, is 33 bytes); anything else after it makes
+   * the value too long. */
   r = parse_head("HTTP/1.1 503 x\r\nRetry-After: Wednesday, 09-Nov-94 08:49:37 GMT \t \r\n"
                  "Content-Length: 0\r\n\r\n");
   assert_true(r.has_retry_at);
   assert_int_equal(r.retry_at_s, RFC_EXAMPLE + 3 * 86400);
+  r = parse_head("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT     \r\n"
+                 "Content-Length: 0\r\n\r\n");
+  assert_true(r.has_date);
+  assert_int_equal(r.date_s, RFC_EXAMPLE);
   r = parse_head("HTTP/1.1 503 x\r\nRetry-After: Wednesday, 09-Nov-94 08:49:37 GMT  x\r\n"
                  "Content-Length: 0\r\n\r\n");
   assert_false(r.has_retry_at);
