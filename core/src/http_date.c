@@ -90,8 +90,9 @@ static bool read_form(et_str s, const char *t, int fields[FIELDS]) {
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..13, 13 being
- * January of y + 1; y 0..9999; d may pass the month's end). Years count from March (the leap day ends them) and from 400
- * years before year 0, so every division is of a positive number. 32-bit
+ * January of y + 1; y 0..9999; d may pass the month's end). Years count
+ * from March (the leap day ends them) and from 400 years before year 0,
+ * so every division is of a positive number. 32-bit
  * arithmetic: no 64-bit division helper on small targets, and every
  * value here fits. */
 static int32_t days_from_civil(int32_t y, int32_t m, int32_t d) {
@@ -110,7 +111,8 @@ et_err et_http_date_parse(et_str s, int64_t *unix_s) {
   *unix_s = 0;
   if (s.p == NULL)
     return ET_E_INPUT;
-  /* The forms differ at byte 3 (',' 'd' ' '): at most one can fit. */
+  /* The forms differ at byte 3 (IMF-fixdate ',', RFC 850 the day name's
+   * fourth letter, asctime ' '): at most one can fit. */
   while (f <= ASCTIME && !read_form(s, forms[f], v))
     f++;
   if (f == RFC_850)

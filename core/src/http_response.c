@@ -59,8 +59,8 @@ enum word {
   W_CONTENT_LENGTH,
   W_TRANSFER_ENCODING, /* the two lists next to each other, */
   W_CONNECTION,
-  W_RETRY_AFTER, /* and the two dates: is_list() and is_date() are */
-  W_DATE,        /* range tests */
+  W_RETRY_AFTER, /* and the two dates, so that is_list() and is_date() */
+  W_DATE,        /* compile to range tests */
   W_CONTENT_TYPE, /* the last header name */
   W_CLOSE,
   W_KEEP_ALIVE,
