@@ -212,9 +212,9 @@ static void stop(et_engine *e, et_err err, const char *why) {
     e->res.why = why;
 }
 
-/* The next attempt reuses the workspace: res.oauth's spans point into it,
- * and a stale one would keep judge from wiping a later answer. */
-/* The next request waits until until_ms, in a wiped workspace. */
+/* The next request waits until until_ms, in a wiped workspace: res.oauth's
+ * spans point into it, and a stale one would keep judge from wiping a
+ * later answer. */
 static void wait_until(et_engine *e, uint64_t until_ms) {
   et_wipe(e->w->buf, e->w->cap);
   memset(&e->res.oauth, 0, sizeof e->res.oauth);
@@ -234,8 +234,8 @@ static bool basic_auth(const et_engine *e) {
          e->app->client_auth == ET_AUTH_BASIC;
 }
 
-/* The wall clock at now_ms (0 when the caller gave none at begin, or
- * the time did not move on from there). */
+/* The wall clock at now_ms: begin_unix_s plus the whole seconds since
+ * begin_ms (without a wall clock at begin, only those seconds). */
 static int64_t wall_s(const et_engine *e, uint64_t now_ms) {
   return e->begin_unix_s + (int64_t)((uint32_t)(now_ms - e->begin_ms) / 1000u);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Private to core's JSON files: the one place that reads JSON's string
- * escapes, shared by the validator, the unescaper and the lookups. Not
- * installed. */
+ * escapes, shared by the validator, the unescaper and the lookups, and the
+ * lookups' bounds-checked token access. Not installed. */
 #ifndef EDGETOKEN_JSON_ESCAPE_H
 #define EDGETOKEN_JSON_ESCAPE_H
 

@@ -39,8 +39,12 @@ static const struct {
   NUM_FIELD("refresh_in"),
 };
 
+/* ...and ET_ABSENT is -1, every bit set, as the memset in et_token_decode
+ * writes it. */
 typedef char numbers_end_et_token[sizeof(et_token) - offsetof(et_token, expires_in) ==
-                                          sizeof num_fields / sizeof num_fields[0] * sizeof(int64_t)
+                                              sizeof num_fields / sizeof num_fields[0] *
+                                                  sizeof(int64_t) &&
+                                          ET_ABSENT == -1
                                       ? 1
                                       : -1];
 
