@@ -16,19 +16,24 @@ static et_err fail(et_err e, const char **why, const char *text) {
 
 /* One text per member, whatever is wrong with it. */
 #define REQUIRED(key, member)                                                  \
-  { key, offsetof(et_device_code, member), true                               \
+  { key, offsetof(et_device_code, member), ET_JSON_STR_REQ, 0                 \
     ET_TEXTS(key ": missing, empty or not a string",                          \
              key ": missing, empty or not a string",                          \
              key ": missing, empty or not a string") }
 #define OPTIONAL(key, member)                                                  \
-  { key, offsetof(et_device_code, member), false                              \
+  { key, offsetof(et_device_code, member), ET_JSON_STR, 0                     \
     ET_TEXTS(NULL, key ": not a string", key ": not a string") }
 
-static const et_json_str_field str_fields[] = {
+#define NO_URI "verification_uri/verification_url: missing, empty or not a string"
+
+static const et_json_field str_fields[] = {
   REQUIRED("device_code", device_code),
   REQUIRED("user_code", user_code),
   OPTIONAL("verification_uri", verification_uri),
   OPTIONAL("message", message),
+  /* v2.0 says verification_uri (RFC 8628), v1 verification_url. */
+  { "verification_url", offsetof(et_device_code, verification_uri), ET_JSON_STR_ALT, 0
+    ET_TEXTS(NO_URI, NO_URI, NO_URI) },
 };
 
 static const et_json_plan plan = {
@@ -64,13 +69,6 @@ et_err et_device_code_decode(char *body, size_t len, jsmntok_t *tok,
     return ET_E_ARG;
   memset(out, 0, sizeof *out);
   e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
-  /* v2.0 says verification_uri (RFC 8628), v1 verification_url. */
-  if (e == ET_OK && out->verification_uri.n == 0) {
-    e = et_json_member_string(&j, 0, "verification_url", &out->verification_uri);
-    if (e != ET_OK || out->verification_uri.n == 0)
-      e = fail(e == ET_E_JSON_SYNTAX ? e : ET_E_JSON_FIELD, why,
-               ET_TEXT("verification_uri/verification_url: missing, empty or not a string"));
-  }
   if (e == ET_OK)
     e = get_seconds(&j, "expires_in", ET_DEVICE_MAX_EXPIRES_S, 0, &out->expires_in, why,
                     ET_TEXT("expires_in: missing, or not 1..86400 seconds"));

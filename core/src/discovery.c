@@ -13,7 +13,7 @@ static et_err fail(et_err e, const char **why, const char *text) {
   return e;
 }
 
-static const et_json_str_field str_fields[] = {
+static const et_json_field str_fields[] = {
   ET_JSON_REQUIRED(et_provider, "issuer", issuer),
   ET_JSON_REQUIRED(et_provider, "token_endpoint", token_endpoint),
   ET_JSON_REQUIRED(et_provider, "authorization_endpoint", authorization_endpoint),

@@ -8,25 +8,20 @@
 #include <stddef.h>
 #include <string.h>
 
-static const struct {
-  const char *key;
-  size_t off;
-} str_claims[] = {
-  { "name", offsetof(et_id_claims, name) },
-  { "preferred_username", offsetof(et_id_claims, preferred_username) },
-  { "upn", offsetof(et_id_claims, upn) },
-  { "email", offsetof(et_id_claims, email) },
-  { "oid", offsetof(et_id_claims, oid) },
-  { "tid", offsetof(et_id_claims, tid) },
+/* Every claim optional; a wrong type fails the decoding (texts unused:
+ * et_id_token_claims gives no *why). */
+static const et_json_field claims[] = {
+  ET_JSON_OPTIONAL(et_id_claims, "name", name),
+  ET_JSON_OPTIONAL(et_id_claims, "preferred_username", preferred_username),
+  ET_JSON_OPTIONAL(et_id_claims, "upn", upn),
+  ET_JSON_OPTIONAL(et_id_claims, "email", email),
+  ET_JSON_OPTIONAL(et_id_claims, "oid", oid),
+  ET_JSON_OPTIONAL(et_id_claims, "tid", tid),
+  ET_JSON_INT64(et_id_claims, "iat", iat),
+  ET_JSON_INT64(et_id_claims, "exp", exp),
 };
 
-static const struct {
-  const char *key;
-  size_t off;
-} num_claims[] = {
-  { "iat", offsetof(et_id_claims, iat) },
-  { "exp", offsetof(et_id_claims, exp) },
-};
+static const et_json_plan plan = { claims, sizeof claims / sizeof claims[0] ET_TEXTS(NULL, NULL) };
 
 static et_err decode_claims(et_str id_token, char *scratch, size_t cap,
                             jsmntok_t *tok, size_t ntok, et_id_claims *out) {
@@ -52,26 +47,8 @@ static et_err decode_claims(et_str id_token, char *scratch, size_t cap,
   e = et_b64url_decode(payload, (uint8_t *)scratch, cap, &n);
   if (e != ET_OK)
     return e;
-  e = et_json_parse(&j, scratch, n, tok, ntok);
-  if (e != ET_OK)
-    return e == ET_E_ARG ? ET_E_JSON_SYNTAX : e;
-  for (size_t k = 0; k < sizeof str_claims / sizeof str_claims[0]; k++) {
-    e = et_json_member_string(&j, 0, str_claims[k].key,
-                              (et_str *)((char *)out + str_claims[k].off));
-    if (e != ET_OK)
-      return e;
-  }
-  for (size_t k = 0; k < sizeof num_claims / sizeof num_claims[0]; k++) {
-    int idx = et_json_get(&j, 0, num_claims[k].key);
-    uint64_t v;
-    if (idx < 0)
-      continue;
-    e = et_json_uint(&j, idx, INT64_MAX, &v);
-    if (e != ET_OK)
-      return e;
-    *(int64_t *)((char *)out + num_claims[k].off) = (int64_t)v;
-  }
-  return ET_OK;
+  e = et_json_decode(&j, scratch, n, tok, ntok, &plan, out, NULL);
+  return e == ET_E_ARG ? ET_E_JSON_SYNTAX : e;
 }
 
 et_err et_id_token_claims(et_str id_token, char *scratch, size_t cap,

@@ -54,7 +54,7 @@ typedef struct pair {
   et_str must, may;
 } pair;
 
-static const et_json_str_field fields[] = {
+static const et_json_field fields[] = {
   ET_JSON_REQUIRED(pair, "must", must),
   ET_JSON_OPTIONAL(pair, "may", may),
 };

@@ -81,46 +81,78 @@ ET_NODISCARD et_err et_json_string(et_json *j, int idx, et_str *out);
 ET_NODISCARD et_err et_json_member_string(et_json *j, int obj, const char *key,
                                           et_str *out);
 
-/* One string member for et_json_decode: its key, where its et_str lives in
- * the output struct, whether it must be present and non-empty (else it is
- * optional: absent gives ET_STR_NULL), and with CONFIG_ET_ERROR_TEXT the
- * texts for *why when it is wrong. */
-typedef struct et_json_str_field {
+/* What et_json_decode does with one entry of a plan (et_json_field.kind).
+ * The out member is at the entry's off in the output struct. */
+enum {
+  ET_JSON_STR,     /* string member key, decoded in place (et_json_string)
+                    * into an et_str; absent gives ET_STR_NULL */
+  ET_JSON_STR_REQ, /* the same, and it must be present and non-empty */
+  ET_JSON_STR_ALT, /* another key for the et_str at off: skipped if that is
+                    * non-empty already, else as ET_JSON_STR_REQ */
+  ET_JSON_INT,     /* member key, if present, an et_json_uint up to
+                    * INT64_MAX into an int64_t; absent leaves it as it is */
+  ET_JSON_U32S,    /* member key, if present, an array of et_json_uint up
+                    * to UINT32_MAX (JSON numbers only) into uint32_t[cap]
+                    * at off: the first cap kept, the count in the size_t
+                    * at ET_JSON_U32S_COUNT(off, cap), all checked */
+  ET_JSON_IS       /* no member: the et_str decoded already at off must
+                    * equal key, ASCII case ignored */
+};
+
+/* Where an ET_JSON_U32S entry keeps its count: the size_t right after the
+ * array (the struct's padding rounds the offset up to a size_t). */
+#define ET_JSON_U32S_COUNT(off, cap)                                           \
+  (((off) + 4u * (cap) + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t))
+
+/* One entry of et_json_decode's plan: the member's key (ET_JSON_IS: the
+ * text to compare with), where its value lives in the output struct, what
+ * kind it is, cap for ET_JSON_U32S, and with CONFIG_ET_ERROR_TEXT the texts
+ * for *why when it is wrong: why_missing (a required string absent or
+ * empty, or ET_JSON_IS unequal), why_type (the wrong type or a bad
+ * number), why_escape (a bad escape in a string). */
+typedef struct et_json_field {
   const char *key;
   uint16_t off;
-  bool required;
+  uint8_t kind;
+  uint8_t cap;
 #if CONFIG_ET_ERROR_TEXT
   const char *why_missing, *why_type, *why_escape;
 #endif
-} et_json_str_field;
+} et_json_field;
 
 /* Entries whose texts name the key: "<key>: missing or empty",
  * "<key>: expected a string", "<key>: bad escape in string". */
 #define ET_JSON_REQUIRED(type, key, member)                                    \
-  { key, offsetof(type, member), true ET_TEXTS(key ": missing or empty",      \
-    key ": expected a string", key ": bad escape in string") }
-#define ET_JSON_OPTIONAL(type, key, member)                                    \
-  { key, offsetof(type, member), false ET_TEXTS(NULL, key ": expected a string", \
+  { key, offsetof(type, member), ET_JSON_STR_REQ, 0 ET_TEXTS(                 \
+    key ": missing or empty", key ": expected a string",                     \
     key ": bad escape in string") }
+#define ET_JSON_OPTIONAL(type, key, member)                                    \
+  { key, offsetof(type, member), ET_JSON_STR, 0 ET_TEXTS(NULL,                \
+    key ": expected a string", key ": bad escape in string") }
+/* "<key>: expected a number or digit string". */
+#define ET_JSON_INT64(type, key, member)                                       \
+  { key, offsetof(type, member), ET_JSON_INT, 0 ET_TEXTS(NULL,                \
+    key ": expected a number or digit string", NULL) }
 
-/* A response decoder's plan: its string members, and with
+/* A response decoder's plan: its entries, done in order, and with
  * CONFIG_ET_ERROR_TEXT the texts for a body that is not a JSON object or
  * has more tokens than the workspace. */
 typedef struct et_json_plan {
-  const et_json_str_field *fields;
+  const et_json_field *fields;
   size_t n_fields;
 #if CONFIG_ET_ERROR_TEXT
   const char *why_syntax, *why_tokens;
 #endif
 } et_json_plan;
 
-/* et_json_parse text[0..len), then decode each string member of the plan
- * from the root object into the struct at out (et_json_string: decoded in
- * place). Stops at the first failure with *why (may be NULL) set to the
- * plan's text: ET_E_JSON_TOKENS, ET_E_JSON_SYNTAX (not an object, or a bad
- * escape), ET_E_JSON_FIELD (not a string, or a required member absent or
- * empty); members before it are already decoded. On ET_OK *why is NULL
- * and j is ready for the caller's other members. */
+/* et_json_parse text[0..len), then do each entry of the plan, in order,
+ * on the root object into the struct at out (strings decoded in place).
+ * Stops at the first failure with *why (may be NULL) set to the plan's
+ * text: ET_E_JSON_TOKENS, ET_E_JSON_SYNTAX (not an object, or a bad
+ * escape), ET_E_JSON_FIELD (the wrong type, a bad number, a required
+ * string absent or empty, ET_JSON_IS unequal); entries before it are
+ * already done. On ET_OK *why is NULL and j is ready for the caller's
+ * other members. */
 ET_NODISCARD et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
                                    size_t cap, const et_json_plan *plan, void *out,
                                    const char **why);
