@@ -38,13 +38,14 @@ static bool plain(const et_json *j, const jsmntok_t *t) {
   return t->type != JSMN_STRING || j->text[t->end] == '\0';
 }
 
-/* Key token idx equals key[0..klen) once decoded, a piece at a
- * time (a plain byte, or an escape as its UTF-8), without modifying the
- * text. */
-static bool key_eq(const et_json *j, int idx, const char *key, size_t klen) {
+/* Key token idx equals the C string key once decoded, a piece at a time
+ * (a plain byte, or an escape as its UTF-8), without modifying the text. A
+ * piece never holds a NUL (validation and et_json_unescape_one refuse
+ * them), so key's terminator differs from every piece byte. */
+static bool key_eq(const et_json *j, int idx, const char *key) {
   const jsmntok_t *t = &j->tok[idx];
   const char *s = j->text + t->start;
-  size_t n = (size_t)(t->end - t->start), i = 0, k = 0;
+  size_t n = (size_t)(t->end - t->start), i = 0;
   bool is_plain = plain(j, t); /* keys are strings: validated text */
   while (i < n) {
     char piece[4];
@@ -53,24 +54,22 @@ static bool key_eq(const et_json *j, int idx, const char *key, size_t klen) {
       piece[0] = s[i++];
     else if ((m = et_json_unescape_one(s, n, &i, piece, 0)) == 0)
       return false;
-    for (size_t q = 0; q < m; q++, k++)
-      if (k == klen || piece[q] != key[k])
+    for (size_t q = 0; q < m; q++)
+      if (piece[q] != *key++)
         return false;
   }
-  return k == klen;
+  return *key == '\0';
 }
 
 int et_json_get(const et_json *j, int obj, const char *key) {
-  size_t klen;
   int i, n;
   const jsmntok_t *o = et_json_tok(j, obj);
   if (o == NULL || key == NULL || o->type != JSMN_OBJECT)
     return -1;
-  klen = strlen(key);
   n = o->size;
   /* Keys are at obj + 1 and after each member's value. */
   for (i = obj + 1; n-- > 0 && (size_t)i + 1 < j->ntok; i = et_json_skip(j, i + 1))
-    if (key_eq(j, i, key, klen))
+    if (key_eq(j, i, key))
       return i + 1;
   return -1;
 }

@@ -50,10 +50,11 @@ size_t et_json_unescape_one(const char *s, size_t n, size_t *i, char *dst, size_
   unsigned long cp, lo;
   size_t m = et_json_escape(s, n, *i, &cp);
   /* A surrogate must be a high one with a low one next: together one code
-   * point. */
+   * point. The second escape is read first: its length check (n - *i >= 12)
+   * makes s[*i + 6] safe to read. */
   if (m == 6 && cp - 0xD800 < 0x800) {
-    if (cp >= 0xDC00 || n - *i < 12 || s[*i + 6] != '\\' ||
-        et_json_escape(s, n, *i + 6, &lo) != 6 || lo - 0xDC00 >= 0x400)
+    if (cp >= 0xDC00 || et_json_escape(s, n, *i + 6, &lo) != 6 || s[*i + 6] != '\\' ||
+        lo - 0xDC00 >= 0x400)
       return 0;
     cp = 0x10000ul + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     m = 12;
