@@ -17,8 +17,8 @@ static const et_json_field claims[] = {
   ET_JSON_OPTIONAL(et_id_claims, "email", email),
   ET_JSON_OPTIONAL(et_id_claims, "oid", oid),
   ET_JSON_OPTIONAL(et_id_claims, "tid", tid),
-  ET_JSON_INT64(et_id_claims, "iat", iat),
-  ET_JSON_INT64(et_id_claims, "exp", exp),
+  ET_JSON_NUMBER(et_id_claims, "iat", iat),
+  ET_JSON_NUMBER(et_id_claims, "exp", exp),
 };
 
 static const et_json_plan plan = { claims, sizeof claims / sizeof claims[0] ET_TEXTS(NULL, NULL) };

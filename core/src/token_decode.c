@@ -16,11 +16,11 @@ static const et_json_field fields[] = {
   ET_JSON_OPTIONAL(et_token, "resource", resource),
   { "Bearer", offsetof(et_token, token_type), ET_JSON_IS, 0
     ET_TEXTS("token_type is not Bearer", NULL, NULL) },
-  ET_JSON_INT64(et_token, "expires_in", expires_in),
-  ET_JSON_INT64(et_token, "ext_expires_in", ext_expires_in),
-  ET_JSON_INT64(et_token, "expires_on", expires_on),
-  ET_JSON_INT64(et_token, "not_before", not_before),
-  ET_JSON_INT64(et_token, "refresh_in", refresh_in),
+  ET_JSON_NUMBER(et_token, "expires_in", expires_in),
+  ET_JSON_NUMBER(et_token, "ext_expires_in", ext_expires_in),
+  ET_JSON_NUMBER(et_token, "expires_on", expires_on),
+  ET_JSON_NUMBER(et_token, "not_before", not_before),
+  ET_JSON_NUMBER(et_token, "refresh_in", refresh_in),
 };
 
 static const et_json_plan plan = {

@@ -60,14 +60,21 @@ static const et_json_field fields[] = {
 };
 static const et_json_plan plan = { fields, 2, "pair: not a JSON object", "pair: too many tokens" };
 
-static et_err decode(const char *text, pair *out, const char **why) {
+/* Decode a copy of text with plan p and ntok (at most 32) tokens into out,
+ * which the caller has preset. */
+static et_err run_plan(const et_json_plan *p, size_t ntok, const char *text, void *out,
+                       const char **why) {
   static char buf[256];
-  jsmntok_t tok[8];
+  jsmntok_t tok[32];
   et_json j;
   size_t n = strlen(text);
   memcpy(buf, text, n + 1);
+  return et_json_decode(&j, buf, n, tok, ntok, p, out, why);
+}
+
+static et_err decode(const char *text, pair *out, const char **why) {
   memset(out, 0x5a, sizeof *out);
-  return et_json_decode(&j, buf, n, tok, 8, &plan, out, why);
+  return run_plan(&plan, 8, text, out, why);
 }
 
 static void json_decode_fills_the_struct(void **state) {
@@ -105,6 +112,82 @@ static void json_decode_says_what_is_wrong(void **state) {
     assert_non_null(why);
     assert_string_equal(why, bad[i].why);
     assert_int_equal(decode(bad[i].text, &p, NULL), bad[i].e); /* why is optional */
+  }
+}
+
+/* Every kind of plan entry beyond plain strings, on one struct. */
+typedef struct kinds {
+  et_str kind, url;
+  int64_t n;
+  uint32_t codes[2];
+  size_t n_codes;
+} kinds;
+
+static const et_json_field kind_fields[] = {
+  ET_JSON_OPTIONAL(kinds, "kind", kind),
+  { "Bearer", offsetof(kinds, kind), ET_JSON_IS, 0 ET_TEXTS("kind: not Bearer", NULL, NULL) },
+  ET_JSON_OPTIONAL(kinds, "uri", url),
+  { "url", offsetof(kinds, url), ET_JSON_STR_ALT, 0 ET_TEXTS("uri/url: missing", "uri/url: type",
+                                                             "uri/url: escape") },
+  ET_JSON_NUMBER(kinds, "n", n),
+  { "codes", offsetof(kinds, codes), ET_JSON_U32S, 2 ET_TEXTS(NULL, "codes: bad", NULL) },
+};
+typedef char kinds_count_after_codes[offsetof(kinds, n_codes) ==
+                                             ET_JSON_U32S_COUNT(offsetof(kinds, codes), 2)
+                                         ? 1
+                                         : -1];
+static const et_json_plan kind_plan = { kind_fields, 6, "kinds: syntax", "kinds: tokens" };
+
+static et_err decode_kinds(const char *text, kinds *out, const char **why) {
+  memset(out, 0, sizeof *out);
+  out->n = -1;
+  return run_plan(&kind_plan, 32, text, out, why);
+}
+
+static void json_decode_kinds(void **state) {
+  static const struct {
+    const char *text;
+    et_err e;
+    const char *why;
+  } bad[] = {
+    { "{\"kind\":\"Basic\",\"uri\":\"u\"}", ET_E_JSON_FIELD, "kind: not Bearer" },
+    { "{\"kind\":\"bearer\"}", ET_E_JSON_FIELD, "uri/url: missing" },
+    { "{\"kind\":\"bearer\",\"uri\":\"\",\"url\":\"\"}", ET_E_JSON_FIELD, "uri/url: missing" },
+    { "{\"kind\":\"bearer\",\"url\":5}", ET_E_JSON_FIELD, "uri/url: type" },
+    { "{\"kind\":\"bearer\",\"url\":\"\\ud800\"}", ET_E_JSON_SYNTAX, "uri/url: escape" },
+    { "{\"kind\":\"bearer\",\"url\":\"v\",\"n\":-1}", ET_E_JSON_FIELD,
+      "n: expected a number or digit string" },
+    { "{\"kind\":\"bearer\",\"url\":\"v\",\"codes\":7}", ET_E_JSON_FIELD, "codes: bad" },
+    { "{\"kind\":\"bearer\",\"url\":\"v\",\"codes\":[1,\"2\"]}", ET_E_JSON_FIELD, "codes: bad" },
+    { "{\"kind\":\"bearer\",\"url\":\"v\",\"codes\":[1,2,4294967296]}", ET_E_JSON_FIELD,
+      "codes: bad" },
+  };
+  kinds k;
+  const char *why = "x";
+  (void)state;
+  /* The alternative key fills an empty member; the first cap codes are kept. */
+  assert_int_equal(decode_kinds("{\"kind\":\"bEARER\",\"uri\":\"\",\"url\":\"v\",\"n\":\"0042\","
+                                "\"codes\":[7,4294967295,9]}",
+                                &k, &why),
+                   ET_OK);
+  assert_null(why);
+  assert_true(et_str_eq(k.url, ET_STR("v")));
+  assert_int_equal(k.n, 42);
+  assert_int_equal(k.n_codes, 2);
+  assert_int_equal(k.codes[0], 7);
+  assert_int_equal(k.codes[1], 4294967295u);
+  /* ...and is not read when the first one is there; an absent number is
+   * left as it was. */
+  assert_int_equal(decode_kinds("{\"kind\":\"Bearer\",\"uri\":\"u\",\"url\":5,\"codes\":[]}", &k, &why),
+                   ET_OK);
+  assert_true(et_str_eq(k.url, ET_STR("u")));
+  assert_int_equal(k.n, -1);
+  assert_int_equal(k.n_codes, 0);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    why = NULL;
+    assert_int_equal(decode_kinds(bad[i].text, &k, &why), bad[i].e);
+    assert_non_null(why);
+    assert_string_equal(why, bad[i].why);
   }
 }
 
@@ -223,6 +306,7 @@ int main(void) {
     cmocka_unit_test(char_sets_of_every_byte),
     cmocka_unit_test(json_decode_fills_the_struct),
     cmocka_unit_test(json_decode_says_what_is_wrong),
+    cmocka_unit_test(json_decode_kinds),
     cmocka_unit_test(every_error_has_its_own_text),
     cmocka_unit_test(transient_errors_are_exactly_these),
     cmocka_unit_test(log_joins_text_and_detail_and_cuts_visibly),

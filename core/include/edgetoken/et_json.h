@@ -130,7 +130,7 @@ typedef struct et_json_field {
   { key, offsetof(type, member), ET_JSON_STR, 0 ET_TEXTS(NULL,                \
     key ": expected a string", key ": bad escape in string") }
 /* "<key>: expected a number or digit string". */
-#define ET_JSON_INT64(type, key, member)                                       \
+#define ET_JSON_NUMBER(type, key, member)                                      \
   { key, offsetof(type, member), ET_JSON_INT, 0 ET_TEXTS(NULL,                \
     key ": expected a number or digit string", NULL) }
 
@@ -151,7 +151,8 @@ typedef struct et_json_plan {
  * text: ET_E_JSON_TOKENS, ET_E_JSON_SYNTAX (not an object, or a bad
  * escape), ET_E_JSON_FIELD (the wrong type, a bad number, a required
  * string absent or empty, ET_JSON_IS unequal); entries before it are
- * already done. On ET_OK *why is NULL and j is ready for the caller's
+ * already done. ET_E_ARG (*why NULL) for a NULL plan or out, or from
+ * et_json_parse. On ET_OK *why is NULL and j is ready for the caller's
  * other members. */
 ET_NODISCARD et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
                                    size_t cap, const et_json_plan *plan, void *out,
