@@ -351,7 +351,7 @@ static void build(et_engine *e, uint64_t now_ms) {
   r[1] = rnd(e);
   e->attempt++;
   e->attempt_ms = now_ms;
-  e->deadline_ms = now_ms + attempt_timeout(e);
+  e->until_ms = now_ms + attempt_timeout(e); /* the deadline */
   et_buf_init(&b, (char *)w->buf, w->cap);
   err = put_form(e, &b, r, now_ms, &e->sign_start);
   if (err == ET_OK)
@@ -618,7 +618,7 @@ et_step et_engine_step(et_engine *e, uint64_t now_ms) {
 #endif
     case S_SEND:
     case S_RECV:
-      if (now_ms >= e->deadline_ms) {
+      if (now_ms >= e->until_ms) {
         end_attempt(e, ET_E_TIMEOUT);
       } else if (e->state == S_SEND) {
         s.kind = ET_STEP_SEND;
@@ -657,7 +657,7 @@ et_step et_engine_step(et_engine *e, uint64_t now_ms) {
     e->close_pending = false; /* said once; DONE and FAIL repeat it */
   s.host = e->req.host;
   s.port = e->req.port;
-  s.until_ms = s.kind == ET_STEP_WAIT ? e->until_ms : e->deadline_ms;
+  s.until_ms = e->until_ms;
   return s;
 }
 

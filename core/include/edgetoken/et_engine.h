@@ -151,8 +151,7 @@ struct et_engine {
   uint64_t begin_ms;
   int64_t begin_unix_s;
   uint64_t attempt_ms;      /* when the current attempt was built */
-  uint64_t deadline_ms;
-  uint64_t until_ms;
+  uint64_t until_ms;         /* WAIT: its end; else the attempt's deadline */
   et_http_response hp;
   et_result res;
   /* The request's head: method, content_type, bearer, extra and
