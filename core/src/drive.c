@@ -37,11 +37,6 @@ static uint32_t ms_left(uint64_t until_ms, uint64_t now_ms) {
   return left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
 }
 
-/* The step's own deadline, or the call's (et_app.deadline_ms) if sooner. */
-static uint64_t sooner(uint64_t until_ms, uint64_t end_ms) {
-  return end_ms != 0 && end_ms < until_ms ? end_ms : until_ms;
-}
-
 /* Whether the link remembers host:port as p (the kept connection's peer,
  * or the held-back one). */
 static bool is_peer(const et_link_peer *p, et_str host, uint16_t port) {
@@ -159,11 +154,13 @@ static et_err transfer(const et_port *port, et_conn *c, const et_step *s, uint32
   return err;
 }
 
-/* The connection failed: drop it and tell the engine. */
+/* The connection failed: drop it and tell the engine. The end of the
+ * stream may complete an answer delimited by it (et_engine_closed; while
+ * sending, it is ET_E_CLOSED as reported). */
 static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err err,
-                        bool reused, bool eof) {
+                        bool reused) {
   et_link_close(port, l);
-  if (eof)
+  if (err == ET_E_CLOSED)
     et_engine_closed(e, reused);
   else
     et_engine_failed(e, err, reused);
@@ -172,21 +169,19 @@ static void conn_failed(const et_port *port, et_engine *e, et_link *l, et_err er
 /* The engine's host is the one the link holds back (here), and the time
  * has not come: fail it as throttled, nothing sent. */
 static bool held_back(et_engine *e, const et_link *l, bool here, uint64_t now) {
-  uint64_t left;
-  uint32_t ms;
-  if (!here || l->hold_until_ms <= now)
+  uint32_t ms = here ? ms_left(l->hold_until_ms, now) : 0;
+  if (ms == 0)
     return false;
-  left = l->hold_until_ms - now;
-  ms = left > UINT32_MAX - 999u ? UINT32_MAX - 999u : (uint32_t)left; /* no 64-bit division */
   et_engine_abort(e, ET_E_THROTTLED);
-  e->res.retry_after_s = (ms + 999u) / 1000u;
+  e->res.retry_after_s = ms / 1000u + (ms % 1000u != 0); /* rounded up */
   e->res.why = ET_TEXT("not sent: the server asked to wait and that time has not passed");
   return true;
 }
 
 /* After a call: hold its host back when the server throttled it (429, or
  * Retry-After on a failure: the seconds it asked for, else the back-off
- * of the attempts made); a success there lifts the hold. */
+ * of the attempts made); a success there lifts the hold. A call held back
+ * got no answer (http_status 0): it changes nothing. */
 static void remember(et_link *l, const et_engine *e, bool here, uint64_t now) {
   const et_result *r = &e->res;
   et_str h = e->req.host;
@@ -211,8 +206,9 @@ static bool port_ok(const et_port *port) {
 
 et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
   et_link own;
-  bool active = false, reused = false, port_failed = false, held = false, hold_here;
-  uint64_t logged_until = 0, end = 0;
+  bool active = false, reused = false, port_failed = false, hold_here;
+  /* The call's end (et_app.deadline_ms); never without a deadline. */
+  uint64_t logged_until = 0, end = UINT64_MAX;
   if (e == NULL)
     return ET_E_ARG;
   if (!port_ok(port)) {
@@ -235,10 +231,11 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     size_t n = 0;
     if (cancelled(port))
       et_engine_abort(e, ET_E_CANCELLED);
-    if (end != 0 && now >= end)
+    if (now >= end)
       et_engine_abort(e, ET_E_TIMEOUT);
     s = et_engine_step(e, now);
-    s.until_ms = sooner(s.until_ms, end);
+    if (end < s.until_ms) /* the step's own deadline, or the call's if sooner */
+      s.until_ms = end;
     left = ms_left(s.until_ms, now);
     if (s.close)
       et_link_close(port, link);
@@ -248,10 +245,8 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
     case ET_STEP_SEND:
     case ET_STEP_RECV:
       if (s.kind == ET_STEP_SEND && !active) {
-        if (held_back(e, link, hold_here, now)) {
-          held = true;
+        if (held_back(e, link, hold_here, now))
           break;
-        }
         err = link_open(port, link, &s, now, left, &reused);
         active = err == ET_OK;
         if (active)
@@ -262,7 +257,7 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
       if (err != ET_OK) { /* opening, sending or receiving failed */
         port_failed = true;
         active = false;
-        conn_failed(port, e, link, err, reused, s.kind == ET_STEP_RECV && err == ET_E_CLOSED);
+        conn_failed(port, e, link, err, reused);
         break;
       }
       if (s.kind == ET_STEP_SEND) {
@@ -295,15 +290,15 @@ et_err et_drive(const et_port *port, et_engine *e, et_link *link) {
         const char *d = port->detail(port->ctx);
         e->res.port_detail = d != NULL && d[0] != '\0' ? d : NULL;
       }
-      /* A failed request closes the connection unless the engine says it
-       * ended on a complete answer that leaves it usable (ADME calls). */
-      if (link == &own || (s.kind == ET_STEP_FAIL && s.close))
+      /* s.close closed the connection above: a failed request closes it
+       * unless the engine says it ended on a complete answer that leaves
+       * it usable (ADME calls). A connection of our own goes anyway. */
+      if (link == &own)
         et_link_close(port, link);
       else
         link->last_ms = now;
-      if (!held)
-        remember(link, e, hold_here, now);
-      return s.kind == ET_STEP_DONE ? ET_OK : s.err;
+      remember(link, e, hold_here, now);
+      return s.err; /* ET_OK on DONE */
     }
   }
 }

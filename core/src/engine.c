@@ -93,37 +93,35 @@ static et_err ready(et_engine *e) {
 static et_err setup_url(et_engine *e, const et_app *app, et_url_kind kind,
                         const char *endpoint) {
   et_str url = kind == ET_URL_DEVICE ? app->device_endpoint : app->token_endpoint;
-  bool explicit_url = url.n > 0;
-  et_str ep = et_str_from_cstr(endpoint);
   et_authority to;
   et_str *piece;
-  if (kind == ET_URL_DISCOVERY && !explicit_url)
+  et_err err;
+  if (kind == ET_URL_DISCOVERY && url.n == 0)
     return et_engine_refuse(e, ET_E_ARG, ET_TEXT("issuer is empty"));
-  switch (et_app_authority(app, url, &to)) {
-  case ET_OK:
-    break;
-  case ET_E_DISABLED:
-    return et_engine_refuse(e, ET_E_DISABLED,
+  err = et_app_authority(app, url, &to);
+  if (err == ET_E_DISABLED)
+    return et_engine_refuse(e, err,
                             ET_TEXT("URLs are fixed at build time (CONFIG_ET_FIXED_AUTHORITY): "
                                     "leave authority and endpoints empty"));
-  default:
+  if (err != ET_OK)
     return et_engine_refuse(e, ET_E_URL,
-                            !explicit_url ? ET_TEXT("authority must be https://host[:port][/path]")
+                            url.n == 0 ? ET_TEXT("authority must be https://host[:port][/path]")
                             : kind == ET_URL_DISCOVERY
                                 ? ET_TEXT("issuer must be https://host[:port][/path]")
                                 : ET_TEXT("endpoint URL must be https://host[:port][/path] "
                                           "(no query, no fragment)"));
-  }
   piece = name_url(e, &to);
-  if (!explicit_url) {
+  /* A fixed authority took no URL (et_app_authority): Entra's layout,
+   * known at build time. */
+  if (CONFIG_ET_FIXED_AUTHORITY || url.n == 0) {
     piece[1] = ET_STR("/");
     piece[2] = app->tenant;
-    piece[3] = ep;
+    piece[3] = et_str_from_cstr(endpoint);
     if (et_tenant_check(app->tenant) != ET_OK)
       return et_engine_refuse(e, ET_E_ARG, ET_TEXT("tenant must be a GUID, a domain name or "
                                                    "common/organizations/consumers"));
   } else if (kind == ET_URL_DISCOVERY) {
-    piece[1] = ep;
+    piece[1] = et_str_from_cstr(endpoint);
   } else if (to.prefix.n == 0) {
     piece[1] = ET_STR("/");
   }
@@ -353,7 +351,7 @@ static void build(et_engine *e, uint64_t now_ms) {
   r[1] = rnd(e);
   e->attempt++;
   e->attempt_ms = now_ms;
-  e->deadline_ms = now_ms + attempt_timeout(e);
+  e->until_ms = now_ms + attempt_timeout(e); /* the deadline */
   et_buf_init(&b, (char *)w->buf, w->cap);
   err = put_form(e, &b, r, now_ms, &e->sign_start);
   if (err == ET_OK)
@@ -608,7 +606,8 @@ et_step et_engine_step(et_engine *e, uint64_t now_ms) {
     case S_BUILD:
       build(e, now_ms);
       break;
-    case S_SIGN: /* never without CONFIG_ET_CRED_CERTIFICATE (build) */
+#if CONFIG_ET_CRED_CERTIFICATE /* else build never signs: no SIGN code */
+    case S_SIGN:
       s.kind = ET_STEP_SIGN;
       s.data = e->w->buf + e->sign_start;
       s.n = e->req_len - e->sign_start;
@@ -616,9 +615,10 @@ et_step et_engine_step(et_engine *e, uint64_t now_ms) {
       s.cap = ET_ASSERTION_SIG_MAX;
       s.alg = e->app->cred.alg;
       break;
+#endif
     case S_SEND:
     case S_RECV:
-      if (now_ms >= e->deadline_ms) {
+      if (now_ms >= e->until_ms) {
         end_attempt(e, ET_E_TIMEOUT);
       } else if (e->state == S_SEND) {
         s.kind = ET_STEP_SEND;
@@ -657,7 +657,7 @@ et_step et_engine_step(et_engine *e, uint64_t now_ms) {
     e->close_pending = false; /* said once; DONE and FAIL repeat it */
   s.host = e->req.host;
   s.port = e->req.port;
-  s.until_ms = s.kind == ET_STEP_WAIT ? e->until_ms : e->deadline_ms;
+  s.until_ms = e->until_ms;
   return s;
 }
 

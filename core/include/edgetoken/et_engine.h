@@ -118,18 +118,12 @@ typedef et_err (*et_answer_fn)(et_engine *e, et_err err, uint64_t now_ms,
  * policy around it. Fields are private; read results through
  * et_engine_result and the flow engines' outputs. */
 struct et_engine {
-  const et_app *app;
-  et_work *w;
-  et_answer_fn answer;
-  et_body_fn body;          /* the flow's own form fields */
-  const void *body_arg;
-  const char *grant;        /* grant_type, or NULL (device code request) */
-  /* The request's head: method, content_type, bearer, extra and
-   * keep_alive from setup and the flow; the peer (host, port), path, body
-   * length and client_secret_basic's user and password filled in by the
-   * engine. The URL's prefix is res.url_path[0]. */
-  et_http_request req;
-  char path[ET_PATH_MAX];    /* req.path's bytes */
+  /* Fields the state machine touches on every step come first: near the
+   * start of the struct, a 32-bit target reaches them with short loads. */
+  uint8_t state;
+  bool close_pending;       /* next step carries close */
+  bool stale_retried;       /* this attempt was already resent once */
+  bool any_response;        /* a byte of the answer arrived */
   bool send_cred;           /* append the app's credential to the form */
   bool replayable;          /* see et_retry_decide */
   bool no_form;             /* a GET without a body (discovery) */
@@ -139,28 +133,34 @@ struct et_engine {
    * for the caller (keep_answer). */
   bool raw;
   bool keep_answer;
+  et_err wait_err;          /* the failure a WAIT is about */
+  const et_app *app;
+  et_work *w;
+  et_answer_fn answer;
+  et_body_fn body;          /* the flow's own form fields */
+  const void *body_arg;
+  const char *grant;        /* grant_type, or NULL (device code request) */
+  const char *wait_why;
   uint32_t timeout_ms;      /* per attempt when app is NULL (0: default) */
-
-  uint8_t state;
-  bool close_pending;       /* next step carries close */
-  bool stale_retried;       /* this attempt was already resent once */
   uint32_t attempt;         /* attempts in the current series */
-  uint64_t rng[2];
-  uint64_t begin_ms;
-  int64_t begin_unix_s;
-  uint64_t attempt_ms;      /* when the current attempt was built */
-  uint64_t deadline_ms;
-  uint64_t until_ms;
   size_t req_len;           /* request bytes in w->buf */
   size_t req_sent;
   size_t sign_start;        /* signing input at w->buf[sign_start..req_len) */
   size_t body_len;          /* response body bytes in w->buf */
-  bool any_response;        /* a byte of the answer arrived */
-  et_err wait_err;          /* the failure a WAIT is about */
-  const char *wait_why;
+  uint64_t rng[2];
+  uint64_t begin_ms;
+  int64_t begin_unix_s;
+  uint64_t attempt_ms;      /* when the current attempt was built */
+  uint64_t until_ms;         /* WAIT: its end; else the attempt's deadline */
   et_http_response hp;
-  uint8_t spill[ET_RECV_SPILL];
   et_result res;
+  /* The request's head: method, content_type, bearer, extra and
+   * keep_alive from setup and the flow; the peer (host, port), path, body
+   * length and client_secret_basic's user and password filled in by the
+   * engine. The URL's prefix is res.url_path[0]. */
+  et_http_request req;
+  char path[ET_PATH_MAX];    /* req.path's bytes */
+  uint8_t spill[ET_RECV_SPILL];
 };
 
 /* What to do next; call again after acting on it, at the latest at
