@@ -22,8 +22,8 @@ et_err et_device_login(const et_port *port, const et_app *app,
                        et_token *tok, et_result *res) {
   et_link own;
   et_work pw;
-  et_device_code dc, shown;
-  size_t off;
+  et_device_code dc;
+  size_t off, n;
   et_err e;
 
   if (tok != NULL)
@@ -51,13 +51,13 @@ et_err et_device_login(const et_port *port, const et_app *app,
     e = fail(res, ET_E_NOSPACE, ET_TEXT("the device code is longer than code_buf"));
     goto out;
   }
-  memcpy(cfg->code_buf, dc.device_code.p, dc.device_code.n);
-  et_wipe(w->buf + off, dc.device_code.n);
-  dc.device_code = (et_str){ cfg->code_buf, dc.device_code.n };
-
-  shown = dc;
-  shown.device_code = ET_STR_NULL;
-  cfg->prompt(cfg->prompt_ctx, &shown);
+  n = dc.device_code.n;
+  memcpy(cfg->code_buf, dc.device_code.p, n);
+  et_wipe(w->buf + off, n);
+  /* The prompt never sees the secret. */
+  dc.device_code = ET_STR_NULL;
+  cfg->prompt(cfg->prompt_ctx, &dc);
+  dc.device_code = (et_str){ cfg->code_buf, n };
 
   e = et_device_code_poll(port, app, cfg->ep, &dc, &pw, tok, res);
   et_wipe(cfg->code_buf, cfg->code_cap);
