@@ -43,13 +43,11 @@ static bool verifier_ok(et_str v) {
   return true;
 }
 
-et_err et_pkce_challenge(const et_port *port, et_str verifier,
-                         char out[ET_PKCE_CHALLENGE_LEN + 1]) {
+/* The challenge of a verifier known to be good (et_signin_begin made it). */
+static et_err challenge(const et_port *port, et_str verifier, char out[ET_PKCE_CHALLENGE_LEN + 1]) {
   uint8_t digest[32];
   et_buf b;
   et_err e;
-  if (port == NULL || out == NULL || !verifier_ok(verifier))
-    return ET_E_ARG;
   if (port->sha256 == NULL)
     return ET_E_DISABLED;
   e = port->sha256(port->ctx, (const uint8_t *)verifier.p, verifier.n, digest);
@@ -61,6 +59,13 @@ et_err et_pkce_challenge(const et_port *port, et_str verifier,
   }
   et_wipe(digest, sizeof digest);
   return e;
+}
+
+et_err et_pkce_challenge(const et_port *port, et_str verifier,
+                         char out[ET_PKCE_CHALLENGE_LEN + 1]) {
+  if (port == NULL || out == NULL || !verifier_ok(verifier))
+    return ET_E_ARG;
+  return challenge(port, verifier, out);
 }
 
 #if CONFIG_ET_FLOW_AUTH_CODE
@@ -75,7 +80,7 @@ et_err et_signin_begin(const et_port *port, size_t verifier_len, et_signin *s) {
   if (e == ET_OK)
     e = et_pkce_verifier(port, verifier_len, s->verifier);
   if (e == ET_OK)
-    e = et_pkce_challenge(port, (et_str){ s->verifier, verifier_len }, s->challenge);
+    e = challenge(port, (et_str){ s->verifier, verifier_len }, s->challenge);
   if (e != ET_OK) {
     et_wipe(s, sizeof *s);
     return e;
