@@ -24,14 +24,15 @@ et_err et_device_login(const et_port *port, const et_app *app,
   et_work pw;
   et_device_code dc;
   size_t off, n;
+  bool usable = port != NULL && cfg != NULL && cfg->prompt != NULL && cfg->code_buf != NULL &&
+                w != NULL && w->buf != NULL && tok != NULL;
   et_err e;
 
   if (tok != NULL)
     memset(tok, 0, sizeof *tok);
   if (res != NULL)
     memset(res, 0, sizeof *res);
-  if (port == NULL || cfg == NULL || cfg->prompt == NULL || cfg->code_buf == NULL ||
-      w == NULL || w->buf == NULL || tok == NULL)
+  if (!usable)
     return fail(res, ET_E_ARG, NULL);
   /* A link of our own when the caller keeps none: request and polls share
    * one connection, closed before we return. */

@@ -372,7 +372,10 @@ static void record_prompt(void *ctx, const et_device_code *dc) {
   ps->calls++;
   assert_true(dc->user_code.n < sizeof ps->user_code);
   memcpy(ps->user_code, dc->user_code.p, dc->user_code.n);
-  ps->saw_device_code = dc->device_code.n != 0;
+  ps->saw_device_code = dc->device_code.n != 0 || dc->device_code.p != NULL;
+  /* Everything else of the answer is shown. */
+  assert_true(et_str_eq(dc->verification_uri, ET_STR("https://microsoft.com/devicelogin")));
+  assert_true(et_str_eq(dc->message, ET_STR("Open the page and enter UC123")));
   assert_int_equal(dc->interval, 5);
   assert_int_equal(dc->expires_in, 900);
 }
@@ -425,6 +428,48 @@ static void login_code_buffer_too_small(void **state) {
   assert_false(contains((const char *)g_buf, sizeof g_buf, "DEVSECRET"));
 }
 
+static void login_refuses_bad_arguments(void **state) {
+  script s = { .scenes = { { 0, DEVICECODE, 0 } }, .n_scenes = 1 };
+  et_port p = clock_port(&s);
+  et_app a = public_app();
+  et_work w = work();
+  et_token t;
+  et_result res;
+  prompt_seen ps = { 0, { 0 }, false };
+  char cbuf[ET_DEVICE_CODE_BUF_SIZE];
+  et_device_login_cfg cfg = { ET_ENDPOINT_V2, ET_STR("x"), record_prompt, &ps, cbuf,
+                              sizeof cbuf, NULL };
+  et_device_login_cfg bad;
+  et_work bw = w;
+  (void)state;
+  /* Each refusal zeroes *tok and *res, then names ET_E_ARG without a why. */
+  memset(&t, 0x5a, sizeof t);
+  memset(&res, 0x5a, sizeof res);
+  assert_int_equal(et_device_login(NULL, &a, &cfg, &w, &t, &res), ET_E_ARG);
+  assert_int_equal(res.err, ET_E_ARG);
+  assert_null(res.why);
+  assert_int_equal(res.http_status, 0);
+  assert_int_equal(t.access_token.n, 0);
+  assert_null(t.access_token.p);
+  assert_int_equal(et_device_login(&p, &a, NULL, &w, &t, &res), ET_E_ARG);
+  bad = cfg;
+  bad.prompt = NULL;
+  assert_int_equal(et_device_login(&p, &a, &bad, &w, &t, &res), ET_E_ARG);
+  bad = cfg;
+  bad.code_buf = NULL;
+  assert_int_equal(et_device_login(&p, &a, &bad, &w, &t, NULL), ET_E_ARG);
+  assert_int_equal(et_device_login(&p, &a, &cfg, NULL, &t, &res), ET_E_ARG);
+  bw.buf = NULL;
+  assert_int_equal(et_device_login(&p, &a, &cfg, &bw, &t, &res), ET_E_ARG);
+  memset(&res, 0x5a, sizeof res);
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, NULL, &res), ET_E_ARG);
+  assert_int_equal(res.err, ET_E_ARG);
+  assert_null(res.why);
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, NULL, NULL), ET_E_ARG);
+  assert_int_equal(s.played, 0);
+  assert_int_equal(ps.calls, 0);
+}
+
 static void login_store_failure_keeps_token(void **state) {
   script s = { .scenes = { { 0, DEVICECODE, 0 }, { 0, TOKEN, 0 } }, .n_scenes = 2,
                .save_err = ET_E_STORE };
@@ -457,6 +502,7 @@ int main(void) {
     cmocka_unit_test(cancel_is_prompt),
     cmocka_unit_test(confidential_client_sends_secret_and_v1_path),
     cmocka_unit_test(bad_arguments),
+    cmocka_unit_test(login_refuses_bad_arguments),
     cmocka_unit_test(polls_share_one_kept_connection),
     cmocka_unit_test(idle_connection_is_not_reused),
     cmocka_unit_test(poll_on_a_stale_connection_is_resent),
