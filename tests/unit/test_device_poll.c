@@ -429,18 +429,16 @@ static void login_code_buffer_too_small(void **state) {
 }
 
 static void login_refuses_bad_arguments(void **state) {
-  script s = { .scenes = { { 0, DEVICECODE, 0 } }, .n_scenes = 1 };
+  script s = { .n_scenes = 0 }; /* nothing may be sent */
   et_port p = clock_port(&s);
+  et_work w = work(), bw = work();
   et_app a = public_app();
-  et_work w = work();
-  et_token t;
-  et_result res;
   prompt_seen ps = { 0, { 0 }, false };
-  char cbuf[ET_DEVICE_CODE_BUF_SIZE];
-  et_device_login_cfg cfg = { ET_ENDPOINT_V2, ET_STR("x"), record_prompt, &ps, cbuf,
-                              sizeof cbuf, NULL };
-  et_device_login_cfg bad;
-  et_work bw = w;
+  char cbuf[16];
+  et_device_login_cfg bad, cfg = { ET_ENDPOINT_V2, ET_STR("x"), record_prompt, &ps, cbuf,
+                                   sizeof cbuf, NULL };
+  et_result res;
+  et_token t;
   (void)state;
   /* Each refusal zeroes *tok and *res, then names ET_E_ARG without a why. */
   memset(&t, 0x5a, sizeof t);
