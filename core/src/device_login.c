@@ -20,6 +20,11 @@ static et_err fail(et_result *res, et_err err, const char *why) {
 et_err et_device_login(const et_port *port, const et_app *app,
                        const et_device_login_cfg *cfg, et_work *w,
                        et_token *tok, et_result *res) {
+  union {
+    et_device_code_engine req;
+    et_device_poll_engine poll;
+  } u;
+  et_engine_in in;
   et_link own;
   et_work pw;
   et_device_code dc;
@@ -40,9 +45,17 @@ et_err et_device_login(const et_port *port, const et_app *app,
   pw = *w;
   if (pw.link == NULL)
     pw.link = &own;
-  e = et_device_code_request(port, app, cfg->ep, cfg->scope_or_resource, &pw, &dc, res);
+  /* The request's and the poll's engines, one after the other, driven
+   * here rather than through et_device_code_request and
+   * et_device_code_poll: an image with only this call carries neither. */
+  memset(&u, 0, sizeof u);
+  e = et_flow_in(port, &pw, &u.req.dc, true, &in);
+  if (e == ET_OK)
+    e = et_device_code_begin(&u.req, app, cfg->ep, cfg->scope_or_resource, &pw, &in);
+  e = et_flow_run(port, &u.req.base, e, &pw, res);
   if (e != ET_OK)
     goto out;
+  dc = u.req.dc;
 
   /* Every poll reuses w->buf: the device code moves to the caller's buffer
    * and leaves no copy behind in the workspace. */
@@ -60,7 +73,13 @@ et_err et_device_login(const et_port *port, const et_app *app,
   cfg->prompt(cfg->prompt_ctx, &dc);
   dc.device_code = (et_str){ cfg->code_buf, n };
 
-  e = et_device_code_poll(port, app, cfg->ep, &dc, &pw, tok, res);
+  memset(&u, 0, sizeof u);
+  e = et_flow_in(port, &pw, tok, true, &in);
+  if (e == ET_OK)
+    e = et_device_poll_begin(&u.poll, app, cfg->ep, &dc, &pw, &in);
+  e = et_flow_run(port, &u.poll.tok.base, e, &pw, res);
+  if (e == ET_OK)
+    *tok = u.poll.tok.token;
   et_wipe(cfg->code_buf, cfg->code_cap);
   if (e != ET_OK || tok->refresh_token.n == 0 || port->store == NULL)
     goto out;
