@@ -33,9 +33,10 @@ static et_str hole(const et_app *app, const et_authorize_params *p, unsigned k) 
     return *(const et_str *)(const void *)((const char *)p + at[k - 1]);
   if (k == 8)
     return app->client_id;
+  /* Both constants are 4 bytes: their length says whether they go. */
   if (k == 9)
-    return p->code_challenge.n > 0 ? ET_STR("S256") : ET_STR_NULL;
-  return p->sso_reload ? ET_STR("true") : ET_STR_NULL;
+    return (et_str){ "S256", p->code_challenge.n > 0 ? 4 : 0 };
+  return (et_str){ "true", p->sso_reload ? 4 : 0 };
 }
 
 static void put_query(et_buf *out, const et_app *app, const et_authorize_params *p) {
