@@ -12,7 +12,12 @@
 
 #if CONFIG_ET_CRED_CERTIFICATE
 
-static const char hex[] = "0123456789abcdef";
+/* v (0..255) as two lowercase hex digits. */
+static void put_hex2(et_buf *b, unsigned v) {
+  static const char hex[] = "0123456789abcdef";
+  et_buf_put_char(b, hex[v >> 4]);
+  et_buf_put_char(b, hex[v & 15]);
+}
 
 /* base64url-encode what b holds from start on, in place. The JSON text is
  * moved to the free end of b first, then encoded forward: the output (4
@@ -42,10 +47,10 @@ static void put_json_str(et_buf *b, et_str v) {
       et_buf_put_char(b, '\\');
     if (c < 0x20) {
       et_buf_put_cstr(b, "\\u00");
-      et_buf_put_char(b, hex[c >> 4]);
-      c = (unsigned char)hex[c & 15];
+      put_hex2(b, c);
+    } else {
+      et_buf_put_char(b, (char)c);
     }
-    et_buf_put_char(b, (char)c);
   }
   et_buf_put_char(b, '"');
 }
@@ -61,8 +66,7 @@ static void put_jti(et_buf *b, const uint8_t jti[16]) {
       v = (v & 0x3f) | 0x80; /* RFC 4122 variant */
     if (0x550u >> i & 1)
       et_buf_put_char(b, '-');
-    et_buf_put_char(b, hex[v >> 4]);
-    et_buf_put_char(b, hex[v & 15]);
+    put_hex2(b, v);
   }
 }
 
