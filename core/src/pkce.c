@@ -26,12 +26,15 @@ et_err et_random_text(const et_port *port, char *out, size_t n) {
   return ET_OK;
 }
 
-et_err et_pkce_verifier(const et_port *port, size_t len, char *out) {
-  if (len == 0)
-    len = ET_PKCE_VERIFIER_DEFAULT;
+/* A verifier of len (already defaulted) characters into out. */
+static et_err verifier(const et_port *port, size_t len, char *out) {
   if (len < ET_PKCE_VERIFIER_MIN || len > ET_PKCE_VERIFIER_MAX)
     return ET_E_ARG;
   return et_random_text(port, out, len);
+}
+
+et_err et_pkce_verifier(const et_port *port, size_t len, char *out) {
+  return verifier(port, len ? len : ET_PKCE_VERIFIER_DEFAULT, out);
 }
 
 static bool verifier_ok(et_str v) {
@@ -78,7 +81,7 @@ et_err et_signin_begin(const et_port *port, size_t verifier_len, et_signin *s) {
   s->verifier_len = 0;
   e = et_random_text(port, s->state, ET_STATE_LEN);
   if (e == ET_OK)
-    e = et_pkce_verifier(port, verifier_len, s->verifier);
+    e = verifier(port, verifier_len, s->verifier);
   if (e == ET_OK)
     e = challenge(port, (et_str){ s->verifier, verifier_len }, s->challenge);
   if (e != ET_OK) {
