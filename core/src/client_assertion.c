@@ -12,7 +12,12 @@
 
 #if CONFIG_ET_CRED_CERTIFICATE
 
-static const char hex[] = "0123456789abcdef";
+/* v (0..255) as two lowercase hex digits. */
+static void put_hex2(et_buf *b, unsigned v) {
+  static const char hex[] = "0123456789abcdef";
+  et_buf_put_char(b, hex[v >> 4]);
+  et_buf_put_char(b, hex[v & 15]);
+}
 
 /* base64url-encode what b holds from start on, in place. The JSON text is
  * moved to the free end of b first, then encoded forward: the output (4
@@ -42,10 +47,10 @@ static void put_json_str(et_buf *b, et_str v) {
       et_buf_put_char(b, '\\');
     if (c < 0x20) {
       et_buf_put_cstr(b, "\\u00");
-      et_buf_put_char(b, hex[c >> 4]);
-      c = (unsigned char)hex[c & 15];
+      put_hex2(b, c);
+    } else {
+      et_buf_put_char(b, (char)c);
     }
-    et_buf_put_char(b, (char)c);
   }
   et_buf_put_char(b, '"');
 }
@@ -61,8 +66,7 @@ static void put_jti(et_buf *b, const uint8_t jti[16]) {
       v = (v & 0x3f) | 0x80; /* RFC 4122 variant */
     if (0x550u >> i & 1)
       et_buf_put_char(b, '-');
-    et_buf_put_char(b, hex[v >> 4]);
-    et_buf_put_char(b, hex[v & 15]);
+    put_hex2(b, v);
   }
 }
 
@@ -81,7 +85,7 @@ typedef struct jwt_parts {
   et_str client_id;
   const et_authority *to; /* NULL: path is the whole aud (et_assertion_begin_aud) */
   et_str path;
-  uint64_t now;
+  int64_t now;            /* clamped to 0 by begin */
   const uint8_t *jti;
 } jwt_parts;
 
@@ -128,7 +132,7 @@ static void put_json(et_buf *b, const char *t, const jwt_parts *j) {
       break;
     case '\7':
     case '\10':
-      et_buf_put_u64(b, j->now + (*t == '\10' ? ET_ASSERTION_LIFETIME_S : 0));
+      et_buf_put_u64(b, (uint64_t)j->now + (*t == '\10' ? ET_ASSERTION_LIFETIME_S : 0));
       break;
     default:
       et_buf_put_char(b, *t);
@@ -136,14 +140,18 @@ static void put_json(et_buf *b, const char *t, const jwt_parts *j) {
   }
 }
 
-static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_authority *to,
-                    et_str path, int64_t now_s, const uint8_t jti[16], size_t *sign_start) {
-  jwt_parts j = { cred, client_id, to, path, now_s < 0 ? 0 : (uint64_t)now_s, jti };
+/* What et_assertion_begin and et_assertion_begin_aud share, with j
+ * filled in by them. */
+static et_err begin(et_buf *b, jwt_parts *j, size_t *sign_start) {
+  const et_cred *cred = j->cred;
   size_t part;
-  if (b == NULL || cred == NULL || jti == NULL || sign_start == NULL ||
-      cred->kind != ET_CRED_CERTIFICATE || client_id.n == 0 ||
-      (to != NULL && !aud_ok(to->host)) || !aud_ok(path) || (to == NULL && path.n == 0))
+  if (b == NULL || cred == NULL || j->jti == NULL || sign_start == NULL ||
+      cred->kind != ET_CRED_CERTIFICATE || j->client_id.n == 0 ||
+      (j->to != NULL && !aud_ok(j->to->host)) || !aud_ok(j->path) ||
+      (j->to == NULL && j->path.n == 0))
     return ET_E_ARG;
+  if (j->now < 0)
+    j->now = 0;
   et_form_append(b, "client_assertion_type", ET_STR(ET_ASSERTION_TYPE));
   if (b->redact) {
     et_form_append_secret(b, "client_assertion", ET_STR_NULL);
@@ -155,11 +163,11 @@ static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_a
   /* base64url and '.' are unreserved in a form: no percent-encoding. */
   et_form_append(b, "client_assertion", ET_STR_NULL);
   *sign_start = part = b->len;
-  put_json(b, header, &j);
+  put_json(b, header, j);
   encode_from(b, part);
   et_buf_put_char(b, '.');
   part = b->len;
-  put_json(b, claims, &j);
+  put_json(b, claims, j);
   encode_from(b, part);
   return et_buf_status(b);
 }
@@ -167,14 +175,16 @@ static et_err begin(et_buf *b, const et_cred *cred, et_str client_id, const et_a
 et_err et_assertion_begin(et_buf *b, const et_cred *cred, et_str client_id,
                           const et_authority *to, et_str path, int64_t now_s,
                           const uint8_t jti[16], size_t *sign_start) {
+  jwt_parts j = { cred, client_id, to, path, now_s, jti };
   if (to == NULL)
     return ET_E_ARG;
-  return begin(b, cred, client_id, to, path, now_s, jti, sign_start);
+  return begin(b, &j, sign_start);
 }
 
 et_err et_assertion_begin_aud(et_buf *b, const et_cred *cred, et_str client_id, et_str aud,
                               int64_t now_s, const uint8_t jti[16], size_t *sign_start) {
-  return begin(b, cred, client_id, NULL, aud, now_s, jti, sign_start);
+  jwt_parts j = { cred, client_id, NULL, aud, now_s, jti };
+  return begin(b, &j, sign_start);
 }
 
 et_err et_assertion_finish(et_buf *b, const uint8_t *sig, size_t n) {

@@ -18,18 +18,13 @@ static et_err redeem_fields(const void *arg, et_buf *b) {
   return ET_OK;
 }
 
-static et_err redeem_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
-  (void)now_ms, (void)again_ms;
-  et_token_engine *t = (et_token_engine *)e;
-  return et_grant_refused(t, et_token_answer(t, err));
-}
-
 et_err et_redeem_begin(et_token_engine *e, const et_app *app, const et_code_grant *g,
                        et_work *w, const et_engine_in *in) {
   et_err err;
   if (e == NULL)
     return ET_E_ARG;
-  err = et_engine_setup(&e->base, app, w, in, ET_URL_TOKEN, "/oauth2/v2.0/token", redeem_answer);
+  err = et_engine_setup(&e->base, app, w, in, ET_URL_TOKEN, "/oauth2/v2.0/token",
+                        et_grant_answer);
   memset(&e->token, 0, sizeof e->token);
   e->flow = ET_FLOW_REDEEM;
   if (err != ET_OK)

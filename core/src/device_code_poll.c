@@ -16,8 +16,9 @@ static et_err poll_fields(const void *arg, et_buf *b) {
   return ET_OK;
 }
 
-/* The OAuth errors a poll answers itself (RFC 8628 section 3.5). */
-enum { PENDING, SLOW_DOWN, DECLINED, EXPIRED, OTHER };
+/* The OAuth errors a poll answers itself (RFC 8628 section 3.5). The
+ * first two are et_poll_events. */
+enum { PENDING = ET_POLL_PENDING, SLOW_DOWN = ET_POLL_SLOW_DOWN, DECLINED, EXPIRED, OTHER };
 static const char *const poll_errors[] = { "authorization_pending", "slow_down",
                                            "authorization_declined", "expired_token" };
 
@@ -48,33 +49,33 @@ static et_err poll_again(et_device_poll_engine *p, uint64_t now_ms, et_poll_even
 
 static et_err poll_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
   et_device_poll_engine *p = (et_device_poll_engine *)e;
+  int k;
   err = et_token_answer(&p->tok, err);
   p->last_failed = false;
   if (err == ET_OK)
     return ET_OK;
-  switch (poll_error(e, err)) {
-  case PENDING:
-    return poll_again(p, now_ms, ET_POLL_PENDING, again_ms);
-  case SLOW_DOWN:
-    e->wait_why = ET_TEXT("the server asked to slow down: polling 5 s slower");
-    return poll_again(p, now_ms, ET_POLL_SLOW_DOWN, again_ms);
-  case DECLINED:
+  k = poll_error(e, err);
+  if (k == DECLINED) {
     e->res.why = ET_TEXT("the user declined the sign-in");
     return ET_E_DECLINED;
-  case EXPIRED:
+  }
+  if (k == EXPIRED) {
     e->res.why = ET_TEXT("the device code expired before the sign-in was completed");
     return ET_E_EXPIRED;
-  default:
-    break;
   }
-  /* The network, an overloaded or throttling server: the code stays good
-   * until it expires. */
-  if (!et_err_is_transient(err))
-    return err;
-  p->last_failed = true;
-  e->wait_err = err;
-  e->wait_why = ET_TEXT("a poll failed; polling again at the next interval");
-  return poll_again(p, now_ms, ET_POLL_FAILED, again_ms);
+  if (k == SLOW_DOWN)
+    e->wait_why = ET_TEXT("the server asked to slow down: polling 5 s slower");
+  if (k == OTHER) {
+    /* The network, an overloaded or throttling server: the code stays
+     * good until it expires. */
+    if (!et_err_is_transient(err))
+      return err;
+    p->last_failed = true;
+    e->wait_err = err;
+    e->wait_why = ET_TEXT("a poll failed; polling again at the next interval");
+    k = ET_POLL_FAILED;
+  }
+  return poll_again(p, now_ms, (et_poll_event)k, again_ms);
 }
 
 static bool overlaps(et_str s, const et_work *w) {

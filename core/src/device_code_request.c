@@ -42,18 +42,37 @@ static const et_json_plan plan = {
            "devicecode response: more JSON tokens than the workspace has")
 };
 
-/* A number or digit string in 1..max; absent: dflt (0 = required). */
-static et_err get_seconds(const et_json *j, const char *key, uint32_t max, uint32_t dflt,
-                          uint32_t *out, const char **why, const char *why_bad) {
-  int idx = et_json_get(j, 0, key);
+/* The durations: a number or digit string in 1..max; absent: dflt (0 =
+ * required). */
+typedef struct seconds_field {
+  const char *key;
+  uint32_t max;
+  uint8_t dflt;
+  uint8_t off; /* of the uint32_t in et_device_code */
+#if CONFIG_ET_ERROR_TEXT
+  const char *why_bad;
+#endif
+} seconds_field;
+
+static const seconds_field seconds[] = {
+  { "expires_in", ET_DEVICE_MAX_EXPIRES_S, 0, offsetof(et_device_code, expires_in)
+    ET_TEXTS("expires_in: missing, or not 1..86400 seconds") },
+  { "interval", ET_DEVICE_MAX_INTERVAL_S, ET_DEVICE_DEFAULT_INTERVAL_S,
+    offsetof(et_device_code, interval) ET_TEXTS("interval: not 1..3600 seconds") },
+};
+
+static et_err get_seconds(const et_json *j, const seconds_field *f, et_device_code *out,
+                          const char **why) {
+  uint32_t *to = (uint32_t *)(void *)((char *)out + f->off);
+  int idx = et_json_get(j, 0, f->key);
   uint64_t v;
   if (idx < 0) {
-    *out = dflt;
-    return dflt ? ET_OK : fail(ET_E_JSON_FIELD, why, why_bad);
+    *to = f->dflt;
+    return f->dflt ? ET_OK : fail(ET_E_JSON_FIELD, why, ET_TEXT(f->why_bad));
   }
-  if (et_json_uint(j, idx, max, &v) != ET_OK || v == 0)
-    return fail(ET_E_JSON_FIELD, why, why_bad);
-  *out = (uint32_t)v;
+  if (et_json_uint(j, idx, f->max, &v) != ET_OK || v == 0)
+    return fail(ET_E_JSON_FIELD, why, ET_TEXT(f->why_bad));
+  *to = (uint32_t)v;
   return ET_OK;
 }
 
@@ -69,12 +88,8 @@ et_err et_device_code_decode(char *body, size_t len, jsmntok_t *tok,
     return ET_E_ARG;
   memset(out, 0, sizeof *out);
   e = et_json_decode(&j, body, len, tok, ntok, &plan, out, why);
-  if (e == ET_OK)
-    e = get_seconds(&j, "expires_in", ET_DEVICE_MAX_EXPIRES_S, 0, &out->expires_in, why,
-                    ET_TEXT("expires_in: missing, or not 1..86400 seconds"));
-  if (e == ET_OK)
-    e = get_seconds(&j, "interval", ET_DEVICE_MAX_INTERVAL_S, ET_DEVICE_DEFAULT_INTERVAL_S,
-                    &out->interval, why, ET_TEXT("interval: not 1..3600 seconds"));
+  for (size_t k = 0; e == ET_OK && k < sizeof seconds / sizeof seconds[0]; k++)
+    e = get_seconds(&j, &seconds[k], out, why);
   if (e != ET_OK) {
     et_wipe(body, len); /* may hold the device code */
     memset(out, 0, sizeof *out);

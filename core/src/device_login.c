@@ -20,18 +20,24 @@ static et_err fail(et_result *res, et_err err, const char *why) {
 et_err et_device_login(const et_port *port, const et_app *app,
                        const et_device_login_cfg *cfg, et_work *w,
                        et_token *tok, et_result *res) {
+  union {
+    et_device_code_engine req;
+    et_device_poll_engine poll;
+  } u;
+  et_engine_in in;
   et_link own;
   et_work pw;
-  et_device_code dc, shown;
-  size_t off;
+  et_device_code dc;
+  size_t off, n;
+  bool usable = port != NULL && cfg != NULL && cfg->prompt != NULL && cfg->code_buf != NULL &&
+                w != NULL && w->buf != NULL && tok != NULL;
   et_err e;
 
   if (tok != NULL)
     memset(tok, 0, sizeof *tok);
   if (res != NULL)
     memset(res, 0, sizeof *res);
-  if (port == NULL || cfg == NULL || cfg->prompt == NULL || cfg->code_buf == NULL ||
-      w == NULL || w->buf == NULL || tok == NULL)
+  if (!usable)
     return fail(res, ET_E_ARG, NULL);
   /* A link of our own when the caller keeps none: request and polls share
    * one connection, closed before we return. */
@@ -39,9 +45,17 @@ et_err et_device_login(const et_port *port, const et_app *app,
   pw = *w;
   if (pw.link == NULL)
     pw.link = &own;
-  e = et_device_code_request(port, app, cfg->ep, cfg->scope_or_resource, &pw, &dc, res);
+  /* The request's and the poll's engines, one after the other, driven
+   * here rather than through et_device_code_request and
+   * et_device_code_poll: an image with only this call carries neither. */
+  memset(&u, 0, sizeof u);
+  e = et_flow_in(port, &pw, &u.req.dc, true, &in);
+  if (e == ET_OK)
+    e = et_device_code_begin(&u.req, app, cfg->ep, cfg->scope_or_resource, &pw, &in);
+  e = et_flow_run(port, &u.req.base, e, &pw, res);
   if (e != ET_OK)
     goto out;
+  dc = u.req.dc;
 
   /* Every poll reuses w->buf: the device code moves to the caller's buffer
    * and leaves no copy behind in the workspace. */
@@ -51,15 +65,21 @@ et_err et_device_login(const et_port *port, const et_app *app,
     e = fail(res, ET_E_NOSPACE, ET_TEXT("the device code is longer than code_buf"));
     goto out;
   }
-  memcpy(cfg->code_buf, dc.device_code.p, dc.device_code.n);
-  et_wipe(w->buf + off, dc.device_code.n);
-  dc.device_code = (et_str){ cfg->code_buf, dc.device_code.n };
+  n = dc.device_code.n;
+  memcpy(cfg->code_buf, dc.device_code.p, n);
+  et_wipe(w->buf + off, n);
+  /* The prompt never sees the secret. */
+  dc.device_code = ET_STR_NULL;
+  cfg->prompt(cfg->prompt_ctx, &dc);
+  dc.device_code = (et_str){ cfg->code_buf, n };
 
-  shown = dc;
-  shown.device_code = ET_STR_NULL;
-  cfg->prompt(cfg->prompt_ctx, &shown);
-
-  e = et_device_code_poll(port, app, cfg->ep, &dc, &pw, tok, res);
+  memset(&u, 0, sizeof u);
+  e = et_flow_in(port, &pw, tok, true, &in);
+  if (e == ET_OK)
+    e = et_device_poll_begin(&u.poll, app, cfg->ep, &dc, &pw, &in);
+  e = et_flow_run(port, &u.poll.tok.base, e, &pw, res);
+  if (e == ET_OK)
+    *tok = u.poll.tok.token;
   et_wipe(cfg->code_buf, cfg->code_cap);
   if (e != ET_OK || tok->refresh_token.n == 0 || port->store == NULL)
     goto out;

@@ -62,6 +62,10 @@ et_err et_token_answer(et_token_engine *t, et_err err);
  * redemption ET_E_EXPIRED (with e->res.why); anything else as given. */
 et_err et_grant_refused(et_token_engine *t, et_err err);
 
+/* A refresh's or a code redemption's answer: et_grant_refused of
+ * et_token_answer (in refresh.c, which every flavour compiles). */
+et_err et_grant_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms);
+
 /* A blocking call's start: the engine's inputs from the port, asking for
  * keep-alive when w keeps a link (or keep_alive says so). ET_E_ARG when
  * port, w or the caller's output (out) is NULL; else as

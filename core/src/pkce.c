@@ -26,12 +26,15 @@ et_err et_random_text(const et_port *port, char *out, size_t n) {
   return ET_OK;
 }
 
-et_err et_pkce_verifier(const et_port *port, size_t len, char *out) {
-  if (len == 0)
-    len = ET_PKCE_VERIFIER_DEFAULT;
+/* A verifier of len (already defaulted) characters into out. */
+static et_err verifier(const et_port *port, size_t len, char *out) {
   if (len < ET_PKCE_VERIFIER_MIN || len > ET_PKCE_VERIFIER_MAX)
     return ET_E_ARG;
   return et_random_text(port, out, len);
+}
+
+et_err et_pkce_verifier(const et_port *port, size_t len, char *out) {
+  return verifier(port, len ? len : ET_PKCE_VERIFIER_DEFAULT, out);
 }
 
 static bool verifier_ok(et_str v) {
@@ -43,13 +46,11 @@ static bool verifier_ok(et_str v) {
   return true;
 }
 
-et_err et_pkce_challenge(const et_port *port, et_str verifier,
-                         char out[ET_PKCE_CHALLENGE_LEN + 1]) {
+/* The challenge of a verifier known to be good (et_signin_begin made it). */
+static et_err challenge(const et_port *port, et_str verifier, char out[ET_PKCE_CHALLENGE_LEN + 1]) {
   uint8_t digest[32];
   et_buf b;
   et_err e;
-  if (port == NULL || out == NULL || !verifier_ok(verifier))
-    return ET_E_ARG;
   if (port->sha256 == NULL)
     return ET_E_DISABLED;
   e = port->sha256(port->ctx, (const uint8_t *)verifier.p, verifier.n, digest);
@@ -63,6 +64,13 @@ et_err et_pkce_challenge(const et_port *port, et_str verifier,
   return e;
 }
 
+et_err et_pkce_challenge(const et_port *port, et_str verifier,
+                         char out[ET_PKCE_CHALLENGE_LEN + 1]) {
+  if (port == NULL || out == NULL || !verifier_ok(verifier))
+    return ET_E_ARG;
+  return challenge(port, verifier, out);
+}
+
 #if CONFIG_ET_FLOW_AUTH_CODE
 et_err et_signin_begin(const et_port *port, size_t verifier_len, et_signin *s) {
   et_err e;
@@ -73,9 +81,9 @@ et_err et_signin_begin(const et_port *port, size_t verifier_len, et_signin *s) {
   s->verifier_len = 0;
   e = et_random_text(port, s->state, ET_STATE_LEN);
   if (e == ET_OK)
-    e = et_pkce_verifier(port, verifier_len, s->verifier);
+    e = verifier(port, verifier_len, s->verifier);
   if (e == ET_OK)
-    e = et_pkce_challenge(port, (et_str){ s->verifier, verifier_len }, s->challenge);
+    e = challenge(port, (et_str){ s->verifier, verifier_len }, s->challenge);
   if (e != ET_OK) {
     et_wipe(s, sizeof *s);
     return e;

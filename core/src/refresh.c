@@ -19,7 +19,7 @@ static et_err refresh_fields(const void *arg, et_buf *b) {
   return ET_OK;
 }
 
-static et_err refresh_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
+et_err et_grant_answer(et_engine *e, et_err err, uint64_t now_ms, uint64_t *again_ms) {
   (void)now_ms, (void)again_ms;
   et_token_engine *t = (et_token_engine *)e;
   return et_grant_refused(t, et_token_answer(t, err));
@@ -35,7 +35,7 @@ et_err et_refresh_begin(et_token_engine *e, const et_app *app, et_str refresh_to
   et_err err;
   if (e == NULL)
     return ET_E_ARG;
-  err = et_engine_setup(&e->base, app, w, in, ET_URL_TOKEN, "/oauth2/v2.0/token", refresh_answer);
+  err = et_engine_setup(&e->base, app, w, in, ET_URL_TOKEN, "/oauth2/v2.0/token", et_grant_answer);
   memset(&e->token, 0, sizeof e->token);
   e->flow = ET_FLOW_REFRESH;
   e->secret = refresh_token;

@@ -293,6 +293,12 @@ static void test_aud_is_the_posted_url(void **state) {
     assert_int_equal(et_assertion_begin(&b, &s.app.cred, s.app.client_id, &to,
                                         ET_STR("/contoso\\/oauth2/token"), NOW, jti, &start),
                      ET_E_ARG);
+    /* No authority at all is the caller's mistake, and nothing is written. */
+    et_buf_init(&b, s.body, sizeof s.body);
+    assert_int_equal(et_assertion_begin(&b, &s.app.cred, s.app.client_id, NULL,
+                                        ET_STR("/contoso/oauth2/token"), NOW, jti, &start),
+                     ET_E_ARG);
+    assert_int_equal(b.len, 0);
   }
 }
 
@@ -313,6 +319,9 @@ static void test_injected_clock_sets_the_valid_window(void **state) {
   assert_non_null(strstr(sign_path(&s, "/oauth2/token")->claims,
                          "\"nbf\":4102444800,\"iat\":4102444800,\"exp\":4102445400}"));
   assert_int_equal(ET_ASSERTION_LIFETIME_S, 600); /* Entra's 10-minute guidance */
+  s.f.now = -5; /* a clock before 1970 writes no negative times */
+  assert_non_null(strstr(sign_path(&s, "/oauth2/token")->claims,
+                         "\"nbf\":0,\"iat\":0,\"exp\":600}"));
 }
 
 static void test_each_assertion_gets_a_new_jti(void **state) {

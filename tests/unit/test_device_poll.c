@@ -359,6 +359,85 @@ static void poll_on_a_stale_connection_is_resent(void **state) {
   assert_int_equal(res.attempts, 2); /* the lost poll is not counted */
 }
 
+/* et_device_code_request on its own: the POST, the decoded answer, the
+ * refusals. */
+
+static void request_v2_and_v1(void **state) {
+  script s = { .scenes = { { 0, DEVICECODE, 7 }, { 0, DEVICECODE, 0 } }, .n_scenes = 2 };
+  et_port p = clock_port(&s);
+  et_app a = fake_app("never-sent");
+  et_work w = work();
+  et_device_code dc;
+  et_result res;
+  (void)state;
+  s.now = 1234;
+  assert_int_equal(et_device_code_request(&p, &a, ET_ENDPOINT_V2, ET_STR("api://x/.default"), &w,
+                                          &dc, &res),
+                   ET_OK);
+  assert_int_equal(res.err, ET_OK);
+  assert_int_equal(res.http_status, 200);
+  assert_true(et_str_eq(dc.device_code, ET_STR("DEVSECRET")));
+  assert_true(et_str_eq(dc.user_code, ET_STR("UC123")));
+  assert_true(et_str_eq(dc.verification_uri, ET_STR("https://microsoft.com/devicelogin")));
+  assert_true(et_str_eq(dc.message, ET_STR("Open the page and enter UC123")));
+  assert_int_equal(dc.expires_in, 900);
+  assert_int_equal(dc.interval, 5);
+  /* The attempt's start, before the connection's latency. */
+  assert_int_equal(dc.issued_ms, 1234);
+  assert_memory_equal(s.sent, "POST /contoso/oauth2/v2.0/devicecode HTTP/1.1\r\n", 47);
+  assert_true(contains(s.sent, s.sent_len, "\r\n\r\nclient_id=app&scope=api%3A%2F%2Fx%2F.default"));
+  /* The devicecode endpoint takes no credential and no grant_type. */
+  assert_false(contains(s.sent, s.sent_len, "never-sent"));
+  assert_false(contains(s.sent, s.sent_len, "grant_type"));
+
+  assert_int_equal(et_device_code_request(&p, &a, ET_ENDPOINT_V1, ET_STR("https://r"), &w, &dc,
+                                          NULL),
+                   ET_OK);
+  assert_memory_equal(s.sent, "POST /contoso/oauth2/devicecode HTTP/1.1\r\n", 42);
+  assert_true(contains(s.sent, s.sent_len, "\r\n\r\nclient_id=app&resource=https%3A%2F%2Fr"));
+  assert_int_equal(s.played, 2);
+}
+
+static void request_refusals(void **state) {
+  script s = { .scenes = { { 0, ERR400("invalid_scope"), 0 },
+                           { 0, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"user_code\":1}", 0 } },
+               .n_scenes = 2 };
+  et_engine_in in = { 0, 0, { 0 }, false };
+  et_device_code_engine e;
+  et_device_code dc;
+  et_result res;
+  et_port p = clock_port(&s);
+  et_app a = public_app();
+  et_work w = work();
+  (void)state;
+  /* The caller's mistakes: nothing is sent, *dc is zeroed. */
+  memset(&dc, 0x5a, sizeof dc);
+  assert_int_equal(et_device_code_request(NULL, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &dc, &res),
+                   ET_E_ARG);
+  assert_null(dc.device_code.p);
+  assert_int_equal(res.err, ET_E_ARG);
+  assert_int_equal(et_device_code_request(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, NULL, &res),
+                   ET_E_ARG);
+  assert_int_equal(et_device_code_request(&p, &a, ET_ENDPOINT_V2, ET_STR_NULL, &w, &dc, &res),
+                   ET_E_ARG);
+  assert_non_null(res.why);
+  assert_int_equal(et_device_code_request(&p, &a, (et_endpoint)7, ET_STR("x"), &w, &dc, NULL),
+                   ET_E_ARG);
+  assert_int_equal(et_device_code_begin(NULL, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &in), ET_E_ARG);
+  assert_int_equal(et_device_code_begin(&e, &a, ET_ENDPOINT_V2, ET_STR("x"), NULL, &in), ET_E_ARG);
+  assert_int_equal(s.played, 0);
+  /* The server's refusal, then an answer that is no device code. */
+  assert_int_equal(et_device_code_request(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &dc, &res),
+                   ET_E_OAUTH);
+  assert_true(et_str_eq(res.oauth.error, ET_STR("invalid_scope")));
+  assert_null(dc.device_code.p);
+  assert_int_equal(et_device_code_request(&p, &a, ET_ENDPOINT_V2, ET_STR("x"), &w, &dc, &res),
+                   ET_E_JSON_FIELD);
+  assert_non_null(res.why);
+  assert_null(dc.user_code.p);
+  assert_int_equal(s.played, 2);
+}
+
 /* et_device_login: request, prompt, poll, store. */
 
 typedef struct prompt_seen {
@@ -372,7 +451,10 @@ static void record_prompt(void *ctx, const et_device_code *dc) {
   ps->calls++;
   assert_true(dc->user_code.n < sizeof ps->user_code);
   memcpy(ps->user_code, dc->user_code.p, dc->user_code.n);
-  ps->saw_device_code = dc->device_code.n != 0;
+  ps->saw_device_code = dc->device_code.n != 0 || dc->device_code.p != NULL;
+  /* Everything else of the answer is shown. */
+  assert_true(et_str_eq(dc->verification_uri, ET_STR("https://microsoft.com/devicelogin")));
+  assert_true(et_str_eq(dc->message, ET_STR("Open the page and enter UC123")));
   assert_int_equal(dc->interval, 5);
   assert_int_equal(dc->expires_in, 900);
 }
@@ -425,6 +507,46 @@ static void login_code_buffer_too_small(void **state) {
   assert_false(contains((const char *)g_buf, sizeof g_buf, "DEVSECRET"));
 }
 
+static void login_refuses_bad_arguments(void **state) {
+  script s = { .n_scenes = 0 }; /* nothing may be sent */
+  et_port p = clock_port(&s);
+  et_work w = work(), bw = work();
+  et_app a = public_app();
+  prompt_seen ps = { 0, { 0 }, false };
+  char cbuf[16];
+  et_device_login_cfg bad, cfg = { ET_ENDPOINT_V2, ET_STR("x"), record_prompt, &ps, cbuf,
+                                   sizeof cbuf, NULL };
+  et_result res;
+  et_token t;
+  (void)state;
+  /* Each refusal zeroes *tok and *res, then names ET_E_ARG without a why. */
+  memset(&t, 0x5a, sizeof t);
+  memset(&res, 0x5a, sizeof res);
+  assert_int_equal(et_device_login(NULL, &a, &cfg, &w, &t, &res), ET_E_ARG);
+  assert_int_equal(res.err, ET_E_ARG);
+  assert_null(res.why);
+  assert_int_equal(res.http_status, 0);
+  assert_int_equal(t.access_token.n, 0);
+  assert_null(t.access_token.p);
+  assert_int_equal(et_device_login(&p, &a, NULL, &w, &t, &res), ET_E_ARG);
+  bad = cfg;
+  bad.prompt = NULL;
+  assert_int_equal(et_device_login(&p, &a, &bad, &w, &t, &res), ET_E_ARG);
+  bad = cfg;
+  bad.code_buf = NULL;
+  assert_int_equal(et_device_login(&p, &a, &bad, &w, &t, NULL), ET_E_ARG);
+  assert_int_equal(et_device_login(&p, &a, &cfg, NULL, &t, &res), ET_E_ARG);
+  bw.buf = NULL;
+  assert_int_equal(et_device_login(&p, &a, &cfg, &bw, &t, &res), ET_E_ARG);
+  memset(&res, 0x5a, sizeof res);
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, NULL, &res), ET_E_ARG);
+  assert_int_equal(res.err, ET_E_ARG);
+  assert_null(res.why);
+  assert_int_equal(et_device_login(&p, &a, &cfg, &w, NULL, NULL), ET_E_ARG);
+  assert_int_equal(s.played, 0);
+  assert_int_equal(ps.calls, 0);
+}
+
 static void login_store_failure_keeps_token(void **state) {
   script s = { .scenes = { { 0, DEVICECODE, 0 }, { 0, TOKEN, 0 } }, .n_scenes = 2,
                .save_err = ET_E_STORE };
@@ -457,6 +579,9 @@ int main(void) {
     cmocka_unit_test(cancel_is_prompt),
     cmocka_unit_test(confidential_client_sends_secret_and_v1_path),
     cmocka_unit_test(bad_arguments),
+    cmocka_unit_test(login_refuses_bad_arguments),
+    cmocka_unit_test(request_v2_and_v1),
+    cmocka_unit_test(request_refusals),
     cmocka_unit_test(polls_share_one_kept_connection),
     cmocka_unit_test(idle_connection_is_not_reused),
     cmocka_unit_test(poll_on_a_stale_connection_is_resent),
