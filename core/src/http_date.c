@@ -25,18 +25,17 @@ static const char forms[][26] = {
   "a b _d hh:mm:ss yyyy",
 };
 
-/* The fields a form fills: the digit letters' numbers in their order,
- * then the month's index. */
-static const char digit_letters[] = "dyhms";
-enum { DAY, YEAR, HOUR, MINUTE, SECOND, MONTH, FIELDS };
-
-/* The field a digit letter fills, or -1 for a literal byte. */
-static int digit_field(char letter) {
-  for (int k = 0; k < MONTH; k++)
-    if (digit_letters[k] == letter)
-      return k;
-  return -1;
-}
+/* The fields a form fills, each at its letter's low three bits (distinct
+ * for h y b s d m): no lookup from letter to field. */
+enum {
+  HOUR = 'h' & 7,
+  YEAR = 'y' & 7,
+  MONTH = 'b' & 7, /* the month's index */
+  SECOND = 's' & 7,
+  DAY = 'd' & 7,
+  MINUTE = 'm' & 7,
+  FIELDS = 8
+};
 
 /* The index of the name at s[*i] in list, moving *i past it; -1 if none. */
 static int name(et_str s, size_t *i, const char *list) {
@@ -57,7 +56,6 @@ static bool read_form(et_str s, const char *t, int fields[FIELDS]) {
   size_t i = 0;
   memset(fields, 0, FIELDS * sizeof fields[0]);
   for (; *t != '\0'; t++) {
-    int field;
     char want = *t;
     if (want == 'a' || want == 'A' || want == 'b') {
       int k = name(s, &i, want == 'b' ? months : want == 'a' ? days3 : days_long);
@@ -76,11 +74,10 @@ static bool read_form(et_str s, const char *t, int fields[FIELDS]) {
       }
       want = 'd';
     }
-    field = digit_field(want);
-    if (field >= 0) {
+    if (want > 'b') { /* d y h m s; every literal byte is below 'a' */
       if (s.p[i] < '0' || s.p[i] > '9')
         return false;
-      fields[field] = fields[field] * 10 + (s.p[i] - '0');
+      fields[want & 7] = fields[want & 7] * 10 + (s.p[i] - '0');
     } else if (s.p[i] != want) {
       return false;
     }

@@ -79,10 +79,10 @@ static et_str secret(const et_buf *b, et_str s) {
   return b->redact ? ET_STR("***") : s;
 }
 
+/* The Host header's value: its line's name and end are the caller's. */
 static void put_host(et_buf *b, const et_http_request *r) {
   /* An IPv6 literal needs brackets so its colons are not read as a port. */
   bool bracket = has_char(r->host, ':') && r->host.p[0] != '[';
-  et_buf_put_cstr(b, "Host: ");
   if (bracket)
     et_buf_put_char(b, '[');
   et_buf_put_str(b, r->host);
@@ -92,7 +92,6 @@ static void put_host(et_buf *b, const et_http_request *r) {
     et_buf_put_char(b, ':');
     et_buf_put_u64(b, r->port);
   }
-  put_crlf(b);
 }
 
 /* Standard base64 (with padding) of a byte stream, through a bit
@@ -150,18 +149,36 @@ static void b64_form(b64_out *o, et_str s) {
   et_wipe(esc, sizeof esc);
 }
 
+/* Basic credentials: base64 of formenc(user) ':' formenc(pass). */
 static void put_basic(et_buf *b, const et_http_request *r) {
   b64_out o = { b, 0, 0, 0 };
-  et_buf_put_cstr(b, "Authorization: Basic ");
-  if (b->redact) {
-    et_buf_put_cstr(b, "***\r\n");
-    return;
-  }
   b64_form(&o, r->basic_user);
   b64_byte(&o, ':');
   b64_form(&o, r->basic_pass);
   b64_end(&o);
   et_wipe(&o.bits, sizeof o.bits);
+}
+
+/* At most one Authorization line: the caller's whole value, Basic
+ * credentials (then authorization is empty: request_ok) or a bearer token
+ * (when neither of the others is given); secrets as "***" in a redacting
+ * buffer. */
+static void put_authorization(et_buf *b, const et_http_request *r) {
+  bool basic = CONFIG_ET_CRED_SECRET_BASIC && r->basic_user.n > 0;
+  et_str v = r->authorization;
+  const char *scheme = basic ? "Basic " : "";
+  if (!basic && v.n == 0) {
+    v = r->bearer;
+    scheme = "Bearer ";
+  }
+  if (!basic && v.n == 0)
+    return;
+  et_buf_put_cstr(b, "Authorization: ");
+  et_buf_put_cstr(b, scheme);
+  if (basic && !b->redact)
+    put_basic(b, r);
+  else
+    et_buf_put_str(b, secret(b, v));
   put_crlf(b);
 }
 
@@ -174,19 +191,15 @@ et_err et_http_request_write(et_buf *b, const et_http_request *r) {
   et_buf_put_str(b, r->method);
   et_buf_put_char(b, ' ');
   et_buf_put_str(b, r->path);
-  et_buf_put_cstr(b, " HTTP/1.1\r\n");
+  et_buf_put_cstr(b, " HTTP/1.1\r\nHost: ");
   put_host(b, r);
-  et_buf_put_cstr(b, "User-Agent: edgetoken/0.1\r\n"
-                     "Accept: application/json\r\n");
-  et_buf_put_cstr(b, r->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+  et_buf_put_cstr(b, "\r\nUser-Agent: edgetoken/0.1\r\n"
+                     "Accept: application/json\r\n"
+                     "Connection: ");
+  et_buf_put_cstr(b, r->keep_alive ? "keep-alive\r\n" : "close\r\n");
   if (r->content_type.n > 0)
     put_line(b, "Content-Type: ", r->content_type);
-  if (r->authorization.n > 0)
-    put_line(b, "Authorization: ", secret(b, r->authorization));
-  if (CONFIG_ET_CRED_SECRET_BASIC && r->basic_user.n > 0)
-    put_basic(b, r);
-  else if (r->bearer.n > 0 && r->authorization.n == 0)
-    put_line(b, "Authorization: Bearer ", secret(b, r->bearer));
+  put_authorization(b, r);
   for (size_t i = 0; i < r->n_extra; i++) {
     et_buf_put_str(b, r->extra[i].name);
     put_line(b, ": ", r->extra[i].value);

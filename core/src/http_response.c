@@ -32,21 +32,20 @@
 #define CHUNK_DIGITS_MAX 16u  /* hex digits of a uint64_t */
 #define TEXT_MAX ET_HTTP_DATE_MAX /* longest text kept: see keep() */
 
+/* Where the parser is. Line ends (CR LF or a bare LF) are handled in one
+ * place for every state: see parse_byte() and line_end(). */
 enum state {
-  S_STATUS, /* 0: a zeroed parser is a fresh one. Status line and header */
-  S_REASON, /* states come first: see in_head() */
-  S_LINE_START,
-  S_NAME,
+  S_STATUS, /* 0: a zeroed parser is a fresh one. The header states */
+  S_REASON, /* come first: see parse_byte() */
+  S_NAME,   /* a header name; at its first byte (text_len 0) a line end
+               ends the header section */
   S_VALUE,
-  S_BODY_LENGTH, /* the body states are next to each other: see in_body() */
-  S_BODY_CLOSE,
-  S_CHUNK_DATA,
-  S_CHUNK_SIZE,
+  S_BODY,   /* remaining bytes of a Content-Length body or of a chunk;
+               SIZE_MAX for a body that ends with the connection */
+  S_CHUNK_SIZE, /* the chunk states come last: see parse_byte() */
   S_CHUNK_BWS,
   S_CHUNK_EXT,
-  S_CHUNK_DATA_END,
-  S_DONE,
-  S_FAILED
+  S_CHUNK_DATA_END
 };
 
 /* The words the parser knows, lower case, each ended by a NUL, in enum
@@ -57,10 +56,10 @@ static const char words[] = "content-length\0transfer-encoding\0connection\0"
                             "close\0keep-alive\0chunked\0application/json";
 enum word {
   W_CONTENT_LENGTH,
-  W_TRANSFER_ENCODING, /* the two lists next to each other, */
-  W_CONNECTION,
-  W_RETRY_AFTER, /* and the two dates, so that is_list() and is_date() */
-  W_DATE,        /* compile to range tests */
+  W_TRANSFER_ENCODING, /* the two lists next to each other, so that */
+  W_CONNECTION,        /* is_list() compiles to a range test */
+  W_RETRY_AFTER,
+  W_DATE,
   W_CONTENT_TYPE, /* the last header name */
   W_CLOSE,
   W_KEEP_ALIVE,
@@ -76,13 +75,10 @@ enum word {
 #define M_TRAILERS 0x08u   /* header states now read chunked trailers */
 
 /* vflags: the value of the current header line */
-#define V_STARTED 0x01u    /* the value (list element) has content */
-#define V_SPACE 0x02u      /* whitespace followed that content */
+#define V_SPACE 0x02u      /* whitespace followed the value's content */
 #define V_BAD 0x04u        /* Retry-After is not delta-seconds */
 #define V_PARAMS 0x08u     /* Content-Type: past the media type */
 #define V_ANY 0x10u        /* the list had a non-empty element */
-
-static bool is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 static bool is_ws(unsigned char c) { return c == ' ' || c == '\t'; }
 
@@ -104,9 +100,12 @@ static enum word lookup(et_str s) {
   return (enum word)i;
 }
 
-/* The text of a header name, a list element, a media type or a date is
- * kept; one byte past the longest date marks it too long, which also
- * matches no word (all are shorter). */
+/* The text of a header name or value (a list element, a media type, a
+ * date) is kept from its first byte that is not whitespace; one byte past
+ * the longest date marks it too long, which also matches no word (all are
+ * shorter). Whitespace inside is kept (a word with a space in it is no
+ * word; a date needs its spaces), but never as that extra byte, so
+ * trailing whitespace cannot make a text too long: kept() trims it. */
 static void keep(et_http_response *r, unsigned char c) {
   if (r->text_len <= TEXT_MAX)
     r->text[r->text_len++] = (char)c;
@@ -114,13 +113,9 @@ static void keep(et_http_response *r, unsigned char c) {
 
 static et_str kept(const et_http_response *r) {
   et_str s = { r->text, r->text_len };
+  while (s.n > 0 && is_ws((unsigned char)s.p[s.n - 1]))
+    s.n--;
   return s;
-}
-
-/* Dates keep their inner spaces; in other values a word ends at
- * whitespace. */
-static bool is_date(uint8_t field) {
-  return field == W_RETRY_AFTER || field == W_DATE;
 }
 
 /* Connection and Transfer-Encoding are comma-separated lists. */
@@ -128,26 +123,9 @@ static bool is_list(uint8_t field) {
   return field == W_CONNECTION || field == W_TRANSFER_ENCODING;
 }
 
-static bool in_head(uint8_t state) { return state <= S_VALUE; }
-
-static bool in_body(uint8_t state) {
-  return state >= S_BODY_LENGTH && state <= S_CHUNK_DATA;
-}
-
 static et_err finish(et_http_response *r) {
-  r->state = S_DONE;
   r->done = true;
   return ET_OK;
-}
-
-/* Forget everything about a message: after a 1xx response. The header
- * byte and line counters run on across messages. */
-static void start_message(et_http_response *r) {
-  memset(r, 0, offsetof(et_http_response, done)); /* the results */
-  r->flags = 0;
-  r->state = S_STATUS;
-  r->pos = 0;
-  r->acc = 0;
 }
 
 void et_http_response_init(et_http_response *r) {
@@ -155,65 +133,21 @@ void et_http_response_init(et_http_response *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* A line end: CR only announces the LF that must follow (checked before
- * the next byte is dispatched); the LF is what ends the line. Returns true
- * for LF, false after noting a CR, and *e = syntax error for anything else. */
-static bool line_end(et_http_response *r, unsigned char c, et_err *e) {
-  if (c == '\r')
-    r->flags |= M_CR;
-  else if (c != '\n')
-    *e = ET_E_HTTP_SYNTAX;
-  return c == '\n';
-}
-
-static et_err status_byte(et_http_response *r, unsigned char c) {
-  /* The status line up to the code, one template byte per input byte:
-   * 'x' the minor version (0 or 1), '#' a digit of the code. */
-  static const char head[] = "HTTP/1.x ###";
-  et_err e = ET_OK;
-  if (r->state == S_STATUS) {
-    if (r->pos < sizeof head - 1) {
-      char t = head[r->pos++];
-      if (t == '#' ? !is_digit(c) : t == 'x' ? c != '0' && c != '1' : c != (unsigned char)t)
-        return ET_E_HTTP_SYNTAX;
-      if (t == '#')
-        r->acc = (uint32_t)r->acc * 10u + (unsigned)(c - '0'); /* < 1000 */
-      if (c == '0' && t == 'x')
-        r->flags |= M_HTTP10;
-      if (r->pos == sizeof head - 1) {
-        if (r->acc < 100 || r->acc > 599)
-          return ET_E_HTTP_SYNTAX;
-        r->status = (int)r->acc;
-      }
-      return ET_OK;
-    }
-    if (c == ' ') {
-      r->state = S_REASON;
-      return ET_OK;
-    }
-  } else if (!is_ctl(c) || c == '\t') { /* S_REASON */
-    return ET_OK;
-  }
-  if (!line_end(r, c, &e))
-    return e;
-  if (r->status == 101) /* we never ask to switch protocols */
-    return ET_E_HTTP_UNSUPPORTED;
-  r->state = S_LINE_START;
-  return ET_OK;
-}
-
-static void start_chunk_line(et_http_response *r) {
-  r->state = S_CHUNK_SIZE;
-  r->pos = 0;
-  r->acc = 0;
-  r->line_bytes = 0;
+/* A body of len bytes (Content-Length or a chunk) follows. */
+static et_err start_body(et_http_response *r, uint64_t len, size_t room) {
+  if (len > (uint64_t)room)
+    return ET_E_RESPONSE_TOO_LARGE;
+  r->remaining = (size_t)len;
+  r->state = S_BODY;
+  return len == 0 ? finish(r) : ET_OK;
 }
 
 static et_err end_of_headers(et_http_response *r, size_t room) {
   if (r->flags & M_TRAILERS)
     return finish(r);
-  if (r->status < 200) { /* interim (100 Continue, 103...): the final follows */
-    start_message(r);
+  if (r->status < 200) { /* interim (100 Continue, 103...): the final follows.
+                            Forget all but the counters, which run on. */
+    memset(r, 0, offsetof(et_http_response, header_bytes));
     return ET_OK;
   }
   if ((r->flags & M_HTTP10) && !(r->flags & M_KEEP_ALIVE))
@@ -225,46 +159,13 @@ static et_err end_of_headers(et_http_response *r, size_t room) {
   if (r->status == 204 || r->status == 304)
     return finish(r);
   if (r->chunked) {
-    start_chunk_line(r);
+    r->state = S_CHUNK_SIZE;
     return ET_OK;
   }
-  if (!r->has_content_length) {
-    r->state = S_BODY_CLOSE;
-    return ET_OK;
-  }
-  if (r->content_length > (uint64_t)room)
-    return ET_E_RESPONSE_TOO_LARGE;
-  r->remaining = r->content_length;
-  r->state = S_BODY_LENGTH;
-  return r->remaining == 0 ? finish(r) : ET_OK;
-}
-
-static et_err name_byte(et_http_response *r, unsigned char c, size_t room) {
-  enum word w;
-  if (r->state == S_LINE_START) {
-    et_err e = ET_OK;
-    if (c == '\r' || c == '\n')
-      return line_end(r, c, &e) ? end_of_headers(r, room) : e;
-    /* Also refuses obs-fold (SP/HT) and an empty name (':'). */
-    if (!is_tchar(c))
-      return ET_E_HTTP_SYNTAX;
-    if (++r->header_count > CONFIG_ET_HTTP_MAX_HEADERS)
-      return ET_E_HTTP_TOO_LARGE;
-    r->state = S_NAME;
-    r->text_len = 0;
-  }
-  if (is_tchar(c)) {
-    keep(r, c);
-    return ET_OK;
-  }
-  if (c != ':') /* also a line without a colon, or space before it */
-    return ET_E_HTTP_SYNTAX;
-  w = lookup(kept(r));
-  r->field = (uint8_t)((r->flags & M_TRAILERS) || w > W_CONTENT_TYPE ? W_NONE : w);
-  r->state = S_VALUE;
-  r->vflags = 0;
-  r->acc = 0;
-  r->text_len = 0;
+  if (r->has_content_length)
+    return start_body(r, r->content_length, room);
+  r->state = S_BODY; /* until the connection closes */
+  r->remaining = SIZE_MAX;
   return ET_OK;
 }
 
@@ -288,39 +189,21 @@ static et_err end_element(et_http_response *r) {
     }
   }
   r->text_len = 0;
-  r->vflags = (uint8_t)(r->vflags & ~(V_STARTED | V_SPACE));
   return ET_OK;
 }
 
-/* A digit of Content-Length or of Retry-After's delta-seconds: false when
- * c is no digit or follows inner whitespace ("1 2"); the number saturates
- * at max, *over says it would have passed it. */
-static bool number_byte(et_http_response *r, unsigned char c, uint64_t max,
-                        bool *over) {
-  if (!is_digit(c) || (r->vflags & V_SPACE))
-    return false;
-  /* No 64-bit division helper on small targets: see et_u64_push_digit. */
-  *over = !et_u64_push_digit(&r->acc, (char)c, max);
-  if (*over)
-    r->acc = max;
-  return true;
-}
-
-/* The kept value of a date-valued line, trailing whitespace trimmed. */
+/* The kept value of a date-valued line. */
 static bool date_value(et_http_response *r, int64_t *unix_s) {
-  et_str s = kept(r);
   if (!CONFIG_ET_RETRY_AFTER_DATE) /* a constant: no date parser linked */
     return false;
-  while (s.n > 0 && is_ws((unsigned char)s.p[s.n - 1]))
-    s.n--;
-  return r->text_len <= TEXT_MAX && et_http_date_parse(s, unix_s) == ET_OK;
+  return r->text_len <= TEXT_MAX && et_http_date_parse(kept(r), unix_s) == ET_OK;
 }
 
 static et_err end_value(et_http_response *r) {
   et_err e = ET_OK;
   switch (r->field) {
   case W_CONTENT_LENGTH:
-    if (!(r->vflags & V_STARTED))
+    if (r->text_len == 0)
       return ET_E_HTTP_SYNTAX;
     if (r->has_content_length && r->content_length != r->acc)
       return ET_E_HTTP_SYNTAX;
@@ -328,7 +211,7 @@ static et_err end_value(et_http_response *r) {
     r->content_length = r->acc;
     break;
   case W_RETRY_AFTER:
-    r->has_retry_after = (r->vflags & (V_STARTED | V_BAD)) == V_STARTED;
+    r->has_retry_after = r->text_len > 0 && !(r->vflags & V_BAD);
     r->retry_after_s = r->has_retry_after ? (uint32_t)r->acc : 0;
     r->has_retry_at = !r->has_retry_after && date_value(r, &r->retry_at_s);
     break;
@@ -352,76 +235,128 @@ static et_err end_value(et_http_response *r) {
   return e;
 }
 
-static et_err value_byte(et_http_response *r, unsigned char c) {
-  et_err e = ET_OK;
-  bool over = false;
-  if (c == '\r' || c == '\n') {
-    if (!line_end(r, c, &e))
-      return e;
-    r->state = S_LINE_START;
+/* The LF that ends a line, in a state where a line may end. */
+static et_err line_end(et_http_response *r, size_t room) {
+  switch (r->state) {
+  case S_STATUS:
+  case S_REASON:
+    if (r->status == 101) /* we never ask to switch protocols */
+      return ET_E_HTTP_UNSUPPORTED;
+    r->state = S_NAME;
+    return ET_OK;
+  case S_NAME: /* an empty line */
+    return end_of_headers(r, room);
+  case S_VALUE:
+    r->state = S_NAME;
     return end_value(r);
+  case S_CHUNK_DATA_END:
+    r->state = S_CHUNK_SIZE;
+    return ET_OK;
+  default: /* the chunk-size line */
+    if (r->acc == 0) { /* last-chunk: trailers follow, read like headers */
+      r->flags |= M_TRAILERS;
+      r->state = S_NAME;
+      return ET_OK;
+    }
+    return start_body(r, r->acc, room);
   }
-  if (is_ctl(c) && c != '\t')
+}
+
+/* The status line up to the space after the code, one template byte per
+ * input byte: 'x' the minor version (0 or 1), '#' a digit of the code. */
+static et_err status_byte(et_http_response *r, unsigned char c) {
+  static const char head[] = "HTTP/1.x ### ";
+  char t = head[r->pos++];
+  if (t == '#') {
+    if (!is_digit(c))
+      return ET_E_HTTP_SYNTAX;
+    r->acc = (uint32_t)r->acc * 10u + (unsigned)(c - '0'); /* < 1000 */
+  } else if (t == 'x') {
+    if (c != '0' && c != '1')
+      return ET_E_HTTP_SYNTAX;
+    if (c == '0')
+      r->flags |= M_HTTP10;
+  } else if (c != (unsigned char)t) {
     return ET_E_HTTP_SYNTAX;
-  if (c == ',' && is_list(r->field))
+  }
+  if (r->pos == sizeof head - 2) { /* the code's last digit */
+    if (r->acc < 100 || r->acc > 599)
+      return ET_E_HTTP_SYNTAX;
+    r->status = (int)r->acc;
+  }
+  if (r->pos == sizeof head - 1)
+    r->state = S_REASON;
+  return ET_OK;
+}
+
+static et_err name_byte(et_http_response *r, unsigned char c) {
+  enum word w;
+  if (is_tchar(c)) {
+    if (r->text_len == 0 && ++r->header_count > CONFIG_ET_HTTP_MAX_HEADERS)
+      return ET_E_HTTP_TOO_LARGE;
+    keep(r, c);
+    return ET_OK;
+  }
+  /* Also refuses obs-fold (SP/HT at a line's start), an empty name, a
+   * line without a colon and space before it. */
+  if (c != ':' || r->text_len == 0)
+    return ET_E_HTTP_SYNTAX;
+  w = lookup(kept(r));
+  r->field = (uint8_t)((r->flags & M_TRAILERS) || w > W_CONTENT_TYPE ? W_NONE : w);
+  r->state = S_VALUE;
+  r->text_len = 0;
+  return ET_OK;
+}
+
+static et_err value_byte(et_http_response *r, unsigned char c) {
+  uint8_t field = r->field;
+  if (field == W_NONE) /* a header we do not read */
+    return ET_OK;
+  if (c == ',' && is_list(field))
     return end_element(r);
-  if (c == ';' && r->field == W_CONTENT_TYPE)
+  if (c == ';' && field == W_CONTENT_TYPE)
     r->vflags |= V_PARAMS; /* parameters do not change the type */
+  if (r->vflags & V_PARAMS)
+    return ET_OK;
   if (is_ws(c)) { /* leading whitespace is skipped, trailing trimmed */
-    if (r->vflags & V_STARTED) {
+    if (r->text_len > 0) {
       r->vflags |= V_SPACE;
-      /* Inner spaces of a date, never past the longest date: trailing
-       * whitespace is trimmed, and content after it still overflows. */
-      if (is_date(r->field) && r->text_len < TEXT_MAX)
+      if (r->text_len < TEXT_MAX)
         keep(r, c);
     }
     return ET_OK;
   }
-  if (!(r->vflags & V_PARAMS)) {
-    if ((r->vflags & V_SPACE) && !is_date(r->field))
-      r->text_len = TEXT_MAX + 1; /* "clo se": no word */
-    keep(r, c);
-  }
-  r->vflags |= V_STARTED;
-  if (r->field == W_CONTENT_LENGTH) {
-    if (!number_byte(r, c, UINT64_MAX, &over))
-      return ET_E_HTTP_SYNTAX;
-    if (over)
-      return ET_E_HTTP_TOO_LARGE;
-  } else if (r->field == W_RETRY_AFTER && !number_byte(r, c, RETRY_AFTER_MAX, &over)) {
-    r->vflags |= V_BAD; /* perhaps a date */
+  keep(r, c);
+  if (field == W_CONTENT_LENGTH || field == W_RETRY_AFTER) {
+    /* Digits only, none after inner whitespace ("1 2"); Content-Length
+     * may not pass UINT64_MAX, delta-seconds saturate at a day. No 64-bit
+     * division helper on small targets: see et_u64_push_digit. */
+    bool length = field == W_CONTENT_LENGTH;
+    uint64_t max = length ? UINT64_MAX : RETRY_AFTER_MAX;
+    if (!is_digit(c) || (r->vflags & V_SPACE)) {
+      if (length)
+        return ET_E_HTTP_SYNTAX;
+      r->vflags |= V_BAD; /* perhaps a date */
+    } else if (!et_u64_push_digit(&r->acc, (char)c, max)) {
+      if (length)
+        return ET_E_HTTP_TOO_LARGE;
+      r->acc = max;
+    }
   }
   return ET_OK;
 }
 
-static et_err end_chunk_size(et_http_response *r, size_t room) {
-  if (r->acc == 0) { /* last-chunk: trailers follow, read like headers */
-    r->flags |= M_TRAILERS;
-    r->state = S_LINE_START;
-    return ET_OK;
-  }
-  if (r->acc > (uint64_t)room)
-    return ET_E_RESPONSE_TOO_LARGE;
-  r->remaining = r->acc;
-  r->state = S_CHUNK_DATA;
-  return ET_OK;
-}
-
-static et_err chunk_byte(et_http_response *r, unsigned char c, size_t room) {
-  et_err e = ET_OK;
+static et_err chunk_byte(et_http_response *r, unsigned char c) {
   int v = et_hex_value((char)c);
-  if (r->state != S_CHUNK_DATA_END && ++r->line_bytes > CHUNK_LINE_MAX)
-    return ET_E_HTTP_TOO_LARGE;
   switch (r->state) {
   case S_CHUNK_SIZE:
     if (v >= 0) {
-      if (r->pos >= CHUNK_DIGITS_MAX)
+      if (r->pos > CHUNK_DIGITS_MAX) /* pos: digits so far and this one */
         return ET_E_HTTP_TOO_LARGE;
       r->acc = r->acc << 4 | (unsigned)v;
-      r->pos++;
       return ET_OK;
     }
-    if (r->pos == 0)
+    if (r->pos == 1)
       return ET_E_HTTP_SYNTAX;
     /* fall through - after the digits as after whitespace */
   case S_CHUNK_BWS:
@@ -433,43 +368,57 @@ static et_err chunk_byte(et_http_response *r, unsigned char c, size_t room) {
       r->state = S_CHUNK_EXT;
       return ET_OK;
     }
-    break;
+    return ET_E_HTTP_SYNTAX;
   case S_CHUNK_EXT: /* extensions are skipped */
-    if (!is_ctl(c) || c == '\t')
-      return ET_OK;
-    break;
-  default: /* S_CHUNK_DATA_END: only the line end after the data */
-    break;
-  }
-  if (!line_end(r, c, &e))
-    return e;
-  if (r->state == S_CHUNK_DATA_END) {
-    start_chunk_line(r);
     return ET_OK;
+  default: /* S_CHUNK_DATA_END: only the line end after the data */
+    return ET_E_HTTP_SYNTAX;
   }
-  return end_chunk_size(r, room);
 }
 
-/* One byte of anything but body data. room: body bytes still free. */
+/* One byte of anything but body data. room: body bytes still free. pos
+ * counts the bytes of the status line's template read so far, and of a
+ * chunk-size line this one included (its limits read it). */
 static et_err parse_byte(et_http_response *r, unsigned char c, size_t room) {
-  if (in_head(r->state) && ++r->header_bytes > CONFIG_ET_HTTP_MAX_HEADER_BYTES)
+  uint8_t s = r->state;
+  et_err e;
+  if (s <= S_VALUE && ++r->header_bytes > CONFIG_ET_HTTP_MAX_HEADER_BYTES)
     return ET_E_HTTP_TOO_LARGE;
-  if (r->flags & M_CR) {
-    if (c != '\n')
+  if ((r->flags & M_CR) && c != '\n')
+    return ET_E_HTTP_SYNTAX;
+  r->flags &= (uint8_t)~M_CR;
+  if (s >= S_CHUNK_SIZE && ++r->pos > CHUNK_LINE_MAX)
+    return ET_E_HTTP_TOO_LARGE;
+  if (c == '\r' || c == '\n') {
+    /* Where a line may not end: inside the status line's template, a
+     * header name, before a chunk size's first digit. */
+    if ((s == S_STATUS && r->pos != sizeof "HTTP/1.x ###" - 1) ||
+        (s == S_NAME && r->text_len > 0) || (s == S_CHUNK_SIZE && r->pos == 1))
       return ET_E_HTTP_SYNTAX;
-    r->flags &= (uint16_t)~M_CR;
+    if (c == '\r') { /* the LF that must follow ends the line */
+      r->flags |= M_CR;
+      return ET_OK;
+    }
+    e = line_end(r, room);
+    r->pos = 0; /* what a line kept is gone with it */
+    r->text_len = 0;
+    r->vflags = 0;
+    r->acc = 0;
+    return e;
   }
-  switch (r->state) {
+  if ((c < 0x20 && c != '\t') || c == 0x7f) /* no other control byte */
+    return ET_E_HTTP_SYNTAX;
+  switch (s) {
   case S_STATUS:
-  case S_REASON:
     return status_byte(r, c);
-  case S_LINE_START:
+  case S_REASON:
+    return ET_OK;
   case S_NAME:
-    return name_byte(r, c, room);
+    return name_byte(r, c);
   case S_VALUE:
     return value_byte(r, c);
   default:
-    return chunk_byte(r, c, room);
+    return chunk_byte(r, c);
   }
 }
 
@@ -481,9 +430,9 @@ static et_err copy_body(et_http_response *r, const uint8_t *in, size_t n,
   size_t k = n - *i;
   size_t room = body_cap - *body_len;
   et_err e = ET_OK;
-  if (r->state != S_BODY_CLOSE && (uint64_t)k > r->remaining)
-    k = (size_t)r->remaining;
-  if (k > room) {
+  if (k > r->remaining)
+    k = r->remaining;
+  if (k > room) { /* what fits is kept, then the answer is refused */
     k = room;
     e = ET_E_RESPONSE_TOO_LARGE;
   }
@@ -491,14 +440,12 @@ static et_err copy_body(et_http_response *r, const uint8_t *in, size_t n,
     memmove(body + *body_len, in + *i, k);
   *body_len += k;
   *i += k;
-  if (r->state == S_BODY_CLOSE || e != ET_OK)
+  r->remaining -= k; /* never to 0 after an error: k was cut short */
+  if (r->remaining > 0)
     return e;
-  r->remaining -= k;
-  if (r->remaining == 0) {
-    if (r->state == S_BODY_LENGTH)
-      return finish(r);
-    r->state = S_CHUNK_DATA_END;
-  }
+  if (!r->chunked)
+    return finish(r);
+  r->state = S_CHUNK_DATA_END;
   return ET_OK;
 }
 
@@ -512,10 +459,10 @@ et_err et_http_response_parse(et_http_response *r, const uint8_t *in, size_t n,
   if (r == NULL || used == NULL || body_len == NULL || (in == NULL && n > 0) ||
       (body == NULL && body_cap > 0) || *body_len > body_cap)
     return ET_E_ARG;
-  if (r->state == S_FAILED)
+  if (r->err != ET_OK)
     return (et_err)r->err;
-  while (i < n && r->state != S_DONE && e == ET_OK) {
-    if (in_body(r->state)) {
+  while (i < n && !r->done && e == ET_OK) {
+    if (r->state == S_BODY) {
       e = copy_body(r, in, n, &i, body, body_cap, body_len);
     } else {
       e = parse_byte(r, in[i], body_cap - *body_len);
@@ -523,19 +470,16 @@ et_err et_http_response_parse(et_http_response *r, const uint8_t *in, size_t n,
     }
   }
   *used = i;
-  if (e != ET_OK) {
-    r->state = S_FAILED;
-    r->err = (uint8_t)e;
-  }
+  r->err = (uint8_t)e;
   return e;
 }
 
 et_err et_http_response_eof(et_http_response *r) {
   if (r == NULL)
     return ET_E_ARG;
-  if (r->state == S_FAILED)
+  if (r->err != ET_OK)
     return (et_err)r->err;
-  if (r->state == S_BODY_CLOSE)
-    return finish(r);
+  if (r->state == S_BODY && !r->chunked && !r->has_content_length)
+    return finish(r); /* the body that ends with the connection */
   return r->done ? ET_OK : ET_E_TRUNCATED;
 }

@@ -619,6 +619,45 @@ static void words_longer_than_the_kept_text(void **state) {
   assert_false(res.r.has_content_length);
 }
 
+/* Values keep their inner whitespace (a date needs it) and lose the
+ * trailing part: a word with a space inside is no word, and whitespace
+ * never counts as the byte past the kept text, so it cannot make a word
+ * too long. The edges: "close" and 28 spaces fill the 33 kept bytes. */
+#define SP28 "                            "
+static void whitespace_inside_values(void **state) {
+  const char *ok11 = "HTTP/1.1 200 OK\r\n";
+  result res;
+  (void)state;
+  connection_value(ok11, "Connection: clo se\r\n", false);
+  connection_value(ok11, "Connection: \t close \t,\t\r\n", true);
+  connection_value(ok11, "Connection: close" SP28 "\r\n", true);
+  connection_value(ok11, "Connection: close" SP28 " \r\n", true);
+  connection_value(ok11, "Connection: close" SP28 "x\r\n", false);
+  connection_value(ok11, "Connection: x" SP28 "close\r\n", false);
+  content_type_value("Content-Type: application/ json\r\n", false);
+  content_type_value("Content-Type: application/json \t; charset=utf-8\r\n", true);
+  content_type_value("Content-Type: ;application/json\r\n", false);
+  /* Numbers: leading zeros past the kept text, whitespace around them. */
+  feed_with_line(&res, ok11, "Content-Length: " SP28 "00000000000000000000000000000000000000002" SP28 "\r\n",
+                 "\r\nab");
+  assert_int_equal(res.err, ET_OK);
+  assert_int_equal(res.r.content_length, 2);
+  assert_true(res.r.done);
+  feed_with_line(&res, ok11, "Content-Length: 1 2\r\n", "\r\n");
+  assert_int_equal(res.err, ET_E_HTTP_SYNTAX);
+  feed_with_line(&res, ok11, "Content-Length: \t \r\n", "\r\n");
+  assert_int_equal(res.err, ET_E_HTTP_SYNTAX);
+  feed_with_line(&res, ok11, "Retry-After: 00000000000000000000000000000000000000007 \r\n",
+                 "Content-Length: 0\r\n\r\n");
+  assert_int_equal(res.err, ET_OK);
+  assert_true(res.r.has_retry_after);
+  assert_int_equal(res.r.retry_after_s, 7);
+  feed_with_line(&res, ok11, "Retry-After: 7 8\r\n", "Content-Length: 0\r\n\r\n");
+  assert_int_equal(res.err, ET_OK);
+  assert_false(res.r.has_retry_after);
+  assert_false(res.r.has_retry_at);
+}
+
 static void bare_lf_accepted(void **state) {
   result a, b;
   (void)state;
@@ -965,6 +1004,7 @@ int main(void) {
     cmocka_unit_test(connection_close),
     cmocka_unit_test(content_type_json),
     cmocka_unit_test(words_longer_than_the_kept_text),
+    cmocka_unit_test(whitespace_inside_values),
     cmocka_unit_test(bare_lf_accepted),
     cmocka_unit_test(every_split_same_result),
     cmocka_unit_test(in_place_decoding),

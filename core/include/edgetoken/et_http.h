@@ -71,18 +71,18 @@ typedef struct et_http_response {
    * matched and converted as they pass. */
   uint8_t state;
   uint8_t field;            /* which known header the current line is */
-  uint8_t vflags;           /* value lexer: number started, whitespace... */
-  uint16_t flags;           /* message-wide: CR seen, HTTP/1.0, trailers... */
-  uint16_t pos;             /* status line or chunk-size digits read */
-  uint16_t line_bytes;      /* length of the current chunk-size line */
+  uint8_t vflags;           /* value lexer: whitespace seen, parameters... */
+  uint8_t flags;            /* message-wide: CR seen, HTTP/1.0, trailers... */
   uint8_t err;              /* sticky error once failed */
-  uint32_t header_bytes;    /* all header sections so far, 1xx included */
-  uint32_t header_count;
-  uint64_t remaining;       /* body or chunk bytes still expected */
-  uint64_t acc;             /* number being read (length, delay, chunk size) */
   uint8_t text_len;         /* bytes in text (one past the max: too long) */
+  uint16_t pos;             /* bytes of the status or chunk-size line read */
+  uint64_t acc;             /* number being read (code, length, delay, chunk size) */
+  size_t remaining;         /* body or chunk bytes still expected */
   char text[ET_HTTP_DATE_MAX + 1]; /* header name, list element, media
                                       type or date of the current line */
+  /* Last: an interim (1xx) response resets all above, not these. */
+  uint32_t header_bytes;    /* all header sections so far, 1xx included */
+  uint32_t header_count;
 } et_http_response;
 
 void et_http_response_init(et_http_response *r);
