@@ -61,6 +61,9 @@ static void v1_style_and_unsigned(void **state) {
   assert_int_equal(c.exp, ET_ABSENT);
   assert_true(is(et_id_claims_user(&c), "bob@x"));
   c.upn = ET_STR_NULL;
+  c.email = ET_STR("bob@mail.x"); /* email comes before name */
+  assert_true(is(et_id_claims_user(&c), "bob@mail.x"));
+  c.email = ET_STR_NULL;
   assert_true(is(et_id_claims_user(&c), "Bob \"B\""));
   c.name = ET_STR_NULL;
   assert_null(et_id_claims_user(&c).p);
@@ -103,6 +106,9 @@ static void limits(void **state) {
   assert_int_equal(et_id_token_claims(ET_STR(ALICE), scratch, sizeof scratch, tok, 8, &c),
                    ET_E_JSON_TOKENS);
   assert_int_equal(et_id_token_claims(ET_STR(ALICE), NULL, 0, tok, 64, &c), ET_E_ARG);
+  assert_int_equal(et_id_token_claims(ET_STR(ALICE), scratch, sizeof scratch, NULL, 64, &c),
+                   ET_E_ARG);
+  assert_int_equal(c.exp, ET_ABSENT);
   assert_int_equal(et_id_token_claims(ET_STR(ALICE), scratch, sizeof scratch, tok, 64, NULL),
                    ET_E_ARG);
   assert_int_equal(et_id_token_claims(ET_STR_NULL, scratch, sizeof scratch, tok, 64, &c),
