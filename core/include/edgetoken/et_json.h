@@ -94,7 +94,8 @@ enum {
   ET_JSON_U32S,    /* member key, if present, an array of et_json_uint up
                     * to UINT32_MAX (JSON numbers only) into uint32_t[cap]
                     * at off: the first cap kept, the count in the size_t
-                    * at ET_JSON_U32S_COUNT(off, cap), all checked */
+                    * at ET_JSON_U32S_COUNT(off, cap), all checked; the
+                    * count adds to what is there: zero out first */
   ET_JSON_IS       /* no member: the et_str decoded already at off must
                     * equal key, ASCII case ignored */
 };
@@ -151,8 +152,8 @@ typedef struct et_json_plan {
  * text: ET_E_JSON_TOKENS, ET_E_JSON_SYNTAX (not an object, or a bad
  * escape), ET_E_JSON_FIELD (the wrong type, a bad number, a required
  * string absent or empty, ET_JSON_IS unequal); entries before it are
- * already done. ET_E_ARG (*why NULL) for a NULL plan or out, or from
- * et_json_parse. On ET_OK *why is NULL and j is ready for the caller's
+ * already done. ET_E_ARG for a NULL plan or out (*why NULL), or from
+ * et_json_parse (*why the not-an-object text). On ET_OK *why is NULL and j is ready for the caller's
  * other members. */
 ET_NODISCARD et_err et_json_decode(et_json *j, char *text, size_t len, jsmntok_t *tok,
                                    size_t cap, const et_json_plan *plan, void *out,
