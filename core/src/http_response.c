@@ -263,10 +263,13 @@ static et_err line_end(et_http_response *r, size_t room) {
 }
 
 /* The status line up to the space after the code, one template byte per
- * input byte: 'x' the minor version (0 or 1), '#' a digit of the code. */
+ * input byte: 'x' the minor version (0 or 1), '#' a digit of the code.
+ * The line may end after the code (no reason phrase). */
+static const char status_head[] = "HTTP/1.x ### ";
+#define STATUS_CODE_END (sizeof status_head - 2) /* bytes up to the code's end */
+
 static et_err status_byte(et_http_response *r, unsigned char c) {
-  static const char head[] = "HTTP/1.x ### ";
-  char t = head[r->pos++];
+  char t = status_head[r->pos++];
   if (t == '#') {
     if (!is_digit(c))
       return ET_E_HTTP_SYNTAX;
@@ -279,12 +282,12 @@ static et_err status_byte(et_http_response *r, unsigned char c) {
   } else if (c != (unsigned char)t) {
     return ET_E_HTTP_SYNTAX;
   }
-  if (r->pos == sizeof head - 2) { /* the code's last digit */
+  if (r->pos == STATUS_CODE_END) {
     if (r->acc < 100 || r->acc > 599)
       return ET_E_HTTP_SYNTAX;
     r->status = (int)r->acc;
   }
-  if (r->pos == sizeof head - 1)
+  if (r->pos == sizeof status_head - 1)
     r->state = S_REASON;
   return ET_OK;
 }
@@ -392,7 +395,7 @@ static et_err parse_byte(et_http_response *r, unsigned char c, size_t room) {
   if (c == '\r' || c == '\n') {
     /* Where a line may not end: inside the status line's template, a
      * header name, before a chunk size's first digit. */
-    if ((s == S_STATUS && r->pos != sizeof "HTTP/1.x ###" - 1) ||
+    if ((s == S_STATUS && r->pos != STATUS_CODE_END) ||
         (s == S_NAME && r->text_len > 0) || (s == S_CHUNK_SIZE && r->pos == 1))
       return ET_E_HTTP_SYNTAX;
     if (c == '\r') { /* the LF that must follow ends the line */
